@@ -1,0 +1,41 @@
+"""GVC measurement on inter-country input-output tables (MODEL.md section 2).
+
+One module per indicator family: :mod:`leontief` (inverses), :mod:`kww`, :mod:`borin_mancini`,
+:mod:`wwz` (export decompositions), :mod:`tiva` (value added in final demand, VAX, vertical
+specialisation), :mod:`position` (upstreamness, downstreamness), :mod:`linkages`
+(Rasmussen-Hirschman), :mod:`structural_change` (McMillan-Rodrik). :func:`measure_all` runs the
+full set once.
+"""
+
+from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.measure.borin_mancini import BM_TERMS, bm_source
+from gpnlab.measure.indicators import Indicators, measure_all
+from gpnlab.measure.kww import KWW_TERMS, kww
+from gpnlab.measure.leontief import ghosh, leontief, leontief_system
+from gpnlab.measure.linkages import linkage_indices
+from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.structural_change import structural_change
+from gpnlab.measure.tiva import value_added_in_final_demand, value_added_trade_matrix, vax_and_vs
+from gpnlab.measure.wwz import WWZ_TERMS, wwz
+
+__all__ = [
+    "BM_TERMS",
+    "KWW_TERMS",
+    "WWZ_TERMS",
+    "ExportAccounts",
+    "Indicators",
+    "bm_source",
+    "downstreamness",
+    "ghosh",
+    "kww",
+    "leontief",
+    "leontief_system",
+    "linkage_indices",
+    "measure_all",
+    "structural_change",
+    "upstreamness",
+    "value_added_in_final_demand",
+    "value_added_trade_matrix",
+    "vax_and_vs",
+    "wwz",
+]

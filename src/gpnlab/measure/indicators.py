@@ -1,0 +1,119 @@
+"""The full indicator set of a table, computed once from one Leontief factorisation.
+
+This is what ``gpnlab measure`` writes. Country table columns (money in the table's unit,
+shares as fractions of gross exports):
+
+``gross_exports, dva, vax, fva, fdc, ddc, gvc_backward, gvc_forward`` -- Borin & Mancini,
+exporter perspective, source-based (the default of Stata ``icio``), GVCB and GVCF as
+``gvc_backward`` / ``gvc_forward``; ``vs_share`` (Hummels-Ishii-Yi, global inverse),
+``vax_ratio`` (Johnson-Noguera), ``gvc_backward_share``, ``gvc_forward_share``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.measure.kww import kww
+from gpnlab.measure.leontief import leontief_system
+from gpnlab.measure.linkages import linkage_indices
+from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.tiva import safe_share, vax_and_vs
+from gpnlab.measure.wwz import wwz
+from gpnlab.table import IOTable
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Indicators:
+    """Outputs of :func:`measure_all` as labelled frames."""
+
+    country: pd.DataFrame
+    sector: pd.DataFrame
+    bilateral: pd.DataFrame
+    kww: pd.DataFrame
+    wwz: pd.DataFrame | None = None
+
+
+def measure_all(
+    table: IOTable, *, with_wwz: bool = False, progress: Progress | None = None
+) -> Indicators:
+    """Compute the country, sector, bilateral (Borin-Mancini) and KWW tables.
+
+    ``progress`` is called with the name of each step as it starts.
+    """
+    step = progress or (lambda _name: None)
+    step("Leontief inverse")
+    system = leontief_system(table)
+    acc = ExportAccounts(table, system)
+    step("Borin-Mancini")
+    terms = bm_source_bilateral(acc)
+    country_terms = {k: v.sum(axis=(1, 2)) for k, v in terms.items()}
+    step("TiVA and vertical specialisation")
+    vv = vax_and_vs(acc)
+    gexp = country_terms["GEXP"]
+    country = pd.DataFrame(
+        {
+            "gross_exports": gexp,
+            "dva": country_terms["DVA"],
+            "vax": country_terms["VAX"],
+            "fva": country_terms["FVA"],
+            "fdc": country_terms["FDC"],
+            "ddc": country_terms["DDC"],
+            "ref": country_terms["REF"],
+            "davax": country_terms["DAVAX"],
+            "gvc": country_terms["GVC"],
+            "gvc_backward": country_terms["GVCB"],
+            "gvc_forward": country_terms["GVCF"],
+            "vs_share": vv["vs_share"].to_numpy(),
+            "vax_ratio": vv["vax_ratio"].to_numpy(),
+            "gvc_backward_share": safe_share(country_terms["GVCB"], gexp),
+            "gvc_forward_share": safe_share(country_terms["GVCF"], gexp),
+            "gdp": table.gdp().to_numpy(),
+        },
+        index=pd.Index(table.countries, name="country"),
+    )
+    step("position and linkages")
+    links = linkage_indices(system)
+    sector = pd.DataFrame(
+        {
+            "output": table.x,
+            "value_added": table.va,
+            "upstreamness": upstreamness(system).to_numpy(),
+            "downstreamness": downstreamness(system).to_numpy(),
+            "backward_linkage": links["backward_linkage"].to_numpy(),
+            "forward_linkage": links["forward_linkage"].to_numpy(),
+            "sector_class": links["sector_class"].to_numpy(),
+        },
+        index=table.labels,
+    )
+    step("bilateral terms")
+    G, N = acc.G, acc.N
+    long = pd.DataFrame(
+        {name: arr.reshape(G, N, G).transpose(0, 2, 1).reshape(-1) for name, arr in terms.items()}
+    )
+    idx = pd.MultiIndex.from_product(
+        [table.countries, table.countries, table.sectors], names=["exporter", "importer", "sector"]
+    )
+    long.index = idx
+    long = long[idx.get_level_values(0) != idx.get_level_values(1)]
+    bilateral = (
+        long.rename_axis(columns="term")
+        .stack()
+        .rename("value")
+        .reset_index()[["exporter", "importer", "sector", "term", "value"]]
+    )
+    step("KWW")
+    kww_table = kww(acc)
+    wwz_table = None
+    if with_wwz:
+        step("WWZ")
+        wwz_table = wwz(acc)
+    return Indicators(
+        country=country, sector=sector, bilateral=bilateral, kww=kww_table, wwz=wwz_table
+    )

@@ -1,0 +1,452 @@
+"""The inter-country input-output table: the one type that both halves of gpnlab share.
+
+Conventions (Miller & Blair 2009, ch. 3; Timmer et al. 2015 for WIOD):
+
+* ``Z`` (n x n): intermediate use; row = producing (country, sector), column = using
+  (country, sector). ``n = G * N`` with G countries and N sectors, country-major order.
+* ``Y`` (n x G*K): final demand; columns are (destination country, category).
+* ``x`` (n): gross output. ``va`` (n): value added.
+* Row identity ``x = Z 1 + Y 1``; column identity ``x = 1'Z + va``. Real tables break the row
+  identity by rounding: :func:`IOTable.build` takes ``output="rowsums"`` (recompute x, the
+  convention of decompr, exvatools and Stata icio) or ``output="given"`` (keep the published x).
+  Value added is the residual ``x - 1'Z`` unless a given one is asked for.
+
+Units are those of the source table (WIOD: millions of US dollars, current prices); the table
+records them in ``unit``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from gpnlab.errors import InputError
+
+OutputRule = Literal["rowsums", "given"]
+ValueAddedRule = Literal["residual", "given"]
+
+
+class TableWarning(UserWarning):
+    """A quirk of a real table that is handled, not rejected (say what and how)."""
+
+
+def _as_float(a: object, name: str, where: str) -> np.ndarray:
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"{name} holds values that are not numbers ({exc})",
+            where=where,
+            field=name,
+            fix="make every cell numeric",
+        ) from exc
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise InputError(
+            f"{name} has {bad} NaN or infinite cells",
+            where=where,
+            field=name,
+            fix="fill missing cells with 0 or repair the source file",
+        )
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class IOTable:
+    """A labelled inter-country input-output table (build it with :meth:`IOTable.build`).
+
+    Attributes are plain numpy arrays in country-major order; ``labels`` is a
+    ``pandas.MultiIndex`` of (country, sector) for rows of ``Z``, ``Y``, ``x`` and ``va``;
+    ``fd_labels`` a MultiIndex of (country, category) for columns of ``Y``.
+    """
+
+    Z: np.ndarray
+    Y: np.ndarray
+    x: np.ndarray
+    va: np.ndarray
+    labels: pd.MultiIndex
+    fd_labels: pd.MultiIndex
+    unit: str = "millions (currency of the source table)"
+    source: str = "memory"
+    meta: dict[str, object] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def build(
+        cls,
+        Z: object,
+        Y: object,
+        labels: Sequence[tuple[str, str]] | pd.MultiIndex,
+        fd_labels: Sequence[tuple[str, str]] | pd.MultiIndex,
+        *,
+        x: object | None = None,
+        va: object | None = None,
+        output: OutputRule = "rowsums",
+        value_added: ValueAddedRule = "residual",
+        unit: str = "millions (currency of the source table)",
+        source: str = "memory",
+        meta: Mapping[str, object] | None = None,
+    ) -> IOTable:
+        """Validate, pad and order a table.
+
+        * Rows/columns of ``Z`` and rows of ``Y`` follow ``labels`` (country, sector). Countries
+          with fewer sectors than others are padded with zero-output sectors; final-demand
+          countries that produce nothing are padded as zero-output countries.
+        * ``output="rowsums"`` recomputes gross output as ``Z 1 + Y 1``; ``"given"`` keeps ``x``.
+        * ``value_added="residual"`` sets ``va = x - 1'Z``; ``"given"`` keeps ``va``.
+
+        Raises :class:`InputError` for non-square ``Z``, label mismatches, NaN/inf, negative
+        intermediate flows, duplicated labels and a missing ``x`` or ``va`` when asked for.
+        """
+        Zf = _as_float(Z, "Z", source)
+        Yf = _as_float(Y, "Y", source)
+        if Zf.ndim != 2 or Zf.shape[0] != Zf.shape[1]:
+            raise InputError(
+                f"Z must be square, got shape {Zf.shape}",
+                where=source,
+                field="Z",
+                fix="give as many columns as rows, one per country-sector",
+            )
+        rows = _multiindex(labels, ("country", "sector"), source, "Z labels")
+        cols = _multiindex(fd_labels, ("country", "category"), source, "Y columns")
+        n = Zf.shape[0]
+        if len(rows) != n:
+            raise InputError(
+                f"{len(rows)} row labels for a {n} x {n} Z",
+                where=source,
+                field="Z labels",
+                fix="label every row of Z with one COUNTRY_SECTOR code",
+            )
+        if Yf.ndim != 2 or Yf.shape != (n, len(cols)):
+            raise InputError(
+                f"Y has shape {Yf.shape}, expected ({n}, {len(cols)})",
+                where=source,
+                field="Y",
+                fix="give Y one row per row of Z and one column per COUNTRY_CATEGORY label",
+            )
+        if np.any(Zf < 0):
+            k = int(np.count_nonzero(Zf < 0))
+            raise InputError(
+                f"Z has {k} negative intermediate flows (min {Zf.min():g})",
+                where=source,
+                field="Z",
+                fix="intermediate use cannot be negative; move net adjustments to final demand",
+            )
+        xf = None if x is None else _as_float(x, "x", source).reshape(-1)
+        vaf = None if va is None else _as_float(va, "va", source).reshape(-1)
+        for name, arr in (("x", xf), ("va", vaf)):
+            if arr is not None and arr.shape != (n,):
+                raise InputError(
+                    f"{name} has {arr.shape[0]} entries for {n} rows",
+                    where=source,
+                    field=name,
+                    fix=f"give one {name} value per row of Z",
+                )
+        if output == "given" and xf is None:
+            raise InputError(
+                "output='given' but the table has no gross output",
+                where=source,
+                field="x",
+                fix="supply x, or use output='rowsums'",
+            )
+        if value_added == "given" and vaf is None:
+            raise InputError(
+                "value_added='given' but the table has no value-added row",
+                where=source,
+                field="va",
+                fix="supply va, or use value_added='residual'",
+            )
+
+        # ---- pad to a full country x sector grid, country-major
+        countries = list(dict.fromkeys(rows.get_level_values(0)))
+        for c in dict.fromkeys(cols.get_level_values(0)):
+            if c not in countries:
+                countries.append(c)
+        sectors = list(dict.fromkeys(rows.get_level_values(1)))
+        categories = list(dict.fromkeys(cols.get_level_values(1)))
+        full = pd.MultiIndex.from_product([countries, sectors], names=["country", "sector"])
+        full_fd = pd.MultiIndex.from_product([countries, categories], names=["country", "category"])
+        pos = full.get_indexer(rows)
+        fpos = full_fd.get_indexer(cols)
+        N = len(full)
+        padded = N != n or not np.array_equal(pos, np.arange(n))
+        if padded:
+            Zp = np.zeros((N, N))
+            Zp[np.ix_(pos, pos)] = Zf
+            Zf = Zp
+        if padded or len(full_fd) != len(cols) or not np.array_equal(fpos, np.arange(len(cols))):
+            Yp = np.zeros((N, len(full_fd)))
+            Yp[np.ix_(pos, fpos)] = Yf
+            Yf = Yp
+        if padded:
+            if xf is not None:
+                xp = np.zeros(N)
+                xp[pos] = xf
+                xf = xp
+            if vaf is not None:
+                vp = np.zeros(N)
+                vp[pos] = vaf
+                vaf = vp
+        extra_fd = [c for c in countries if c not in set(rows.get_level_values(0))]
+        if extra_fd:
+            warnings.warn(
+                f"{source}: final-demand countries {extra_fd} produce nothing in this table; "
+                "they are kept as zero-output countries (pure destinations)",
+                TableWarning,
+                stacklevel=2,
+            )
+
+        rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
+        if output == "rowsums":
+            if xf is not None:
+                gap = xf - rowsums
+                if np.any(np.abs(gap) > 1e-9 * max(1.0, float(np.abs(xf).max()))):
+                    warnings.warn(
+                        f"{source}: published gross output differs from row sums of [Z Y] by "
+                        f"{gap.min():.6g} ... {gap.max():.6g}; using row sums (output='rowsums')",
+                        TableWarning,
+                        stacklevel=2,
+                    )
+            xf = rowsums
+        assert xf is not None
+        if value_added == "residual" or vaf is None:
+            vaf = xf - Zf.sum(axis=0)
+        table = cls(
+            Z=Zf,
+            Y=Yf,
+            x=xf,
+            va=vaf,
+            labels=full,
+            fd_labels=full_fd,
+            unit=unit,
+            source=source,
+            meta=dict(meta or {}),
+        )
+        table._warn_quirks()
+        return table
+
+    def _warn_quirks(self) -> None:
+        zero = int(np.count_nonzero(self.x == 0))
+        if zero:
+            warnings.warn(
+                f"{self.source}: {zero} zero-output sectors; their input coefficients are set to 0 "
+                "and their position indicators are NaN",
+                TableWarning,
+                stacklevel=3,
+            )
+        if np.any(self.x < 0):
+            raise InputError(
+                f"{int(np.count_nonzero(self.x < 0))} sectors have negative gross output",
+                where=self.source,
+                field="x",
+                fix="check the final-demand columns (large negative inventories) or the x file",
+            )
+        live = self.x > 0
+        if np.any((self.Z.sum(axis=0) > 0) & ~live):
+            raise InputError(
+                "a sector with zero output buys intermediate inputs",
+                where=self.source,
+                field="Z",
+                fix="give that sector its gross output or remove its inputs",
+            )
+        neg_fd = int(np.count_nonzero(self.Y < 0))
+        if neg_fd:
+            warnings.warn(
+                f"{self.source}: {neg_fd} negative final-demand cells (inventory changes); kept",
+                TableWarning,
+                stacklevel=3,
+            )
+        neg_va = int(np.count_nonzero(self.va[live] < 0))
+        if neg_va:
+            warnings.warn(
+                f"{self.source}: {neg_va} negative value-added cells (min {self.va.min():.6g}, "
+                "rounding in the source); kept, so some input coefficients sum above 1",
+                TableWarning,
+                stacklevel=3,
+            )
+
+    # ------------------------------------------------------------------ shape and labels
+    @property
+    def n(self) -> int:
+        return int(self.Z.shape[0])
+
+    @cached_property
+    def countries(self) -> list[str]:
+        return list(dict.fromkeys(self.labels.get_level_values(0)))
+
+    @cached_property
+    def sectors(self) -> list[str]:
+        return list(dict.fromkeys(self.labels.get_level_values(1)))
+
+    @cached_property
+    def categories(self) -> list[str]:
+        return list(dict.fromkeys(self.fd_labels.get_level_values(1)))
+
+    @property
+    def G(self) -> int:
+        return len(self.countries)
+
+    @property
+    def N(self) -> int:
+        return len(self.sectors)
+
+    @cached_property
+    def country_of_row(self) -> np.ndarray:
+        """Country index (0..G-1) of each row."""
+        return np.repeat(np.arange(self.G), self.N)
+
+    @cached_property
+    def Yd(self) -> np.ndarray:
+        """Final demand summed over categories, by destination country (n x G)."""
+        K = len(self.categories)
+        return self.Y.reshape(self.n, self.G, K).sum(axis=2)
+
+    # ------------------------------------------------------------------ derived accounts
+    def gross_exports(self) -> np.ndarray:
+        """Gross exports by (country, sector): sales to all other countries (n)."""
+        return self.exports_by_destination().sum(axis=1)
+
+    def exports_by_destination(self) -> np.ndarray:
+        """Gross exports ``E[(s,i), r] = Z_(s,i),r 1 + Y_(s,i),r`` for r != s, else 0 (n x G)."""
+        G, N = self.G, self.N
+        E = self.Z.reshape(self.n, G, N).sum(axis=2) + self.Yd
+        E[np.arange(self.n), self.country_of_row] = 0.0
+        return E
+
+    def gdp(self) -> pd.Series:
+        """Value added by country (GDP at basic prices, in the table's unit)."""
+        return pd.Series(
+            self.va.reshape(self.G, self.N).sum(axis=1), index=pd.Index(self.countries, name="country")
+        )
+
+    def row_gap(self) -> np.ndarray:
+        """``x - (Z 1 + Y 1)``: zero when output is row sums; rounding on published tables."""
+        return self.x - self.Z.sum(axis=1) - self.Y.sum(axis=1)
+
+    def column_gap(self) -> np.ndarray:
+        """``x - (1'Z + va)``: zero unless a given value added disagrees with x."""
+        return self.x - self.Z.sum(axis=0) - self.va
+
+    # ------------------------------------------------------------------ aggregation
+    def aggregate(
+        self,
+        countries: Mapping[str, str] | None = None,
+        sectors: Mapping[str, str] | None = None,
+    ) -> IOTable:
+        """Aggregate countries and/or sectors through a mapping (members -> group).
+
+        Unmapped codes keep their own name. A group (say NAFTA) becomes a new exporter: trade
+        among its members becomes domestic, so its indicators are *not* sums of its members'.
+        Flows, final demand, output and value added are summed, so both identities are kept.
+        """
+        cmap = dict(countries or {})
+        smap = dict(sectors or {})
+        for code in cmap:
+            if code not in self.countries:
+                raise InputError(
+                    f"country {code!r} in the aggregation mapping is not in the table",
+                    where=self.source,
+                    field="countries",
+                    fix=f"use codes among {self.countries[:8]}...",
+                )
+        for code in smap:
+            if code not in self.sectors:
+                raise InputError(
+                    f"sector {code!r} in the aggregation mapping is not in the table",
+                    where=self.source,
+                    field="sectors",
+                    fix=f"use codes among {self.sectors[:8]}...",
+                )
+        new_rows = pd.MultiIndex.from_arrays(
+            [
+                [cmap.get(c, c) for c in self.labels.get_level_values(0)],
+                [smap.get(s, s) for s in self.labels.get_level_values(1)],
+            ],
+            names=["country", "sector"],
+        )
+        new_cols = pd.MultiIndex.from_arrays(
+            [
+                [cmap.get(c, c) for c in self.fd_labels.get_level_values(0)],
+                list(self.fd_labels.get_level_values(1)),
+            ],
+            names=["country", "category"],
+        )
+        row_target = pd.MultiIndex.from_tuples(list(dict.fromkeys(new_rows)), names=new_rows.names)
+        col_target = pd.MultiIndex.from_tuples(list(dict.fromkeys(new_cols)), names=new_cols.names)
+        R = _indicator(row_target.get_indexer(new_rows), len(row_target))
+        C = _indicator(col_target.get_indexer(new_cols), len(col_target))
+        return IOTable.build(
+            R @ self.Z @ R.T,
+            R @ self.Y @ C.T,
+            row_target,
+            col_target,
+            x=R @ self.x,
+            va=R @ self.va,
+            output="given",
+            value_added="given",
+            unit=self.unit,
+            source=self.source,
+            meta={**self.meta, "aggregated": True},
+        )
+
+    def with_output(self, output: OutputRule) -> IOTable:
+        """The same flows with gross output recomputed (``"rowsums"``) or kept (``"given"``)."""
+        return IOTable.build(
+            self.Z,
+            self.Y,
+            self.labels,
+            self.fd_labels,
+            x=self.x,
+            output=output,
+            unit=self.unit,
+            source=self.source,
+            meta=self.meta,
+        )
+
+
+def _indicator(index: np.ndarray, size: int) -> np.ndarray:
+    M = np.zeros((size, index.shape[0]))
+    M[index, np.arange(index.shape[0])] = 1.0
+    return M
+
+
+def _multiindex(
+    labels: Sequence[tuple[str, str]] | pd.MultiIndex,
+    names: tuple[str, str],
+    where: str,
+    field_name: str,
+) -> pd.MultiIndex:
+    if isinstance(labels, pd.MultiIndex):
+        mi = labels.set_names(list(names))
+    else:
+        try:
+            mi = pd.MultiIndex.from_tuples([(str(a), str(b)) for a, b in labels], names=list(names))
+        except (TypeError, ValueError) as exc:
+            raise InputError(
+                f"labels must be (country, {names[1]}) pairs ({exc})",
+                where=where,
+                field=field_name,
+                fix="label rows COUNTRY_SECTOR and final demand COUNTRY_CATEGORY",
+            ) from exc
+    if mi.nlevels != 2:
+        raise InputError(
+            f"labels need two levels, got {mi.nlevels}",
+            where=where,
+            field=field_name,
+            fix="label rows COUNTRY_SECTOR and final demand COUNTRY_CATEGORY",
+        )
+    if mi.has_duplicates:
+        dup = mi[mi.duplicated()][0]
+        raise InputError(
+            f"duplicated label {dup[0]}_{dup[1]}",
+            where=where,
+            field=field_name,
+            fix="each COUNTRY_SECTOR (or COUNTRY_CATEGORY) label may appear once",
+        )
+    return mi
