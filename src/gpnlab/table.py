@@ -175,7 +175,7 @@ class IOTable:
         pos = full.get_indexer(rows)
         fpos = full_fd.get_indexer(cols)
         N = len(full)
-        padded = N != n or not np.array_equal(pos, np.arange(n))
+        padded = n != N or not np.array_equal(pos, np.arange(n))
         if padded:
             Zp = np.zeros((N, N))
             Zp[np.ix_(pos, pos)] = Zf
@@ -203,6 +203,34 @@ class IOTable:
             )
 
         rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
+        residue = (rowsums <= 0) & (np.abs(Yf).sum(axis=1) + Zf.sum(axis=1) + Zf.sum(axis=0) > 0)
+        if output == "rowsums" and np.any(residue):
+            # WIOD: e.g. LUX c5/c8 carry re-export and inventory entries that net to <= 0 after
+            # rounding to integers; LVA c24 (2002) buys 1 but sells nothing. A sector cannot have
+            # negative output; when the flows involved are negligible they are rounding residue.
+            names = [f"{a}_{b}" for a, b in full[np.flatnonzero(residue)]]
+            moved = float(np.abs(Yf[residue]).sum() + Zf[residue].sum() + Zf[:, residue].sum())
+            total = float(np.abs(rowsums).sum())
+            if moved > 1e-6 * total:
+                raise InputError(
+                    f"{names[:5]} have zero or negative gross output (row sums of [Z Y]) but "
+                    f"{moved:g} of flows",
+                    where=source,
+                    field="Y",
+                    fix="check the final-demand columns (large negative inventories) and Z",
+                )
+            warnings.warn(
+                f"{source}: {names} sell nothing net of inventories (rounding residue, "
+                f"{moved:g} in absolute flows); set to zero output and their flows to zero",
+                TableWarning,
+                stacklevel=2,
+            )
+            Yf = Yf.copy()
+            Zf = Zf.copy()
+            Yf[residue, :] = 0.0
+            Zf[residue, :] = 0.0
+            Zf[:, residue] = 0.0
+            rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
         if output == "rowsums":
             if xf is not None:
                 gap = xf - rowsums
@@ -322,7 +350,8 @@ class IOTable:
     def gdp(self) -> pd.Series:
         """Value added by country (GDP at basic prices, in the table's unit)."""
         return pd.Series(
-            self.va.reshape(self.G, self.N).sum(axis=1), index=pd.Index(self.countries, name="country")
+            self.va.reshape(self.G, self.N).sum(axis=1),
+            index=pd.Index(self.countries, name="country"),
         )
 
     def row_gap(self) -> np.ndarray:

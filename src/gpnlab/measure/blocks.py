@@ -114,7 +114,7 @@ class ExportAccounts:
 
     @cached_property
     def VB(self) -> np.ndarray:
-        """``VB[t, (s, i)] = (V^t B^{ts})_i``: value added of country t per unit of (s, i), G x n."""
+        """``VB[t, (s, i)] = (V^t B^{ts})_i``: value added of t per unit of (s, i) (G x n)."""
         B = self.system.B
         out = np.empty((self.G, self.n))
         for t in range(self.G):
@@ -168,7 +168,7 @@ class ExportAccounts:
         return out
 
     def A_times_pair(self, w: np.ndarray) -> np.ndarray:
-        """``[s, i, r] -> (A^{sr} w^{(s, r)})_i`` for w given as [s, r, j] (domestic cells zeroed)."""
+        """``[s, i, r] -> (A^{sr} w^{(s, r)})_i`` for w as [s, r, j] (domestic cells zeroed)."""
         out = np.einsum("sirj,srj->sir", self.A4, w, optimize=True)
         g = np.arange(self.G)
         out[g, :, g] = 0.0

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
@@ -65,15 +66,15 @@ def measure_all(
             "fva": country_terms["FVA"],
             "fdc": country_terms["FDC"],
             "ddc": country_terms["DDC"],
-            "ref": country_terms["REF"],
-            "davax": country_terms["DAVAX"],
-            "gvc": country_terms["GVC"],
             "gvc_backward": country_terms["GVCB"],
             "gvc_forward": country_terms["GVCF"],
             "vs_share": vv["vs_share"].to_numpy(),
             "vax_ratio": vv["vax_ratio"].to_numpy(),
             "gvc_backward_share": safe_share(country_terms["GVCB"], gexp),
             "gvc_forward_share": safe_share(country_terms["GVCF"], gexp),
+            "ref": country_terms["REF"],
+            "davax": country_terms["DAVAX"],
+            "gvc": country_terms["GVC"],
             "gdp": table.gdp().to_numpy(),
         },
         index=pd.Index(table.countries, name="country"),
@@ -93,21 +94,7 @@ def measure_all(
         index=table.labels,
     )
     step("bilateral terms")
-    G, N = acc.G, acc.N
-    long = pd.DataFrame(
-        {name: arr.reshape(G, N, G).transpose(0, 2, 1).reshape(-1) for name, arr in terms.items()}
-    )
-    idx = pd.MultiIndex.from_product(
-        [table.countries, table.countries, table.sectors], names=["exporter", "importer", "sector"]
-    )
-    long.index = idx
-    long = long[idx.get_level_values(0) != idx.get_level_values(1)]
-    bilateral = (
-        long.rename_axis(columns="term")
-        .stack()
-        .rename("value")
-        .reset_index()[["exporter", "importer", "sector", "term", "value"]]
-    )
+    bilateral = bilateral_long(table, terms)
     step("KWW")
     kww_table = kww(acc)
     wwz_table = None
@@ -116,4 +103,26 @@ def measure_all(
         wwz_table = wwz(acc)
     return Indicators(
         country=country, sector=sector, bilateral=bilateral, kww=kww_table, wwz=wwz_table
+    )
+
+
+def bilateral_long(table: IOTable, terms: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Long table ``exporter, importer, sector, term, value`` from [s, i, r] term arrays."""
+    G, N = table.G, table.N
+    s_idx, r_idx, i_idx = np.meshgrid(np.arange(G), np.arange(G), np.arange(N), indexing="ij")
+    keep = (s_idx != r_idx).reshape(-1)
+    s_k, r_k, i_k = s_idx.reshape(-1)[keep], r_idx.reshape(-1)[keep], i_idx.reshape(-1)[keep]
+    names = list(terms)
+    m = len(s_k)
+    countries = np.asarray(table.countries, dtype=object)
+    sectors = np.asarray(table.sectors, dtype=object)
+    values = np.concatenate([terms[k][s_k, i_k, r_k] for k in names])
+    return pd.DataFrame(
+        {
+            "exporter": pd.Categorical(np.tile(countries[s_k], len(names)), table.countries),
+            "importer": pd.Categorical(np.tile(countries[r_k], len(names)), table.countries),
+            "sector": pd.Categorical(np.tile(sectors[i_k], len(names)), table.sectors),
+            "term": pd.Categorical(np.repeat(names, m), names),
+            "value": values,
+        }
     )

@@ -112,3 +112,18 @@ def ghosh_from(system: LeontiefSystem) -> np.ndarray:
 def ghosh(table: IOTable) -> np.ndarray:
     """The Ghosh inverse of ``table`` (see :func:`ghosh_from`)."""
     return ghosh_from(leontief_system(table))
+
+
+def multipliers(system: LeontiefSystem, coefficients: np.ndarray) -> np.ndarray:
+    """Total (direct + indirect) multipliers ``M = S B`` of per-unit-output coefficients ``S``.
+
+    ``S`` is k x n (e.g. emissions, jobs or value added per unit of output; Miller & Blair 2009,
+    ch. 6). With ``S = v`` the value-added multipliers are 1 on a balanced table.
+    """
+    S = np.atleast_2d(np.asarray(coefficients, dtype=np.float64))
+    return S @ system.B
+
+
+def output_multipliers(system: LeontiefSystem) -> np.ndarray:
+    """Simple output multipliers, the column sums ``1' B`` (Miller & Blair 2009, eq. 6.3)."""
+    return system.B.sum(axis=0)

@@ -61,7 +61,9 @@ def structural_change(
             # carry its observed productivity so that its entry is pure reallocation
             pr0 = np.where(l0 > 0, pr0, pr1)
             pr1 = np.where(l1 > 0, pr1, pr0)
-            row: dict[str, object] = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+            row: dict[str, object] = dict(
+                zip(keys, key if isinstance(key, tuple) else (key,), strict=True)
+            )
             row.update(
                 period_start=p0,
                 period_end=p1,

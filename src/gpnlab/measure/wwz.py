@@ -92,9 +92,7 @@ def wwz_bilateral(acc: ExportAccounts) -> dict[str, np.ndarray]:
     VL = acc.VL[:, :, None]
     terms: dict[str, np.ndarray] = {}
     terms["DVA_FIN"] = acc.VBdom[:, :, None] * acc.Yexp
-    for name, w in zip(
-        WWZ_TERMS[1:9], (w2, w3, w4, w5, w6, w7, w8, w9), strict=True
-    ):
+    for name, w in zip(WWZ_TERMS[1:9], (w2, w3, w4, w5, w6, w7, w8, w9), strict=True):
         terms[name] = VL * acc.A_times_pair(np.ascontiguousarray(w))
     terms["DDC_INT"] = (acc.VBdom - acc.VL)[:, :, None] * acc.Zexp
 

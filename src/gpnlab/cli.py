@@ -1,0 +1,211 @@
+"""The ``gpnlab`` command line (Typer + Rich).
+
+Bad input prints one line ``error: <file>: <what> (field ...); fix: ...`` and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gpnlab import __version__
+from gpnlab.errors import InputError
+from gpnlab.table import TableWarning
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="gpnlab: global production networks, GVC measurement and industrial-policy simulation.",
+)
+console = Console(stderr=True)
+out_console = Console()
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn :class:`InputError` into one line on stderr and exit code 2."""
+    try:
+        yield
+    except InputError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+
+
+@contextmanager
+def table_warnings() -> Iterator[None]:
+    """Show the table quirks that were handled (warnings) as notes, once each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TableWarning)
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        msg = str(w.message)
+        if issubclass(w.category, TableWarning) and msg not in seen:
+            seen.add(msg)
+            console.print(f"[yellow]note:[/] {msg}", highlight=False, soft_wrap=True)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not sys.stderr.isatty() and False,
+    )
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out_console.print(f"gpnlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True)
+    ] = False,
+) -> None:
+    """gpnlab command line."""
+
+
+@app.command()
+def measure(
+    path: Annotated[Path, typer.Argument(help="table folder (own/WIOD layout) or ICIO CSV file")],
+    fmt: Annotated[str, typer.Option("--format", help="own | oecd-icio | pymrio")] = "own",
+    year: Annotated[int | None, typer.Option(help="pick PATH/YEAR")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder [out/measure-NAME]")] = None,
+    output: Annotated[
+        str, typer.Option(help="gross output: rowsums (recompute) | given (as published)")
+    ] = "rowsums",
+    merge_split: Annotated[
+        bool, typer.Option(help="ICIO: merge CN1/CN2 into CHN and MX1/MX2 into MEX")
+    ] = True,
+    wwz: Annotated[bool, typer.Option(help="also write the 16 WWZ terms (wwz.parquet)")] = False,
+    device: Annotated[str, typer.Option(help="cpu | cuda (optional torch backend)")] = "cpu",
+    figures: Annotated[bool, typer.Option(help="write PNG figures")] = True,
+) -> None:
+    """Measure GVC position and participation from an inter-country IO table."""
+    from gpnlab.io.formats import FORMATS, read_table
+    from gpnlab.measure.indicators import measure_all
+    from gpnlab.measure.outputs import write_indicators
+
+    with user_errors():
+        if fmt not in FORMATS:
+            raise InputError(
+                f"unknown format {fmt!r}",
+                where=str(path),
+                field="--format",
+                fix=f"use one of {', '.join(FORMATS)}",
+            )
+        if output not in ("rowsums", "given"):
+            raise InputError(
+                f"unknown output rule {output!r}",
+                where=str(path),
+                field="--output",
+                fix="use rowsums or given",
+            )
+        if device not in ("cpu", "cuda"):
+            raise InputError(
+                f"unknown device {device!r}", where=str(path), field="--device", fix="cpu or cuda"
+            )
+        target = out or Path("out") / f"measure-{path.stem or 'table'}"
+        steps = [
+            "read",
+            "Leontief inverse",
+            "Borin-Mancini",
+            "TiVA and vertical specialisation",
+            "position and linkages",
+            "bilateral terms",
+            "KWW",
+        ] + (["WWZ"] if wwz else [])
+        steps.append("write")
+        t0 = time.perf_counter()
+        with progress_bar() as bar, table_warnings():
+            task = bar.add_task("reading table", total=len(steps))
+            table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
+
+            def step(name: str) -> None:
+                bar.update(task, advance=1, description=name)
+
+            if device == "cuda":
+                from gpnlab.measure.gpu import measure_all_torch
+
+                ind = measure_all_torch(table, with_wwz=wwz, progress=step)
+            else:
+                ind = measure_all(table, with_wwz=wwz, progress=step)
+            step("writing")
+            write_indicators(ind, table, target, figures=figures)
+            bar.update(task, completed=len(steps), description="done")
+        elapsed = time.perf_counter() - t0
+    _print_country_summary(ind.country, table.unit)
+    out_console.print(
+        f"{table.G} countries x {table.N} sectors ({table.n} rows) measured in {elapsed:.2f} s; "
+        f"results in [bold]{target}[/]"
+    )
+
+
+def _print_country_summary(country: object, unit: str, top: int = 12) -> None:
+    import pandas as pd
+
+    assert isinstance(country, pd.DataFrame)
+    df = country.sort_values("gross_exports", ascending=False).head(top)
+    t = Table(title=f"Largest exporters (money in {unit}; shares of gross exports)")
+    for col in ("country", "gross exports", "DVA share", "VAX ratio", "GVC back.", "GVC fwd."):
+        t.add_column(col, justify="right" if col != "country" else "left")
+    for name, r in df.iterrows():
+        t.add_row(
+            str(name),
+            f"{r.gross_exports:,.0f}",
+            f"{r.dva / r.gross_exports:.3f}" if r.gross_exports else "n/a",
+            f"{r.vax_ratio:.3f}",
+            f"{r.gvc_backward_share:.3f}",
+            f"{r.gvc_forward_share:.3f}",
+        )
+    out_console.print(t)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out/demo"),
+) -> None:
+    """Run the main job on embedded defaults (no data download needed).
+
+    Builds a synthetic 8-country x 12-sector table, writes it in the project's own layout and
+    measures it.
+    """
+    from gpnlab.io.own import read_own, write_own
+    from gpnlab.measure.indicators import measure_all
+    from gpnlab.measure.outputs import write_indicators
+    from gpnlab.synthetic import random_table
+
+    with user_errors(), table_warnings():
+        table = random_table(8, 12, seed=2026)
+        tdir = write_own(table, out / "table", overwrite=True)
+        table = read_own(tdir)
+        ind = measure_all(table, with_wwz=True)
+        write_indicators(ind, table, out / "measure")
+    _print_country_summary(ind.country, table.unit)
+    out_console.print(
+        f"demo table in [bold]{out / 'table'}[/], indicators in [bold]{out / 'measure'}[/]"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,52 @@
+"""Write the indicator set to a folder: the files of ``gpnlab measure``.
+
+* ``country.csv`` -- one row per country (see :mod:`gpnlab.measure.indicators`)
+* ``sector.csv`` -- ``country, sector, output, value_added, upstreamness, downstreamness,
+  backward_linkage, forward_linkage, sector_class``
+* ``bilateral.parquet`` -- ``exporter, importer, sector, term, value`` (Borin-Mancini terms)
+* ``kww.csv`` -- country plus the nine KWW terms
+* ``wwz.parquet`` -- the sixteen WWZ terms by exporter, sector, importer (when computed)
+* ``participation.png``, ``position.png`` -- figures
+* ``meta.json`` -- source, unit, shape, output rule, gpnlab version
+
+The folder appears whole or not at all (:func:`gpnlab.atomic.atomic_dir`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from gpnlab import __version__
+from gpnlab.atomic import atomic_dir
+from gpnlab.measure.indicators import Indicators
+from gpnlab.report.measure_figures import participation_figure, position_figure
+from gpnlab.table import IOTable
+
+
+def write_indicators(
+    ind: Indicators, table: IOTable, out: str | os.PathLike[str], *, figures: bool = True
+) -> Path:
+    """Write ``ind`` into ``out`` atomically and return the folder."""
+    with atomic_dir(out) as tmp:
+        ind.country.reset_index().to_csv(tmp / "country.csv", index=False, float_format="%.10g")
+        ind.sector.reset_index().to_csv(tmp / "sector.csv", index=False, float_format="%.10g")
+        ind.bilateral.to_parquet(tmp / "bilateral.parquet", index=False)
+        ind.kww.reset_index().to_csv(tmp / "kww.csv", index=False, float_format="%.10g")
+        if ind.wwz is not None:
+            ind.wwz.to_parquet(tmp / "wwz.parquet", index=False)
+        if figures:
+            participation_figure(ind.country, tmp / "participation.png", unit=table.unit)
+            position_figure(ind.sector, tmp / "position.png")
+        meta = {
+            "source": table.source,
+            "unit": table.unit,
+            "countries": table.G,
+            "sectors": table.N,
+            "rows": table.n,
+            "gpnlab_version": __version__,
+            "perspective": "Borin-Mancini exporter perspective, source-based",
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return Path(out)

@@ -1,0 +1,1 @@
+"""Figures and reports (matplotlib, colour-blind-safe palette, readable in print)."""

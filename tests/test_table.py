@@ -1,0 +1,103 @@
+"""The IOTable type: construction, padding, output rules, aggregation, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gpnlab.errors import InputError
+from gpnlab.measure import ExportAccounts, bm_source
+from gpnlab.synthetic import random_table
+from gpnlab.table import IOTable
+
+
+def small() -> IOTable:
+    Z = np.array([[10.0, 5, 2], [3, 20, 4], [1, 2, 8]])
+    Y = np.array([[30.0, 5], [10, 40], [2, 20]])
+    return IOTable.build(Z, Y, [("A", "s1"), ("A", "s2"), ("B", "s1")], [("A", "F"), ("B", "F")])
+
+
+def test_countries_with_fewer_sectors_are_padded_with_zero_output() -> None:
+    t = small()
+    assert t.countries == ["A", "B"] and t.sectors == ["s1", "s2"]
+    assert t.n == 4
+    assert t.x[3] == 0 and np.all(t.Z[3] == 0) and np.all(t.Z[:, 3] == 0)
+    np.testing.assert_allclose(t.x, t.Z.sum(1) + t.Y.sum(1))
+    np.testing.assert_allclose(t.x, t.Z.sum(0) + t.va)
+
+
+def test_output_rule_given_keeps_published_output() -> None:
+    Z = np.array([[1.0, 2], [3, 4]])
+    Y = np.array([[5.0], [6]])
+    labels = [("A", "s"), ("B", "s")]
+    given = IOTable.build(Z, Y, labels, [("A", "F")], x=[9.0, 13.5], output="given")
+    rows = IOTable.build(Z, Y, labels, [("A", "F")], x=[9.0, 13.5], output="rowsums")
+    np.testing.assert_array_equal(given.x, [9.0, 13.5])
+    np.testing.assert_array_equal(rows.x, [8.0, 13.0])
+    assert given.row_gap()[1] == pytest.approx(0.5)
+
+
+def test_group_is_a_new_exporter_not_a_sum() -> None:
+    t = random_table(4, 3, seed=7)
+    grouped = t.aggregate(countries={"C01": "G1", "C02": "G1"})
+    assert grouped.countries == ["G1", "C03", "C04"]
+    np.testing.assert_allclose(grouped.Z.sum(), t.Z.sum())
+    np.testing.assert_allclose(grouped.gdp()["G1"], t.gdp()[["C01", "C02"]].sum())
+    members = bm_source(ExportAccounts(t), "country").loc[["C01", "C02"], "GEXP"].sum()
+    group = bm_source(ExportAccounts(grouped), "country").loc["G1", "GEXP"]
+    assert group < members  # trade between members is now domestic
+    np.testing.assert_allclose(grouped.x, grouped.Z.sum(1) + grouped.Y.sum(1))
+
+
+def test_sector_aggregation_keeps_identities() -> None:
+    t = random_table(3, 4, seed=3)
+    agg = t.aggregate(sectors={"s01": "primary", "s02": "primary"})
+    assert agg.N == 3
+    np.testing.assert_allclose(agg.x, agg.Z.sum(1) + agg.Y.sum(1))
+    np.testing.assert_allclose(agg.x, agg.Z.sum(0) + agg.va)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"Z": np.ones((2, 3))}, "square"),
+        ({"Z": np.array([[1.0, np.nan], [0, 1]])}, "NaN"),
+        ({"Z": np.array([[1.0, np.inf], [0, 1]])}, "infinite"),
+        ({"Z": np.array([[1.0, -2.0], [0, 1]])}, "negative intermediate"),
+        ({"labels": [("A", "s")]}, "row labels"),
+        ({"labels": [("A", "s"), ("A", "s")]}, "duplicated"),
+        ({"Y": np.ones((3, 1))}, "shape"),
+    ],
+)
+def test_bad_tables_raise_one_clear_error(kwargs: dict, message: str) -> None:
+    args = {
+        "Z": np.array([[1.0, 2], [3, 4]]),
+        "Y": np.array([[5.0], [6]]),
+        "labels": [("A", "s"), ("B", "s")],
+        "fd_labels": [("A", "F")],
+    }
+    args.update(kwargs)
+    with pytest.raises(InputError, match=message) as info:
+        IOTable.build(args["Z"], args["Y"], args["labels"], args["fd_labels"])
+    assert "\n" not in str(info.value) and "fix:" in str(info.value)
+
+
+def test_unproductive_table_is_rejected() -> None:
+    from gpnlab.measure import leontief
+
+    Z = np.array([[5.0, 9], [9, 5]])
+    Y = np.array([[-4.0], [-4]])  # inputs exceed output: rho(A) > 1
+    t = IOTable.build(Z, Y, [("A", "s"), ("B", "s")], [("A", "F")])
+    with pytest.raises(InputError, match="not productive"):
+        leontief(t)
+
+
+def test_zero_export_shares_are_nan_not_errors() -> None:
+    from gpnlab.measure import measure_all
+
+    Z = np.array([[1.0, 0], [0, 1]])
+    Y = np.array([[5.0, 0], [0, 6]])  # autarky: no exports at all
+    t = IOTable.build(Z, Y, [("A", "s"), ("B", "s")], [("A", "F"), ("B", "F")])
+    c = measure_all(t).country
+    assert (c.gross_exports == 0).all()
+    assert c.vax_ratio.isna().all() and c.gvc_backward_share.isna().all()
