@@ -98,7 +98,6 @@ def measure(
         bool, typer.Option(help="ICIO: merge CN1/CN2 into CHN and MX1/MX2 into MEX")
     ] = True,
     wwz: Annotated[bool, typer.Option(help="also write the 16 WWZ terms (wwz.parquet)")] = False,
-    device: Annotated[str, typer.Option(help="cpu | cuda (optional torch backend)")] = "cpu",
     figures: Annotated[bool, typer.Option(help="write PNG figures")] = True,
 ) -> None:
     """Measure GVC position and participation from an inter-country IO table."""
@@ -121,10 +120,6 @@ def measure(
                 field="--output",
                 fix="use rowsums or given",
             )
-        if device not in ("cpu", "cuda"):
-            raise InputError(
-                f"unknown device {device!r}", where=str(path), field="--device", fix="cpu or cuda"
-            )
         target = out or Path("out") / f"measure-{path.stem or 'table'}"
         steps = [
             "read",
@@ -144,12 +139,7 @@ def measure(
             def step(name: str) -> None:
                 bar.update(task, advance=1, description=name)
 
-            if device == "cuda":
-                from gpnlab.measure.gpu import measure_all_torch
-
-                ind = measure_all_torch(table, with_wwz=wwz, progress=step)
-            else:
-                ind = measure_all(table, with_wwz=wwz, progress=step)
+            ind = measure_all(table, with_wwz=wwz, progress=step)
             step("writing")
             write_indicators(ind, table, target, figures=figures)
             bar.update(task, completed=len(steps), description="done")

@@ -113,16 +113,15 @@ def bilateral_long(table: IOTable, terms: dict[str, np.ndarray]) -> pd.DataFrame
     keep = (s_idx != r_idx).reshape(-1)
     s_k, r_k, i_k = s_idx.reshape(-1)[keep], r_idx.reshape(-1)[keep], i_idx.reshape(-1)[keep]
     names = list(terms)
-    m = len(s_k)
-    countries = np.asarray(table.countries, dtype=object)
-    sectors = np.asarray(table.sectors, dtype=object)
-    values = np.concatenate([terms[k][s_k, i_k, r_k] for k in names])
+    k = len(names)
+    values = np.concatenate([terms[name][s_k, i_k, r_k] for name in names])
+    cat = pd.Categorical.from_codes
     return pd.DataFrame(
         {
-            "exporter": pd.Categorical(np.tile(countries[s_k], len(names)), table.countries),
-            "importer": pd.Categorical(np.tile(countries[r_k], len(names)), table.countries),
-            "sector": pd.Categorical(np.tile(sectors[i_k], len(names)), table.sectors),
-            "term": pd.Categorical(np.repeat(names, m), names),
+            "exporter": cat(np.tile(s_k, k), categories=table.countries),
+            "importer": cat(np.tile(r_k, k), categories=table.countries),
+            "sector": cat(np.tile(i_k, k), categories=table.sectors),
+            "term": cat(np.repeat(np.arange(k), len(s_k)), categories=names),
             "value": values,
         }
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import get_lapack_funcs
+import scipy.linalg
 
 from gpnlab.errors import InputError
 from gpnlab.table import IOTable
@@ -49,23 +49,19 @@ def value_added_coefficients(table: IOTable) -> np.ndarray:
 
 
 def inverse_via_lu(M: np.ndarray, *, where: str = "table") -> np.ndarray:
-    """Invert ``M`` with one LAPACK LU factorisation (getrf) and its inverse (getri).
+    """Invert ``M`` with one LAPACK LU factorisation (getrf followed by getri).
 
     ``M`` is overwritten. Raises :class:`InputError` when ``M`` is singular.
     """
-    getrf, getri = get_lapack_funcs(("getrf", "getri"), (M,))
-    lu, piv, info = getrf(M, overwrite_a=True)
-    if info > 0:
+    try:
+        return np.asarray(scipy.linalg.inv(M, overwrite_a=True, check_finite=False))
+    except np.linalg.LinAlgError as exc:
         raise InputError(
             "I - A is singular: the table is not productive (spectral radius of A is 1)",
             where=where,
             field="Z",
             fix="check for sectors whose inputs exceed their output",
-        )
-    inv, info = getri(lu, piv, overwrite_lu=True)
-    if info != 0:  # pragma: no cover - getri fails only where getrf already did
-        raise InputError("LU inverse failed", where=where, field="Z", fix="check the table")
-    return np.asarray(inv)
+        ) from exc
 
 
 def leontief_system(table: IOTable) -> LeontiefSystem:
