@@ -118,10 +118,10 @@ def bilateral_long(table: IOTable, terms: dict[str, np.ndarray]) -> pd.DataFrame
     cat = pd.Categorical.from_codes
     return pd.DataFrame(
         {
-            "exporter": cat(np.tile(s_k, k), categories=table.countries),
-            "importer": cat(np.tile(r_k, k), categories=table.countries),
-            "sector": cat(np.tile(i_k, k), categories=table.sectors),
-            "term": cat(np.repeat(np.arange(k), len(s_k)), categories=names),
+            "exporter": cat(np.tile(s_k, k), categories=pd.Index(table.countries)),
+            "importer": cat(np.tile(r_k, k), categories=pd.Index(table.countries)),
+            "sector": cat(np.tile(i_k, k), categories=pd.Index(table.sectors)),
+            "term": cat(np.repeat(np.arange(k), len(s_k)), categories=pd.Index(names)),
             "value": values,
         }
     )
