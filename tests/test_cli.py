@@ -48,7 +48,7 @@ def table_dir(tmp_path: Path) -> Path:
 
 def test_measure_writes_every_output(table_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "res"
-    result = runner.invoke(app, ["measure", str(table_dir), "--out", str(out), "--wwz"])
+    result = runner.invoke(app, ["measure", str(table_dir), "--out", str(out), "--wwz", "--sink"])
     assert result.exit_code == 0, result.output
     country = pd.read_csv(out / "country.csv")
     assert country.columns[: len(COUNTRY_COLUMNS)].tolist() == COUNTRY_COLUMNS
@@ -71,6 +71,18 @@ def test_measure_writes_every_output(table_dir: Path, tmp_path: Path) -> None:
     assert (out / "participation.png").stat().st_size > 1000
     assert (out / "position.png").stat().st_size > 1000
     assert (out / "wwz.parquet").exists()
+    sink = pd.read_parquet(out / "bilateral_sink.parquet")
+    assert set(sink.term.astype(str)) == {
+        "GEXP",
+        "DC",
+        "DVA",
+        "VAX",
+        "REF",
+        "DDC",
+        "FC",
+        "FVA",
+        "FDC",
+    }
 
 
 @pytest.mark.parametrize(

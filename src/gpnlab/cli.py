@@ -98,6 +98,9 @@ def measure(
         bool, typer.Option(help="ICIO: merge CN1/CN2 into CHN and MX1/MX2 into MEX")
     ] = True,
     wwz: Annotated[bool, typer.Option(help="also write the 16 WWZ terms (wwz.parquet)")] = False,
+    sink: Annotated[
+        bool, typer.Option(help="also write sink-based Borin-Mancini terms (bilateral_sink)")
+    ] = False,
     figures: Annotated[bool, typer.Option(help="write PNG figures")] = True,
 ) -> None:
     """Measure GVC position and participation from an inter-country IO table."""
@@ -139,7 +142,7 @@ def measure(
             def step(name: str) -> None:
                 bar.update(task, advance=1, description=name)
 
-            ind = measure_all(table, with_wwz=wwz, progress=step)
+            ind = measure_all(table, with_wwz=wwz, with_sink=sink, progress=step)
             step("writing")
             write_indicators(ind, table, target, figures=figures)
             bar.update(task, completed=len(steps), description="done")
@@ -189,7 +192,7 @@ def demo(
         table = random_table(8, 12, seed=2026)
         tdir = write_own(table, out / "table", overwrite=True)
         table = read_own(tdir)
-        ind = measure_all(table, with_wwz=True)
+        ind = measure_all(table, with_wwz=True, with_sink=True)
         write_indicators(ind, table, out / "measure")
     _print_country_summary(ind.country, table.unit)
     out_console.print(

@@ -8,7 +8,7 @@ full set once.
 """
 
 from gpnlab.measure.blocks import ExportAccounts
-from gpnlab.measure.borin_mancini import BM_TERMS, bm_source
+from gpnlab.measure.borin_mancini import BM_TERMS, SINK_TERMS, bm_sink, bm_source
 from gpnlab.measure.indicators import Indicators, measure_all
 from gpnlab.measure.kww import KWW_TERMS, kww
 from gpnlab.measure.leontief import ghosh, leontief, leontief_system
@@ -20,10 +20,12 @@ from gpnlab.measure.wwz import WWZ_TERMS, wwz
 
 __all__ = [
     "BM_TERMS",
+    "SINK_TERMS",
     "KWW_TERMS",
     "WWZ_TERMS",
     "ExportAccounts",
     "Indicators",
+    "bm_sink",
     "bm_source",
     "downstreamness",
     "ghosh",

@@ -107,6 +107,16 @@ class ExportAccounts:
         eye = np.eye(self.N)[None, :, :]
         return np.linalg.inv(eye - self.Ass)
 
+    @cached_property
+    def Kss(self) -> np.ndarray:
+        """``K^s = (I - A^{ss}) B^{ss} = I + sum_{j != s} A^{sj} B^{js}`` as [s, i, j].
+
+        Its inverse removes the loops through which s's exports come back into s's exports
+        (Borin & Mancini 2019, eq. 25).
+        """
+        eye = np.eye(self.N)[None, :, :]
+        return np.einsum("sij,sjk->sik", eye - self.Ass, self.Bss)
+
     # ---- value-added multipliers
     @cached_property
     def v2(self) -> np.ndarray:

@@ -55,8 +55,7 @@ def foreign_value_added_coefficient(acc: ExportAccounts) -> np.ndarray:
     ``(I - A^{ss}) B^{ss} = I + sum_{j != s} A^{sj} B^{js}`` removes the loops through which
     foreign value added in s's exports would be counted again on re-export.
     """
-    eye = np.eye(acc.N)[None]
-    K = np.einsum("sij,sjk->sik", eye - acc.Ass, acc.Bss)
+    K = acc.Kss
     # f K = VBfor  <=>  K' f' = VBfor'
     return np.linalg.solve(np.transpose(K, (0, 2, 1)), acc.VBfor[:, :, None])[:, :, 0]
 
@@ -95,18 +94,101 @@ def bm_source_bilateral(acc: ExportAccounts) -> dict[str, np.ndarray]:
     }
 
 
-def bm_source(acc: ExportAccounts, level: str = "country") -> pd.DataFrame:
-    """Source-based exporter-perspective terms at ``level`` country, sector or bilateral.
+SINK_TERMS = ("GEXP", "DC", "DVA", "VAX", "REF", "DDC", "FC", "FVA", "FDC")
 
-    ``bilateral`` is long: one row per (exporter, sector, importer) with r != s.
+
+def bm_sink_bilateral(acc: ExportAccounts) -> dict[str, np.ndarray]:
+    """The nine sink-based terms as [s, i, r] arrays (BM 2019, sec. 4.2; BM 2023, eq. 20-24).
+
+    Sink-based: value added is counted the *last* time it leaves s. Of the exports ``E^{sr}``
+    only the part that never feeds s's exports again counts as value added:
+
+    * ``X~ = x - B_{.s} K_s^-1 E^{s*}`` with ``K_s = (I - A^{ss}) B^{ss}``: world output not
+      absorbed in s's exports;
+    * ``Ψ^{sr} = Y^{r.} + (A X~)^r - A^{rr} X~^r``: r's sales that do not feed s's exports;
+    * ``Φ^{sr} = Y^{sr} + A^{sr} L^{rr} Ψ^{sr}``; ``DVA = (V^s B^{ss}) # Φ``,
+      ``FVA = (sum_{t!=s} V^t B^{ts}) # Φ``;
+    * reflection: the same with output driven by s's own final demand,
+      ``X~_s = B Y_{.s} - B_{.s} K_s^-1 sum_{r!=s} A^{sr} (B Y_{.s})^r``, gives
+      ``REF = (V^s B^{ss}) # A^{sr} L^{rr} Ψ_s^{sr}``; ``VAX = DVA - REF``.
+
+    DC and FC equal the source-based ones cell by cell; summed over a country's exports every
+    term equals the source-based country total. Costs two n x G products with A and B.
     """
-    terms = bm_source_bilateral(acc)
+    G, N, n = acc.G, acc.N, acc.n
+    g = np.arange(G)
+    K = acc.Kss
+    A = acc.system.A
+
+    def not_feeding_exports(demand: np.ndarray) -> np.ndarray:
+        """[s, i] demand on s -> X~ (n x G): world output minus that needed for it via B_{.s}."""
+        hat = np.linalg.solve(K, demand[:, :, None])[:, :, 0]  # [s, i]
+        return acc.B_times_own(hat).reshape(n, G)  # [(r, j), s]
+
+    def psi(Xt: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """[s, r, j] = first[s, r, j] + (A X~)^r - A^{rr} X~^r, for the column s of X~."""
+        AX = (A @ Xt).reshape(G, N, G)  # [r, j, s]
+        own = np.einsum("rjl,rls->rjs", acc.Ass, Xt.reshape(G, N, G))
+        return first + np.transpose(AX - own, (2, 0, 1))
+
+    x = acc.table.x
+    Xt = x[:, None] - not_feeding_exports(acc.Etot)
+    Psi = psi(Xt, np.broadcast_to(acc.Ytot[None], (G, G, N)))
+    Phi = acc.Yexp + acc.A_times_pair(np.einsum("rjl,srl->srj", acc.Lss, Psi))
+
+    BY = acc.BY  # [r, j, s]
+    # sum_{r != s} A^{sr} (B Y_{.s})^r: s's intermediate exports that come back to s's final use
+    returning = np.einsum("sirj,rjs->si", acc.A4, BY, optimize=True)
+    returning -= np.einsum("sij,sj->si", acc.Ass, _own_cols(BY))
+    Xts = BY.reshape(n, G) - not_feeding_exports(returning)
+    Psis = psi(Xts, np.transpose(acc.Y3, (2, 0, 1)))  # Y^{rs} as [s, r, j]
+    Phir = acc.A_times_pair(np.einsum("rjl,srl->srj", acc.Lss, Psis))
+
+    E = acc.E3
+    VBd, VBf = acc.VBdom[:, :, None], acc.VBfor[:, :, None]
+    DC, FC = VBd * E, VBf * E
+    DVA, FVA, REF = VBd * Phi, VBf * Phi, VBd * Phir
+    for arr in (DVA, FVA, REF):
+        arr[g, :, g] = 0.0
+    return {
+        "GEXP": E,
+        "DC": DC,
+        "DVA": DVA,
+        "VAX": DVA - REF,
+        "REF": REF,
+        "DDC": DC - DVA,
+        "FC": FC,
+        "FVA": FVA,
+        "FDC": FC - FVA,
+    }
+
+
+def _own_cols(BY: np.ndarray) -> np.ndarray:
+    """[r, j, s] -> [s, j]: the block s of column s (output of s driven by s's final demand)."""
+    g = np.arange(BY.shape[0])
+    return BY[g, :, g]
+
+
+def bm_source(acc: ExportAccounts, level: str = "country") -> pd.DataFrame:
+    """Source-based exporter-perspective terms (13) at ``level`` country, sector or bilateral."""
+    return at_level(acc, bm_source_bilateral(acc), level)
+
+
+def bm_sink(acc: ExportAccounts, level: str = "country") -> pd.DataFrame:
+    """Sink-based exporter-perspective terms (9) at ``level`` country, sector or bilateral."""
+    return at_level(acc, bm_sink_bilateral(acc), level)
+
+
+def at_level(acc: ExportAccounts, terms: dict[str, np.ndarray], level: str) -> pd.DataFrame:
+    """Sum [s, i, r] term arrays to ``country`` or ``sector`` rows, or list them ``bilateral``.
+
+    ``bilateral`` is long-wide: one row per (exporter, sector, importer) with r != s.
+    """
     t = acc.table
     if level == "bilateral":
         G, N = acc.G, acc.N
         s_idx, i_idx, r_idx = np.meshgrid(np.arange(G), np.arange(N), np.arange(G), indexing="ij")
         keep = (s_idx != r_idx).reshape(-1)
-        cols = {k: v.reshape(-1)[keep] for k, v in terms.items()}
         idx = pd.DataFrame(
             {
                 "exporter": np.asarray(t.countries, dtype=object)[s_idx.reshape(-1)[keep]],
@@ -114,11 +196,15 @@ def bm_source(acc: ExportAccounts, level: str = "country") -> pd.DataFrame:
                 "importer": np.asarray(t.countries, dtype=object)[r_idx.reshape(-1)[keep]],
             }
         )
-        return pd.concat([idx, pd.DataFrame(cols)], axis=1)
+        cols = pd.DataFrame({k: v.reshape(-1)[keep] for k, v in terms.items()})
+        return pd.concat([idx, cols], axis=1)
     if level == "sector":
-        data = {k: v.sum(axis=2).reshape(-1) for k, v in terms.items()}
-        return pd.DataFrame(data, index=t.labels)
+        return pd.DataFrame(
+            {k: v.sum(axis=2).reshape(-1) for k, v in terms.items()}, index=t.labels
+        )
     if level == "country":
-        data = {k: v.sum(axis=(1, 2)) for k, v in terms.items()}
-        return pd.DataFrame(data, index=pd.Index(t.countries, name="country"))
+        return pd.DataFrame(
+            {k: v.sum(axis=(1, 2)) for k, v in terms.items()},
+            index=pd.Index(t.countries, name="country"),
+        )
     raise ValueError(f"level must be country, sector or bilateral, not {level!r}")

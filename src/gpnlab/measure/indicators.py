@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
-from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.measure.borin_mancini import bm_sink_bilateral, bm_source_bilateral
 from gpnlab.measure.kww import kww
 from gpnlab.measure.leontief import leontief_system
 from gpnlab.measure.linkages import linkage_indices
@@ -39,10 +39,15 @@ class Indicators:
     bilateral: pd.DataFrame
     kww: pd.DataFrame
     wwz: pd.DataFrame | None = None
+    bilateral_sink: pd.DataFrame | None = None
 
 
 def measure_all(
-    table: IOTable, *, with_wwz: bool = False, progress: Progress | None = None
+    table: IOTable,
+    *,
+    with_wwz: bool = False,
+    with_sink: bool = False,
+    progress: Progress | None = None,
 ) -> Indicators:
     """Compute the country, sector, bilateral (Borin-Mancini) and KWW tables.
 
@@ -101,8 +106,17 @@ def measure_all(
     if with_wwz:
         step("WWZ")
         wwz_table = wwz(acc)
+    sink_table = None
+    if with_sink:
+        step("Borin-Mancini sink-based")
+        sink_table = bilateral_long(table, bm_sink_bilateral(acc))
     return Indicators(
-        country=country, sector=sector, bilateral=bilateral, kww=kww_table, wwz=wwz_table
+        country=country,
+        sector=sector,
+        bilateral=bilateral,
+        kww=kww_table,
+        wwz=wwz_table,
+        bilateral_sink=sink_table,
     )
 
 

@@ -5,6 +5,7 @@
   backward_linkage, forward_linkage, sector_class``
 * ``bilateral.parquet`` -- ``exporter, importer, sector, term, value`` (Borin-Mancini terms)
 * ``kww.csv`` -- country plus the nine KWW terms
+* ``bilateral_sink.parquet`` -- the same layout, sink-based terms (when computed)
 * ``wwz.parquet`` -- the sixteen WWZ terms by exporter, sector, importer (when computed)
 * ``participation.png``, ``position.png`` -- figures
 * ``meta.json`` -- source, unit, shape, output rule, gpnlab version
@@ -34,6 +35,8 @@ def write_indicators(
         ind.sector.reset_index().to_csv(tmp / "sector.csv", index=False, float_format="%.10g")
         ind.bilateral.to_parquet(tmp / "bilateral.parquet", index=False)
         ind.kww.reset_index().to_csv(tmp / "kww.csv", index=False, float_format="%.10g")
+        if ind.bilateral_sink is not None:
+            ind.bilateral_sink.to_parquet(tmp / "bilateral_sink.parquet", index=False)
         if ind.wwz is not None:
             ind.wwz.to_parquet(tmp / "wwz.parquet", index=False)
         if figures:

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.measure.borin_mancini import at_level
 
 WWZ_TERMS = (
     "DVA_FIN",
@@ -115,18 +116,5 @@ def wwz_bilateral(acc: ExportAccounts) -> dict[str, np.ndarray]:
 def wwz(acc: ExportAccounts) -> pd.DataFrame:
     """WWZ terms in long-wide form: one row per (exporter, sector, importer), r != s."""
     terms = wwz_bilateral(acc)
-    t = acc.table
-    G, N = acc.G, acc.N
-    s_idx, i_idx, r_idx = np.meshgrid(np.arange(G), np.arange(N), np.arange(G), indexing="ij")
-    keep = (s_idx != r_idx).reshape(-1)
-    out = pd.DataFrame(
-        {
-            "exporter": np.asarray(t.countries, dtype=object)[s_idx.reshape(-1)[keep]],
-            "sector": np.asarray(t.sectors, dtype=object)[i_idx.reshape(-1)[keep]],
-            "importer": np.asarray(t.countries, dtype=object)[r_idx.reshape(-1)[keep]],
-        }
-    )
-    for name in WWZ_TERMS:
-        out[name] = terms[name].reshape(-1)[keep]
-    out["gross_exports"] = acc.E3.reshape(-1)[keep]
-    return out
+    terms["gross_exports"] = acc.E3
+    return at_level(acc, terms, "bilateral")
