@@ -1,0 +1,212 @@
+"""Configuration of a simulated world: pydantic models read from TOML.
+
+Units: a period is a quarter; money is in millions of a common currency at base-period prices
+("model currency"); wages are per worker and quarter in thousands; capabilities are indices
+where 1.0 meets the initial requirement of the most demanding stage. Every default value is
+documented in ``docs/calibration.md`` with its source or reason.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from gpnlab.errors import InputError
+
+DIMENSIONS = ("production", "process", "design", "coordination", "brand")
+ROLES = ("BL", "CM", "HT", "LT")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Policy(Strict):
+    """Industrial-policy instruments of one country, each a number with a unit.
+
+    Effects pass through mechanisms (see ``mechanisms/policy.py``); all are scaled by the
+    country's ``state_capacity`` (implementation efficiency, Lauridsen 2018 citing Doner).
+    """
+
+    tariff_intermediate: float = Field(0.05, ge=0, le=2, description="ad valorem, imported inputs")
+    tariff_final: float = Field(0.10, ge=0, le=2, description="ad valorem, imported final goods")
+    logistics_cost: float = Field(0.04, ge=0, le=1, description="ad valorem cost of trade")
+    fdi_incentive: float = Field(0.0, ge=0, le=1, description="cost advantage offered to new CM plants")
+    local_content: float = Field(0.0, ge=0, le=1, description="required domestic sourcing share of foreign CMs")
+    supplier_development: float = Field(0.0, ge=0, le=1, description="matchmaking + transfer support")
+    learning_subsidy: float = Field(0.0, ge=0, le=1, description="share of learning investment subsidised")
+    support_institutions: float = Field(0.0, ge=0, le=1, description="technical support for LT absorption")
+    human_capital: float = Field(0.0, ge=0, le=1, description="skills programme: absorption bonus")
+    patient_capital: float = Field(0.0, ge=0, le=1, description="cut in the cost of capital (share)")
+    targeted_stages: list[int] = Field(default_factory=list, description="stages that get support; [] = all")
+    regional_orientation: float = Field(0.0, ge=0, le=1, description="support for regional end markets (OBM)")
+
+
+class Country(Strict):
+    """A country archetype (Ernst 2002; Lauridsen 2018)."""
+
+    code: str = Field(min_length=2, max_length=8)
+    name: str = ""
+    region: str
+    wage: float = Field(gt=0, description="thousand model currency per worker-quarter")
+    knowledge_base: float = Field(ge=0, le=1, description="national innovation system, 0..1")
+    institutions: float = Field(ge=0, le=1, description="support institutions, 0..1")
+    tech_communities: float = Field(0.0, ge=0, le=1, description="transnational technical communities")
+    volatility: float = Field(ge=0, le=1, description="sd of quarterly demand/finance shocks")
+    home_market: float = Field(gt=0, description="final demand, millions per quarter at t=0")
+    state_capacity: float = Field(0.5, ge=0, le=1)
+    cost_of_capital: float = Field(0.03, ge=0, le=0.5, description="per quarter")
+    labour_force: float = Field(gt=0, description="workers (thousands) in the sector's labour pool")
+    flagship_home: bool = False
+    policy: Policy = Field(default_factory=Policy)
+
+
+class Stage(Strict):
+    """A value-chain stage (Ernst 2002, sec. 2.4 and 3.1)."""
+
+    name: str
+    complexity: float = Field(ge=0, le=1)
+    tacitness: float = Field(ge=0, le=1)
+    scale: float = Field(ge=0, le=1)
+    precision: float = Field(ge=0, le=1)
+    differentiation: float = Field(ge=0, le=1)
+    labour: float = Field(gt=0, description="worker-quarters per final unit at capability 1")
+    markup: float = Field(ge=0, le=2, description="base margin over cost (market power)")
+    requirement: list[float] = Field(min_length=5, max_length=5, description="capability needed")
+    inputs: list[int] = Field(default_factory=list, description="stages bought per unit")
+    role: Literal["BL", "CM", "HT", "LT"] = Field(description="role that operates the stage")
+
+
+class Population(Strict):
+    """Firms of one role in one home country."""
+
+    country: str
+    role: Literal["BL", "CM", "HT", "LT"]
+    count: int = Field(ge=0)
+    capability: float = Field(0.5, ge=0, le=3, description="mean initial capability index")
+    location: str | None = Field(None, description="plant location if not home (foreign CM plants)")
+
+
+class Market(Strict):
+    """End-market region: demand growth and requirement level (Lauridsen: shift to the South)."""
+
+    region: str
+    growth: float = Field(description="demand growth per quarter")
+    requirement: float = Field(gt=0, description="multiplier of stage requirements")
+    price: float = Field(gt=0, description="final price per unit, model currency")
+
+
+class Shocks(Strict):
+    """A common demand shock (e.g. a global downturn) in given periods."""
+
+    downturn_start: int | None = None
+    downturn_length: int = Field(4, ge=0)
+    downturn_depth: float = Field(0.25, ge=0, lt=1)
+
+
+class Mechanisms(Strict):
+    """Switches and strengths of the mechanisms of MODEL.md section 1 (0 switches one off)."""
+
+    transfer_rate: float = Field(0.08, ge=0, le=1, description="share of the capability gap offered per quarter")
+    absorption: float = Field(1.0, ge=0, le=2, description="scale of absorptive capacity")
+    own_learning: float = Field(0.02, ge=0, le=1, description="capability gain per unit of learning investment")
+    requirement_growth: float = Field(0.01, ge=0, le=0.2, description="growth of stage requirements per quarter")
+    product_cycle: int = Field(2, ge=1, description="quarters between requirement steps (about 6 months)")
+    drop_threshold: float = Field(0.7, ge=0, le=2, description="score below which a supplier is dropped")
+    agglomeration: float = Field(0.3, ge=0, le=2, description="cost saving per log of co-located firms")
+    make_or_buy: bool = True
+    upgrading: bool = True
+    entry: bool = True
+    commitment: float = Field(4.0, ge=1, description="committed contract length, quarters")
+    investment_rate: float = Field(0.3, ge=0, le=1, description="share of profit invested in learning")
+    volatility_scale: float = Field(1.0, ge=0, le=5, description="multiplier on every country's volatility")
+    depreciation: float = Field(0.005, ge=0, le=0.2, description="capability decay per quarter")
+    candidates: int = Field(6, ge=1, le=64, description="suppliers scored per vacancy")
+    obm_success: float = Field(0.1, ge=0, le=1, description="chance an OBM attempt survives")
+
+
+class World(Strict):
+    """A complete world: countries, stages, firms, markets, mechanisms, policy."""
+
+    name: str = "world"
+    periods: int = Field(40, ge=1, le=10_000)
+    seed: int = 0
+    countries: list[Country]
+    stages: list[Stage]
+    populations: list[Population]
+    markets: list[Market]
+    shocks: Shocks = Field(default_factory=Shocks)
+    mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    informal_productivity: float = Field(0.2, gt=0, description="VA per informal worker-quarter")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> World:
+        codes = [c.code for c in self.countries]
+        if len(set(codes)) != len(codes):
+            raise ValueError("country codes must be unique")
+        regions = {m.region for m in self.markets}
+        for c in self.countries:
+            if c.region not in regions:
+                raise ValueError(f"country {c.code}: region {c.region!r} has no market entry")
+            for s in c.policy.targeted_stages:
+                if not 0 <= s < len(self.stages):
+                    raise ValueError(f"country {c.code}: targeted stage {s} does not exist")
+        for p in self.populations:
+            for where in (p.country, p.location):
+                if where is not None and where not in codes:
+                    raise ValueError(f"population of {p.role} in {where!r}: no such country")
+        for i, s in enumerate(self.stages):
+            for j in s.inputs:
+                if not 0 <= j < len(self.stages) or j == i:
+                    raise ValueError(f"stage {s.name}: input stage {j} does not exist")
+        roles_present = {p.role for p in self.populations if p.count > 0}
+        for s in self.stages:
+            if s.role not in roles_present:
+                raise ValueError(f"stage {s.name!r} has no supplier: no firms of role {s.role}")
+        return self
+
+
+def format_validation(exc: ValidationError) -> tuple[str, str]:
+    """First error of a pydantic ValidationError as (field path, message)."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "world"
+    return loc, err["msg"]
+
+
+def load_world(path: str | Path, overrides: dict[str, object] | None = None) -> World:
+    """Read and validate a world from TOML. Raises :class:`InputError` with file and field."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError as exc:
+        raise InputError("config file not found", where=str(p), field="CONFIG", fix="check the path") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML ({exc})", where=str(p), field="CONFIG", fix="fix the TOML syntax") from exc
+    return world_from_dict(data, where=str(p), overrides=overrides)
+
+
+def world_from_dict(
+    data: dict[str, object], *, where: str = "config", overrides: dict[str, object] | None = None
+) -> World:
+    merged = {**data, **(overrides or {})}
+    try:
+        return World.model_validate(merged)
+    except ValidationError as exc:
+        field, msg = format_validation(exc)
+        raise InputError(msg, where=where, field=field, fix="see docs/calibration.md for valid values") from None
+
+
+def scale_firms(world: World, firms: int) -> World:
+    """Scale every non-BL population so the world has about ``firms`` firms in total."""
+    total = sum(p.count for p in world.populations if p.role != "BL")
+    if total == 0 or firms <= 0:
+        raise InputError("cannot scale an empty population", where="--firms", field="firms", fix="give a positive number")
+    factor = firms / total
+    pops = [
+        p if p.role == "BL" else p.model_copy(update={"count": max(1, round(p.count * factor))})
+        for p in world.populations
+    ]
+    return world.model_copy(update={"populations": pops})

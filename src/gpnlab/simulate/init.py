@@ -1,0 +1,125 @@
+"""Build the initial state of a world: firms by role and country, then the first network.
+
+Initial capabilities follow the population's mean capability, shaped toward the needs of the
+firm's stage, with lognormal dispersion; capacities are lognormal with a heavy tail (firm sizes
+are close to Zipf-distributed, Axtell 2001) and scaled so that each stage can serve about 1.4
+times the initial world demand. The network is formed by running the sourcing mechanism until
+every buyer has suppliers (a warm-up that is part of the deterministic run).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gpnlab.simulate.config import ROLES, World
+from gpnlab.simulate.mechanisms.policy import Instruments
+from gpnlab.simulate.model import Model, stage_table
+from gpnlab.simulate.state import BL, CM, D, HT, LT, countries_from, empty_firms, role_stages
+
+HT_PRECISION_SHARE = 0.4  # share of HT firms in precision components (the rest: sub-assembly)
+CAPACITY_HEADROOM = 1.4
+BL_INITIAL_OUTSOURCING = 0.3
+
+
+def initial_units(world: World) -> float:
+    """World final demand at t=0 in units."""
+    prices = {m.region: m.price for m in world.markets}
+    return float(sum(c.home_market / prices[c.region] for c in world.countries))
+
+
+def build_model(world: World, seed: int | None = None) -> Model:
+    seed = world.seed if seed is None else seed
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB1]))
+    stages = stage_table(world)
+    codes = [c.code for c in world.countries]
+    by_role = role_stages(world)
+
+    rows: list[tuple[int, int, int, int, float, bool, int]] = []  # role, stage, home, loc, cap, inhouse, parent
+    for pop in world.populations:
+        home = codes.index(pop.country)
+        loc = codes.index(pop.location) if pop.location else home
+        role = ROLES.index(pop.role)
+        for _ in range(pop.count):
+            if role == BL:
+                parent = len(rows)
+                rows.append((BL, 5 if 5 in by_role[BL] else by_role[BL][-1], home, home, pop.capability, False, -1))
+                for st in by_role[BL]:
+                    if st != rows[parent][1]:
+                        rows.append((BL, st, home, home, pop.capability, False, parent))
+                # an in-house assembly plant: make-or-buy starts from vertical integration
+                for st in by_role[CM]:
+                    rows.append((BL, st, home, home, pop.capability, True, parent))
+            elif role == HT:
+                choices = by_role[HT]
+                st = choices[0] if (len(choices) == 1 or rng.random() < HT_PRECISION_SHARE) else choices[1]
+                rows.append((HT, st, home, loc, pop.capability, False, -1))
+            else:
+                rows.append((role, by_role[role][0], home, loc, pop.capability, False, -1))
+
+    n = len(rows)
+    F = int(n * 1.3) + 64  # headroom for entrants
+    f = empty_firms(F)
+    arr = np.array([(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows], dtype=float)
+    idx = np.arange(n)
+    f.alive[idx] = True
+    f.role[idx] = arr[:, 0].astype(np.int8)
+    f.stage[idx] = arr[:, 1].astype(np.int8)
+    f.home[idx] = arr[:, 2].astype(np.int16)
+    f.loc[idx] = arr[:, 3].astype(np.int16)
+    f.inhouse[idx] = arr[:, 5].astype(bool)
+    parent = arr[:, 6].astype(np.int32)
+    f.buyer[idx] = parent
+    f.contract_len[idx] = np.where(parent >= 0, 10**6, 0)  # internal: never reviewed away
+    f.K[idx] = initial_capability(rng, arr[:, 4], stages.req0[f.stage[idx]])
+    f.K0[idx] = f.K[idx]
+
+    units0 = initial_units(world)
+    f.capacity[idx] = initial_capacity(rng, f.role[idx], f.stage[idx], f.inhouse[idx], stages.S, units0)
+    is_mkt = (f.role[idx] == BL) & (parent < 0)
+    f.outsource[idx] = np.where(is_mkt, BL_INITIAL_OUTSOURCING, 0.0)
+    f.invest[idx] = world.mechanisms.investment_rate
+    m = Model(
+        world=world,
+        firms=f,
+        countries=countries_from(world),
+        stages=stages,
+        instruments=Instruments(world),
+        seed=seed,
+    )
+    m.requirement = stages.req0.copy()
+    m.final_sales = np.zeros((F, m.G))
+    m.final_revenue = np.zeros((F, m.G))
+    m.drops = np.zeros(m.G)
+    m.policy_cost = np.zeros(m.G)
+    # start-up cash: two quarters of expected value added at a 10% margin
+    f.cash[idx] = 2 * 0.1 * f.capacity[idx] * 1e-4
+    return m
+
+
+def initial_capability(rng: np.random.Generator, mean: np.ndarray, req: np.ndarray) -> np.ndarray:
+    """Capability vectors shaped toward the stage's requirement profile, lognormal noise."""
+    profile = 0.5 + 0.5 * req / np.maximum(req.max(axis=1, keepdims=True), 1e-9)
+    noise = rng.lognormal(0.0, 0.15, size=(len(mean), D))
+    return mean[:, None] * profile * noise
+
+
+def initial_capacity(
+    rng: np.random.Generator,
+    role: np.ndarray,
+    stage: np.ndarray,
+    inhouse: np.ndarray,
+    S: int,
+    units0: float,
+) -> np.ndarray:
+    """Lognormal capacities, scaled to CAPACITY_HEADROOM x world demand per stage."""
+    raw = rng.lognormal(0.0, 1.0, size=len(role))
+    cap = np.zeros(len(role))
+    for s in range(S):
+        sel = (stage == s) & ~inhouse
+        if sel.any():
+            cap[sel] = raw[sel] / raw[sel].sum() * CAPACITY_HEADROOM * units0
+    # in-house BL plants start with the non-outsourced share of their own demand
+    nbl = max(int(inhouse.sum()), 1)
+    cap[inhouse] = 1.2 * (1 - BL_INITIAL_OUTSOURCING) * units0 / nbl
+    cap[(role == BL) & ~inhouse] = units0  # design and marketing units: not binding
+    return cap

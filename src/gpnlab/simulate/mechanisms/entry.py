@@ -1,0 +1,131 @@
+"""Entry: domestic start-ups and new contract-manufacturing plants attracted by cost and policy.
+
+* Start-ups (Lauridsen 2018 on building domestic capabilities): each quarter country c gets
+  ``Poisson(0.002 * n_c * (0.5 + KB_c + SD_c))`` new domestic firms, n_c its active firms;
+  90% lower-tier, 10% higher-tier, with capability drawn around 80% of the country's current
+  mean of that tier (spillover from the local base).
+* New CM plants (Ernst 2002, flagships' location choice): ``Poisson(0.5)`` per quarter, placed
+  in a non-flagship country with probability proportional to
+  ``exp(-wage_c / 2 + 6 FDI_c + 2 a * log(1 + CM plants_c))`` (cost, FDI incentives,
+  agglomeration), owned by the home of an existing CM. FDI incentives are paid per new plant.
+Switch: ``mechanisms.entry``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gpnlab.simulate.model import Model
+from gpnlab.simulate.state import CM, HT, LT, D
+
+STARTUP_RATE = 0.002
+CM_RATE = 0.5
+FDI_COST_PER_PLANT = 2.0  # millions per incentive point
+
+
+def place(m: Model, count: int) -> np.ndarray:
+    f = m.firms
+    free = np.flatnonzero(~f.alive & (f.died < m.period))
+    if free.size < count:
+        f.grow(max(count, f.size // 4))
+        m.final_sales = np.vstack([m.final_sales, np.zeros((f.size - m.final_sales.shape[0], m.G))])
+        m.final_revenue = np.vstack([m.final_revenue, np.zeros((f.size - m.final_revenue.shape[0], m.G))])
+        if m.offered.shape[0]:
+            m.offered = np.vstack([m.offered, np.zeros((f.size - m.offered.shape[0], D))])
+        free = np.flatnonzero(~f.alive & (f.died < m.period))
+    return free[:count]
+
+
+def new_firms(m: Model, role: np.ndarray, home: np.ndarray, loc: np.ndarray, stage: np.ndarray,
+              K: np.ndarray, capacity: np.ndarray) -> None:
+    f = m.firms
+    idx = place(m, role.size)
+    fields_zero = ("cash", "age", "contract_age", "contract_len", "idle", "outsource", "sales_mean",
+                   "sales_var", "units", "final_units", "price", "sales", "purchases", "trade_costs",
+                   "employment", "wage_bill", "profit", "received", "absorbed",
+                   "contract_value")
+    for name in fields_zero:
+        getattr(f, name)[idx] = 0
+    f.alive[idx] = True
+    f.role[idx] = role
+    f.home[idx] = home
+    f.loc[idx] = loc
+    f.stage[idx] = stage
+    f.K[idx] = K
+    f.K0[idx] = K
+    f.capacity[idx] = capacity
+    f.buyer[idx] = -1
+    f.sold_to[idx] = -1
+    f.died[idx] = -1
+    f.inhouse[idx] = False
+    f.odm[idx] = False
+    f.obm[idx] = False
+    f.invest[idx] = m.world.mechanisms.investment_rate
+    f.cash[idx] = 0.05 * capacity * 1e-4
+
+
+def peer_tables(m: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Mean capability (G, S, D) and mean capacity (G, S) of active non-BL firms."""
+    f = m.firms
+    S, G = m.stages.S, m.G
+    act = f.alive & ~f.inhouse & (f.role != 0)
+    key = f.loc[act].astype(np.int64) * S + f.stage[act]
+    n = np.bincount(key, minlength=G * S)
+    K = np.stack([np.bincount(key, f.K[act, d], G * S) for d in range(D)], axis=1)
+    cap = np.bincount(key, f.capacity[act], G * S)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        meanK = np.where(n[:, None] > 0, K / n[:, None], np.nan).reshape(G, S, D)
+        meancap = np.where(n > 0, cap / n, np.nan).reshape(G, S)
+    # fall back to the world mean of the stage, then to 40% of the requirement
+    ns = n.reshape(G, S).sum(axis=0)
+    worldK = K.reshape(G, S, D).sum(axis=0) / np.maximum(ns, 1)[:, None]
+    worldK = np.where(ns[:, None] > 0, worldK, 0.4 * m.stages.req0)
+    meanK = np.where(np.isnan(meanK), worldK[None], meanK)
+    worldcap = np.where(ns > 0, cap.reshape(G, S).sum(axis=0) / np.maximum(ns, 1), 1e3)
+    meancap = np.where(np.isnan(meancap), worldcap[None], meancap)
+    return meanK, meancap
+
+
+def entry(m: Model) -> None:
+    if not m.world.mechanisms.entry:
+        return
+    f = m.firms
+    rng = m.rng("entry")
+    c = m.countries
+    act = f.alive & (f.role >= HT)
+    n_c = np.bincount(f.loc[act], minlength=m.G)
+    sd = m.instruments.effect("supplier_development")
+    births = rng.poisson(STARTUP_RATE * n_c * (0.5 + c.knowledge_base + sd))
+    meanK, meancap = peer_tables(m)
+    home = np.repeat(np.arange(m.G), births)
+    role = np.where(rng.random(home.size) < 0.9, LT, HT).astype(np.int8)
+    ht_stages = [s for s in range(m.stages.S) if m.stages.role[s] == HT]
+    lt_stages = [s for s in range(m.stages.S) if m.stages.role[s] == LT]
+    cm_stages = [s for s in range(m.stages.S) if m.stages.role[s] == CM]
+    pick_ht = np.array(ht_stages)[rng.integers(len(ht_stages), size=home.size)]
+    stage = np.where(role == LT, lt_stages[0], pick_ht)
+    K = 0.8 * meanK[home, stage] * rng.lognormal(0, 0.15, (home.size, D))
+    cap = 0.5 * meancap[home, stage]
+    loc = home.copy()
+    # new CM plants, located by cost, FDI incentives and agglomeration
+    cm_alive = f.alive & (f.role == CM)
+    n_cm = int(rng.poisson(CM_RATE)) if cm_alive.any() else 0
+    if n_cm:
+        cm_c = np.bincount(f.loc[cm_alive], minlength=m.G)
+        fdi = m.instruments.effect("fdi_incentive")
+        util = -c.wage / 2 + 6 * fdi + 2 * m.world.mechanisms.agglomeration * np.log1p(cm_c)
+        util = np.where(c.flagship_home, -np.inf, util)
+        p = np.exp(util - util.max())
+        cm_loc = rng.choice(m.G, size=n_cm, p=p / p.sum())
+        cm_home = f.home[rng.choice(np.flatnonzero(cm_alive), size=n_cm)]
+        s_cm = np.full(n_cm, cm_stages[0])
+        K_cm = meanK[cm_home, s_cm] * rng.lognormal(0, 0.1, (n_cm, D))
+        np.add.at(m.policy_cost, cm_loc, FDI_COST_PER_PLANT * 100 * m.instruments.raw["fdi_incentive"][cm_loc])
+        role = np.concatenate([role, np.full(n_cm, CM, np.int8)])
+        home = np.concatenate([home, cm_home])
+        loc = np.concatenate([loc, cm_loc])
+        stage = np.concatenate([stage, s_cm])
+        K = np.vstack([K, K_cm])
+        cap = np.concatenate([cap, np.nanmedian(f.capacity[cm_alive]) * np.ones(n_cm)])
+    if role.size:
+        new_firms(m, role, home.astype(np.int16), loc.astype(np.int16), stage.astype(np.int8), K, cap)

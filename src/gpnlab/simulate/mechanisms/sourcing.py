@@ -1,0 +1,115 @@
+"""Scorecard sourcing down the hierarchy (Ernst 2002, sec. 4.2-4.3; Cisco's supplier scorecard).
+
+Sourcing is hierarchical: brand leaders buy assembly from contract manufacturers (and their own
+plants), CMs buy sub-assemblies from higher-tier suppliers, higher tiers buy precision parts
+from other higher-tier firms and commodity parts from lower-tier suppliers. A buyer whose
+suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (at most
+``MAX_NEW`` per input stage and quarter). For each vacancy ``mechanisms.candidates`` free
+suppliers of the stage are sampled (more often in agglomerations and where matchmaking raises
+visibility: supplier development) and scored:
+
+``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 2 volatility(loc)
+          + 0.3 [same region] + 0.3 [cash > 0] + 3 LC(buyer loc) [domestic, foreign buyer] + e``
+
+landed cost = unit labour cost (wages, productivity, agglomeration saving) times
+``1 + tariff on intermediates + logistics`` when the border is crossed; ``LC`` the local-content
+requirement on foreign plants; ``e`` Gumbel noise of scale 0.3. Candidates below 90% of the drop
+threshold are not eligible. The best candidate takes the vacancy; a supplier claimed twice goes
+to the first claim in random order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gpnlab.simulate.mechanisms.capability import agglomeration_saving, match, unit_labour_cost
+from gpnlab.simulate.model import Model
+from gpnlab.simulate.state import BL, LT
+
+VACANCY_SLACK = 1.15
+MAX_NEW = 3
+NOISE = 0.3
+
+
+def market_inputs(m: Model, stage: int) -> list[int]:
+    """Input stages that a buyer of ``stage`` buys on the market (not from its own units)."""
+    return [s for s in m.stages.inputs[stage] if m.stages.role[s] != BL]
+
+
+def expected_volume(m: Model) -> np.ndarray:
+    f = m.firms
+    vol = np.where(f.units > 0, f.units, 0.6 * f.capacity)
+    mkt = (f.role == BL) & (f.stage == 5)
+    vol = np.where(mkt, np.maximum(f.final_units, 1e-9), vol)
+    return vol * f.alive
+
+
+def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
+    f = m.firms
+    F = f.size
+    rng = m.rng("sourcing")
+    mech = m.world.mechanisms
+    vol = expected_volume(m)
+    saving = agglomeration_saving(m)
+    inst = m.instruments
+    sd = inst.effect("supplier_development")
+    lc = inst.effect("local_content")
+    tariff = inst.effect("tariff_intermediate")
+    logistics = inst.effect("logistics_cost")
+    region = m.countries.region
+    vol_c = m.countries.volatility * mech.volatility_scale
+    for s in range(m.stages.S):
+        buyers_stages = [b for b in range(m.stages.S) if s in market_inputs(m, b)]
+        if not buyers_stages:
+            continue
+        is_sup = f.alive & (f.stage == s) & (f.buyer >= 0) & ~f.inhouse
+        cap_sum = np.bincount(f.buyer[is_sup], f.capacity[is_sup], F)
+        buyer = f.alive & np.isin(f.stage, buyers_stages) & (vol > 0)
+        need = vol * VACANCY_SLACK
+        need = np.where((f.role == BL) & (f.stage == 5), need * f.outsource, need)
+        free = np.flatnonzero(
+            f.alive & (f.stage == s) & (f.buyer < 0) & ~f.inhouse & (f.role == m.stages.role[s])
+        )
+        if free.size == 0:
+            continue
+        mean_cap = float(f.capacity[free].mean())
+        gap = np.where(buyer, need - cap_sum, 0.0)
+        n_new = np.clip(np.ceil(gap / max(mean_cap, 1e-12)), 0, max_new).astype(np.int64)
+        vac = np.repeat(np.arange(F), n_new)
+        if vac.size == 0:
+            continue
+        vac = vac[rng.permutation(vac.size)]
+        w = (1 + sd[f.loc[free]]) * (1 + mech.agglomeration * np.log1p(
+            np.bincount(f.loc[f.alive & (f.stage == s)], minlength=m.G)[f.loc[free]]
+        ))
+        K = mech.candidates
+        cand = free[rng.choice(free.size, size=(vac.size, K), p=w / w.sum())]
+        b = vac[:, None]
+        lb, lf = f.loc[b], f.loc[cand]
+        cost = unit_labour_cost(m, cand.ravel(), saving).reshape(cand.shape)
+        border = lb != lf
+        landed = cost * (1 + border * (tariff[lb] + logistics[lb] + logistics[lf]))
+        ref = np.median(unit_labour_cost(m, free, saving))
+        mt = match(m, cand.ravel()).reshape(cand.shape)
+        foreign_buyer = f.home[b] != f.loc[b]
+        score = (
+            -2.0 * np.log(landed / max(ref, 1e-12))
+            + 1.5 * np.minimum(mt, 1.5)
+            - 2.0 * vol_c[lf]
+            + 0.3 * (region[lb] == region[lf])
+            + 0.3 * (f.cash[cand] > 0)
+            + 3.0 * lc[lb] * (foreign_buyer & ~border)
+            + NOISE * rng.gumbel(size=cand.shape)
+        )
+        score = np.where(mt >= 0.9 * mech.drop_threshold, score, -np.inf)
+        best = score.argmax(axis=1)
+        ok = np.isfinite(score[np.arange(vac.size), best])
+        pick = cand[np.arange(vac.size), best]
+        vac, pick = vac[ok], pick[ok]
+        pick, first = np.unique(pick, return_index=True)
+        vac = vac[first]
+        f.buyer[pick] = vac
+        f.contract_age[pick] = 0
+        short = f.role[pick] == LT
+        f.contract_len[pick] = np.where(short, max(1, int(mech.commitment // 2)), int(mech.commitment))
+        f.idle[pick] = 0

@@ -1,0 +1,127 @@
+"""The model container: world config, state arrays, stage table, random streams, timers.
+
+Mechanisms are plain functions ``mechanism(m: Model) -> None`` that read and write ``m``'s
+arrays; :mod:`gpnlab.simulate.step` fixes their order. Each mechanism draws from its own
+random stream, derived with ``numpy.random.SeedSequence`` from (seed, mechanism name), so a run
+is a pure function of (config, seed, version) and switching one mechanism off does not shift
+the random numbers of the others.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gpnlab.simulate.config import ROLES, World
+from gpnlab.simulate.mechanisms.policy import Instruments
+from gpnlab.simulate.state import Countries, Firms
+
+MECHANISMS = (
+    "demand",
+    "make_or_buy",
+    "sourcing",
+    "review",
+    "production",
+    "transfer",
+    "absorption",
+    "investment",
+    "upgrading",
+    "finance",
+    "entry",
+    "labour",
+    "policy",
+)
+
+
+@dataclass
+class Stages:
+    """Stage attributes as arrays (index = stage)."""
+
+    names: list[str]
+    role: np.ndarray
+    labour: np.ndarray
+    markup: np.ndarray
+    req0: np.ndarray  # (S, D) initial requirements
+    complexity: np.ndarray
+    tacitness: np.ndarray
+    differentiation: np.ndarray
+    inputs: list[list[int]]
+    order: list[int]  # topological: inputs before users
+    position: np.ndarray  # 0 (most commoditised) .. 1 (most knowledge-intensive)
+
+    @property
+    def S(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class Model:
+    world: World
+    firms: Firms
+    countries: Countries
+    stages: Stages
+    instruments: Instruments
+    seed: int
+    period: int = 0
+    requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (S, D) now
+    final_sales: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, G) units
+    final_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, G) money
+    drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
+    policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
+    offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period
+    obm_attempts: int = 0
+    obm_successes: int = 0
+    timers: dict[str, float] = field(default_factory=dict)
+    _streams: dict[str, np.random.SeedSequence] = field(default_factory=dict)
+
+    def rng(self, mechanism: str) -> np.random.Generator:
+        """The random generator of ``mechanism`` for the current period."""
+        key = zlib.crc32(mechanism.encode())
+        ss = np.random.SeedSequence([self.seed, key, self.period])
+        return np.random.default_rng(ss)
+
+    @property
+    def G(self) -> int:
+        return len(self.countries.codes)
+
+    def market_price(self) -> np.ndarray:
+        """Final price per unit in each country's market (by its region)."""
+        prices = np.array([mk.price for mk in self.world.markets])
+        return prices[self.countries.region]
+
+
+def stage_table(world: World) -> Stages:
+    S = len(world.stages)
+    inputs = [list(s.inputs) for s in world.stages]
+    order: list[int] = []
+    seen: set[int] = set()
+
+    def visit(i: int, path: tuple[int, ...]) -> None:
+        if i in seen:
+            return
+        if i in path:
+            raise ValueError(f"stage inputs form a cycle through stage {i}")
+        for j in inputs[i]:
+            visit(j, (*path, i))
+        seen.add(i)
+        order.append(i)
+
+    for i in range(S):
+        visit(i, ())
+    complexity = np.array([s.complexity for s in world.stages])
+    rank = complexity.argsort().argsort()
+    return Stages(
+        names=[s.name for s in world.stages],
+        role=np.array([ROLES.index(s.role) for s in world.stages]),
+        labour=np.array([s.labour for s in world.stages]),
+        markup=np.array([s.markup for s in world.stages]),
+        req0=np.array([s.requirement for s in world.stages], dtype=float),
+        complexity=complexity,
+        tacitness=np.array([s.tacitness for s in world.stages]),
+        differentiation=np.array([s.differentiation for s in world.stages]),
+        inputs=inputs,
+        order=order,
+        position=rank / max(S - 1, 1),
+    )

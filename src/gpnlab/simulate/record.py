@@ -1,0 +1,173 @@
+"""Outputs of a run: the country panel, stage table, firm snapshot and the emitted IO table.
+
+The emitted table follows MODEL.md section 5: a sector is a stage, a row or column is
+(country where the plant is, stage); ``Z[(c1,s1),(c2,s2)]`` are purchases by plants at
+(c2, s2) from plants at (c1, s1); ``Y[(c,s), d]`` final sales to end buyers in d; gross output
+= sales; value added = sales - intermediate purchases (wages + profits + tariffs and logistics
+paid + taxes). Both identities hold exactly. Money: millions of model currency per quarter.
+The panel's trade columns are computed by :mod:`gpnlab.measure` on that very table.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from gpnlab.measure import ExportAccounts
+from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.measure.tiva import safe_share
+from gpnlab.simulate.mechanisms.capability import capability_index
+from gpnlab.simulate.model import Model
+from gpnlab.simulate.state import BL, HT, LT
+from gpnlab.table import IOTable, TableWarning
+
+
+def emit_table(m: Model) -> IOTable:
+    f = m.firms
+    S, G = m.stages.S, m.G
+    n = G * S
+    row = f.loc.astype(np.int64) * S + f.stage
+    sup = f.sold_to >= 0  # the production ledger: exits after production do not erase flows
+    b = f.sold_to[sup]
+    Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).reshape(n, n)
+    sellers = np.flatnonzero(m.final_revenue.sum(axis=1) != 0)
+    Y = np.zeros((n, G))
+    np.add.at(Y, row[sellers], m.final_revenue[sellers])
+    labels = [(c, s) for c in m.countries.codes for s in m.stages.names]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TableWarning)
+        return IOTable.build(
+            Z,
+            Y,
+            labels,
+            [(c, "final") for c in m.countries.codes],
+            unit="millions of model currency per quarter",
+            source=f"simulation period {m.period}",
+        )
+
+
+def trade_indicators(table: IOTable) -> pd.DataFrame:
+    """Borin-Mancini country terms of the emitted table (the panel's trade columns)."""
+    acc = ExportAccounts(table)
+    t = {k: v.sum(axis=(1, 2)) for k, v in bm_source_bilateral(acc).items()}
+    g = t["GEXP"]
+    return pd.DataFrame(
+        {
+            "gross_exports": g,
+            "dva_share": safe_share(t["DVA"], g),
+            "fva_share": safe_share(t["FVA"], g),
+            "gvc_backward": t["GVCB"],
+            "gvc_forward": t["GVCF"],
+        },
+        index=pd.Index(table.countries, name="country"),
+    )
+
+
+def panel_rows(m: Model, table: IOTable) -> pd.DataFrame:
+    f = m.firms
+    G = m.G
+    c = m.countries
+    alive = f.alive
+    dom = alive & (f.home == f.loc)
+    cap = capability_index(f.K)
+    va = f.sales - f.purchases
+
+    def by_loc(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(f.loc[mask], None if w is None else w[mask], G)
+
+    def mean_by_loc(mask: np.ndarray, w: np.ndarray) -> np.ndarray:
+        n = by_loc(mask)
+        return np.where(n > 0, by_loc(mask, w) / np.maximum(n, 1), np.nan)
+
+    produced = f.sales != 0  # this period's producers, including those that exited after
+    pos = m.stages.position[f.stage]
+    wpos = (f.home == f.loc) & produced & (va > 0)
+    functional = np.where(by_loc(wpos, va) > 0, by_loc(wpos, va * pos) / np.maximum(by_loc(wpos, va), 1e-300), np.nan)
+    captured = np.bincount(f.home[produced], f.profit[produced], G) + by_loc(produced, f.wage_bill)
+    employment = by_loc(produced, f.employment) / 1e3
+    va_formal = by_loc(produced, va)
+    informal = c.informal
+    productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
+    mkt = alive & (f.role == BL) & (f.stage == 5)
+    outsourcing = np.where(np.bincount(f.home[mkt], minlength=G) > 0,
+                           np.bincount(f.home[mkt], f.outsource[mkt], G) / np.maximum(np.bincount(f.home[mkt], minlength=G), 1), np.nan)
+    trade = trade_indicators(table)
+    out = pd.DataFrame(
+        {
+            "period": m.period,
+            "country": c.codes,
+            **{k: trade[k].to_numpy() for k in trade.columns},
+            "domestic_ht": by_loc(dom & (f.role == HT) & (f.buyer >= 0)),
+            "domestic_lt": by_loc(dom & (f.role == LT) & (f.buyer >= 0)),
+            "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
+            "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
+            "functional_position": functional,
+            "value_captured": captured,
+            "value_added": va_formal,
+            "employment": employment,
+            "wage_bill": by_loc(produced, f.wage_bill),
+            "informal_share": informal / c.labour_force,
+            "productivity": productivity,
+            "policy_cost": m.policy_cost.copy(),
+            "supplier_drops": m.drops.copy(),
+            "odm_firms": by_loc(dom & f.odm),
+            "obm_firms": by_loc(dom & f.obm),
+            "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
+            "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
+            "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),
+            "outsourcing_share": outsourcing,
+            "firms": by_loc(alive),
+        }
+    )
+    return out
+
+
+def stage_rows(m: Model, table: IOTable) -> pd.DataFrame:
+    f = m.firms
+    S, G = m.stages.S, m.G
+    act = f.alive & (f.units > 0)
+    firms = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=G * S)
+    return pd.DataFrame(
+        {
+            "period": m.period,
+            "stage": np.tile(m.stages.names, G),
+            "country": np.repeat(m.countries.codes, S),
+            "output": table.x,
+            "value_added": table.va,
+            "firms": firms,
+        }
+    )
+
+
+ROLE_NAMES = np.array(["BL", "CM", "HT", "LT"])
+
+
+def firm_table(m: Model) -> pd.DataFrame:
+    f = m.firms
+    idx = np.flatnonzero(f.alive)
+    codes = np.array(m.countries.codes)
+    return pd.DataFrame(
+        {
+            "firm": idx,
+            "role": ROLE_NAMES[f.role[idx]],
+            "stage": np.array(m.stages.names)[f.stage[idx]],
+            "home": codes[f.home[idx]],
+            "location": codes[f.loc[idx]],
+            "buyer": f.buyer[idx],
+            "capability": capability_index(f.K[idx]),
+            **{f"k_{d}": f.K[idx, i] for i, d in enumerate(("production", "process", "design", "coordination", "brand"))},
+            "capacity": f.capacity[idx],
+            "units": f.units[idx],
+            "sales": f.sales[idx],
+            "value_added": f.sales[idx] - f.purchases[idx],
+            "employment": f.employment[idx],
+            "cash": f.cash[idx],
+            "age": f.age[idx],
+            "odm": f.odm[idx],
+            "obm": f.obm[idx],
+            "inhouse": f.inhouse[idx],
+            "invest": f.invest[idx],
+        }
+    )

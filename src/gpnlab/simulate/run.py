@@ -1,0 +1,94 @@
+"""Run a world for T periods and collect its outputs; write them atomically.
+
+A run is a pure function of (config, seed, version): every random draw comes from a stream
+derived from the seed (:meth:`Model.rng`) and outputs are written with fixed column order and
+no timestamps, so the same command gives byte-identical Parquet files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from gpnlab import __version__
+from gpnlab.atomic import atomic_dir
+from gpnlab.io.own import write_own
+from gpnlab.simulate.config import World
+from gpnlab.simulate.init import build_model
+from gpnlab.simulate.model import Model
+from gpnlab.simulate.record import emit_table, firm_table, panel_rows, stage_rows
+from gpnlab.simulate.step import step, warm_up
+from gpnlab.table import IOTable
+
+
+@dataclass
+class Results:
+    panel: pd.DataFrame
+    stages: pd.DataFrame
+    firms: pd.DataFrame
+    tables: dict[int, IOTable] = field(default_factory=dict)
+    model: Model | None = None
+    wall_time: float = 0.0
+
+
+def simulate(
+    world: World,
+    *,
+    seed: int | None = None,
+    periods: int | None = None,
+    mrio_every: int = 0,
+    keep_model: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Results:
+    """Simulate ``world``; returns the panel, stage table, final firm table and IO tables."""
+    t0 = time.perf_counter()
+    m = build_model(world, seed)
+    warm_up(m)
+    T = world.periods if periods is None else periods
+    panels, stages = [], []
+    tables: dict[int, IOTable] = {}
+    for _ in range(T):
+        step(m)
+        table = emit_table(m)
+        panels.append(panel_rows(m, table))
+        stages.append(stage_rows(m, table))
+        if mrio_every and (m.period % mrio_every == 0 or m.period == T):
+            tables[m.period] = table
+        if progress is not None:
+            progress(m.period)
+    return Results(
+        panel=pd.concat(panels, ignore_index=True),
+        stages=pd.concat(stages, ignore_index=True),
+        firms=firm_table(m),
+        tables=tables,
+        model=m if keep_model else None,
+        wall_time=time.perf_counter() - t0,
+    )
+
+
+def write_results(
+    res: Results, world: World, out: str | os.PathLike[str], *, seed: int, timers: dict[str, float]
+) -> Path:
+    """Write panel, stages, firms, mrio/period=T/ and manifest.json into ``out`` atomically."""
+    with atomic_dir(out) as tmp:
+        res.panel.to_parquet(tmp / "panel.parquet", index=False)
+        res.stages.to_parquet(tmp / "stages.parquet", index=False)
+        res.firms.to_parquet(tmp / "firms.parquet", index=False)
+        for period, table in res.tables.items():
+            write_own(table, tmp / "mrio" / f"period={period}", overwrite=True)
+        manifest = {
+            "gpnlab_version": __version__,
+            "seed": seed,
+            "periods": int(res.panel["period"].max()) if len(res.panel) else 0,
+            "config": world.model_dump(mode="json"),
+            "wall_time_s": round(res.wall_time, 3),
+            "mechanism_time_s": {k: round(v, 4) for k, v in timers.items()},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return Path(out)

@@ -1,0 +1,43 @@
+"""The emitted table balances firm by firm, and its indicators are the panel's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from gpnlab.io import read_own
+from gpnlab.measure import measure_all
+from gpnlab.simulate.record import emit_table
+from gpnlab.simulate.run import write_results
+from tests.simulate.conftest import run, small_world
+
+
+def test_table_balances_and_matches_firm_accounts() -> None:
+    res = run(small_world(), periods=6)
+    m = res.model
+    t = emit_table(m)
+    f = m.firms
+    np.testing.assert_allclose(t.x, t.Z.sum(1) + t.Y.sum(1), rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(t.x, t.Z.sum(0) + t.va, rtol=1e-12, atol=1e-9)
+    S = m.stages.S
+    key = f.loc.astype(int) * S + f.stage
+    sales = np.bincount(key, f.sales, t.n)
+    va = np.bincount(key, f.sales - f.purchases, t.n)
+    np.testing.assert_allclose(t.x, sales, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(t.va, va, rtol=1e-9, atol=1e-9)
+    assert (t.x[t.x != 0] > 0).all()
+
+
+def test_panel_trade_columns_equal_measure_on_emitted_table(tmp_path: Path) -> None:
+    world = small_world()
+    res = run(world, periods=6, mrio_every=3)
+    write_results(res, world, tmp_path / "sim", seed=1, timers=res.model.timers)
+    table = read_own(tmp_path / "sim" / "mrio" / "period=6")
+    c = measure_all(table).country
+    last = res.panel[res.panel.period == 6].set_index("country")
+    np.testing.assert_allclose(last.gross_exports, c.gross_exports, rtol=1e-9)
+    np.testing.assert_allclose(last.gvc_backward, c.gvc_backward, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(last.gvc_forward, c.gvc_forward, rtol=1e-9, atol=1e-9)
+    share = (c.dva / c.gross_exports).to_numpy()
+    np.testing.assert_allclose(last.dva_share.to_numpy(), share, rtol=1e-9, equal_nan=True)
