@@ -178,14 +178,20 @@ def _print_country_summary(country: object, unit: str, top: int = 12) -> None:
 def simulate(
     config: Annotated[Path | None, typer.Argument(help="world TOML (default: --preset)")] = None,
     preset: Annotated[str, typer.Option(help="shipped world")] = "default",
-    regime: Annotated[str, typer.Option(help="policy regime for the focal countries")] = "laissez_faire",
+    regime: Annotated[
+        str, typer.Option(help="policy regime for the focal countries")
+    ] = "laissez_faire",
     focal: Annotated[str | None, typer.Option(help="focal countries, CODE[,CODE]")] = None,
     seed: Annotated[int | None, typer.Option(help="random seed [world's seed]")] = None,
     periods: Annotated[int | None, typer.Option(help="quarters to simulate")] = None,
     firms: Annotated[int | None, typer.Option(help="scale populations to about N firms")] = None,
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/simulate"),
-    mrio_every: Annotated[int, typer.Option(help="write the IO table every K periods (0: never)")] = 0,
-    list_presets: Annotated[bool, typer.Option("--list-presets", help="list worlds and regimes")] = False,
+    mrio_every: Annotated[
+        int, typer.Option(help="write the IO table every K periods (0: never)")
+    ] = 0,
+    list_presets: Annotated[
+        bool, typer.Option("--list-presets", help="list worlds and regimes")
+    ] = False,
 ) -> None:
     """Simulate the global production network firm by firm under a policy regime."""
     from gpnlab.simulate.config import load_world, scale_firms
@@ -201,46 +207,88 @@ def simulate(
         t.add_column("what")
         for name in preset_names():
             w = load_preset(name)
-            t.add_row("world", name, f"{len(w.countries)} countries, {len(w.stages)} stages, "
-                      f"{sum(p.count for p in w.populations)} firm groups' members")
+            t.add_row(
+                "world",
+                name,
+                f"{len(w.countries)} countries, {len(w.stages)} stages, "
+                f"{sum(p.count for p in w.populations)} firm groups' members",
+            )
         for name, settings in REGIMES.items():
-            t.add_row("regime", name, ", ".join(f"{k}={v}" for k, v in settings.items()) or "baseline")
+            t.add_row(
+                "regime", name, ", ".join(f"{k}={v}" for k, v in settings.items()) or "baseline"
+            )
         out_console.print(t)
         return
     with user_errors():
         world = load_world(config) if config is not None else load_preset(preset)
         if regime not in REGIMES:
-            raise InputError(f"unknown regime {regime!r}", where="--regime", field="regime",
-                             fix=f"use one of {', '.join(REGIMES)}")
+            raise InputError(
+                f"unknown regime {regime!r}",
+                where="--regime",
+                field="regime",
+                fix=f"use one of {', '.join(REGIMES)}",
+            )
         codes = [c.code for c in world.countries]
         focal_codes = focal.split(",") if focal else None
         for code in focal_codes or []:
             if code not in codes:
-                raise InputError(f"unknown focal country {code!r}", where="--focal", field="focal",
-                                 fix=f"use codes among {', '.join(codes)}")
+                raise InputError(
+                    f"unknown focal country {code!r}",
+                    where="--focal",
+                    field="focal",
+                    fix=f"use codes among {', '.join(codes)}",
+                )
         world = apply_regime(world, regime, focal_codes)
         if firms is not None:
             world = scale_firms(world, firms)
         if periods is not None and periods < 1:
-            raise InputError("periods must be at least 1", where="--periods", field="periods", fix="give T >= 1")
+            raise InputError(
+                "periods must be at least 1", where="--periods", field="periods", fix="give T >= 1"
+            )
         T = periods or world.periods
         run_seed = world.seed if seed is None else seed
         with progress_bar() as bar:
             task = bar.add_task(f"simulating {world.name} / {regime}", total=T)
-            res = run_simulation(world, seed=run_seed, periods=T, mrio_every=mrio_every,
-                                 keep_model=True, progress=lambda _p: bar.advance(task))
+            res = run_simulation(
+                world,
+                seed=run_seed,
+                periods=T,
+                mrio_every=mrio_every,
+                keep_model=True,
+                progress=lambda _p: bar.advance(task),
+            )
         assert res.model is not None
         write_results(res, world, out, seed=run_seed, timers=res.model.timers)
     last = res.panel[res.panel.period == res.panel.period.max()]
     t = Table(title=f"Period {int(last.period.iloc[0])}: {world.name}, regime {regime}")
-    for col in ("country", "gross exp.", "DVA share", "cap. HT", "cap. LT", "position", "informal", "ODM", "OBM"):
+    for col in (
+        "country",
+        "gross exp.",
+        "DVA share",
+        "cap. HT",
+        "cap. LT",
+        "position",
+        "informal",
+        "ODM",
+        "OBM",
+    ):
         t.add_column(col, justify="left" if col == "country" else "right")
     for _, r in last.iterrows():
-        t.add_row(str(r.country), f"{r.gross_exports:,.0f}", f"{r.dva_share:.3f}", f"{r.capability_ht:.3f}",
-                  f"{r.capability_lt:.3f}", f"{r.functional_position:.3f}", f"{r.informal_share:.3f}",
-                  str(int(r.odm_firms)), str(int(r.obm_firms)))
+        t.add_row(
+            str(r.country),
+            f"{r.gross_exports:,.0f}",
+            f"{r.dva_share:.3f}",
+            f"{r.capability_ht:.3f}",
+            f"{r.capability_lt:.3f}",
+            f"{r.functional_position:.3f}",
+            f"{r.informal_share:.3f}",
+            str(int(r.odm_firms)),
+            str(int(r.obm_firms)),
+        )
     out_console.print(t)
-    out_console.print(f"{len(res.firms)} firms x {T} quarters in {res.wall_time:.1f} s; results in [bold]{out}[/]")
+    out_console.print(
+        f"{len(res.firms)} firms x {T} quarters in {res.wall_time:.1f} s; results in [bold]{out}[/]"
+    )
 
 
 @app.command()

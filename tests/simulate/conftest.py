@@ -24,7 +24,9 @@ def with_mechanisms(world: World, **changes: object) -> World:
 
 
 def with_countries(world: World, **changes: object) -> World:
-    return world.model_copy(update={"countries": [c.model_copy(update=changes) for c in world.countries]})
+    return world.model_copy(
+        update={"countries": [c.model_copy(update=changes) for c in world.countries]}
+    )
 
 
 @lru_cache(maxsize=64)

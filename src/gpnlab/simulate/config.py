@@ -34,15 +34,31 @@ class Policy(Strict):
     tariff_intermediate: float = Field(0.05, ge=0, le=2, description="ad valorem, imported inputs")
     tariff_final: float = Field(0.10, ge=0, le=2, description="ad valorem, imported final goods")
     logistics_cost: float = Field(0.04, ge=0, le=1, description="ad valorem cost of trade")
-    fdi_incentive: float = Field(0.0, ge=0, le=1, description="cost advantage offered to new CM plants")
-    local_content: float = Field(0.0, ge=0, le=1, description="required domestic sourcing share of foreign CMs")
-    supplier_development: float = Field(0.0, ge=0, le=1, description="matchmaking + transfer support")
-    learning_subsidy: float = Field(0.0, ge=0, le=1, description="share of learning investment subsidised")
-    support_institutions: float = Field(0.0, ge=0, le=1, description="technical support for LT absorption")
+    fdi_incentive: float = Field(
+        0.0, ge=0, le=1, description="cost advantage offered to new CM plants"
+    )
+    local_content: float = Field(
+        0.0, ge=0, le=1, description="required domestic sourcing share of foreign CMs"
+    )
+    supplier_development: float = Field(
+        0.0, ge=0, le=1, description="matchmaking + transfer support"
+    )
+    learning_subsidy: float = Field(
+        0.0, ge=0, le=1, description="share of learning investment subsidised"
+    )
+    support_institutions: float = Field(
+        0.0, ge=0, le=1, description="technical support for LT absorption"
+    )
     human_capital: float = Field(0.0, ge=0, le=1, description="skills programme: absorption bonus")
-    patient_capital: float = Field(0.0, ge=0, le=1, description="cut in the cost of capital (share)")
-    targeted_stages: list[int] = Field(default_factory=list, description="stages that get support; [] = all")
-    regional_orientation: float = Field(0.0, ge=0, le=1, description="support for regional end markets (OBM)")
+    patient_capital: float = Field(
+        0.0, ge=0, le=1, description="cut in the cost of capital (share)"
+    )
+    targeted_stages: list[int] = Field(
+        default_factory=list, description="stages that get support; [] = all"
+    )
+    regional_orientation: float = Field(
+        0.0, ge=0, le=1, description="support for regional end markets (OBM)"
+    )
 
 
 class Country(Strict):
@@ -54,14 +70,16 @@ class Country(Strict):
     wage: float = Field(gt=0, description="thousand model currency per worker-quarter")
     knowledge_base: float = Field(ge=0, le=1, description="national innovation system, 0..1")
     institutions: float = Field(ge=0, le=1, description="support institutions, 0..1")
-    tech_communities: float = Field(0.0, ge=0, le=1, description="transnational technical communities")
+    tech_communities: float = Field(
+        0.0, ge=0, le=1, description="transnational technical communities"
+    )
     volatility: float = Field(ge=0, le=1, description="sd of quarterly demand/finance shocks")
     home_market: float = Field(gt=0, description="final demand, millions per quarter at t=0")
     state_capacity: float = Field(0.5, ge=0, le=1)
     cost_of_capital: float = Field(0.03, ge=0, le=0.5, description="per quarter")
     labour_force: float = Field(gt=0, description="workers (thousands) in the sector's labour pool")
     flagship_home: bool = False
-    policy: Policy = Field(default_factory=Policy)
+    policy: Policy = Field(default_factory=lambda: Policy.model_validate({}))
 
 
 class Stage(Strict):
@@ -110,19 +128,35 @@ class Shocks(Strict):
 class Mechanisms(Strict):
     """Switches and strengths of the mechanisms of MODEL.md section 1 (0 switches one off)."""
 
-    transfer_rate: float = Field(0.08, ge=0, le=1, description="share of the capability gap offered per quarter")
+    transfer_rate: float = Field(
+        0.08, ge=0, le=1, description="share of the capability gap offered per quarter"
+    )
     absorption: float = Field(1.0, ge=0, le=2, description="scale of absorptive capacity")
-    own_learning: float = Field(0.02, ge=0, le=1, description="capability gain per unit of learning investment")
-    requirement_growth: float = Field(0.01, ge=0, le=0.2, description="growth of stage requirements per quarter")
-    product_cycle: int = Field(2, ge=1, description="quarters between requirement steps (about 6 months)")
-    drop_threshold: float = Field(0.7, ge=0, le=2, description="score below which a supplier is dropped")
-    agglomeration: float = Field(0.3, ge=0, le=2, description="cost saving per log of co-located firms")
+    own_learning: float = Field(
+        0.02, ge=0, le=1, description="capability gain per unit of learning investment"
+    )
+    requirement_growth: float = Field(
+        0.01, ge=0, le=0.2, description="growth of stage requirements per quarter"
+    )
+    product_cycle: int = Field(
+        2, ge=1, description="quarters between requirement steps (about 6 months)"
+    )
+    drop_threshold: float = Field(
+        0.7, ge=0, le=2, description="score below which a supplier is dropped"
+    )
+    agglomeration: float = Field(
+        0.3, ge=0, le=2, description="cost saving per log of co-located firms"
+    )
     make_or_buy: bool = True
     upgrading: bool = True
     entry: bool = True
     commitment: float = Field(4.0, ge=1, description="committed contract length, quarters")
-    investment_rate: float = Field(0.3, ge=0, le=1, description="share of profit invested in learning")
-    volatility_scale: float = Field(1.0, ge=0, le=5, description="multiplier on every country's volatility")
+    investment_rate: float = Field(
+        0.3, ge=0, le=1, description="share of profit invested in learning"
+    )
+    volatility_scale: float = Field(
+        1.0, ge=0, le=5, description="multiplier on every country's volatility"
+    )
     depreciation: float = Field(0.005, ge=0, le=0.2, description="capability decay per quarter")
     candidates: int = Field(6, ge=1, le=64, description="suppliers scored per vacancy")
     obm_success: float = Field(0.1, ge=0, le=1, description="chance an OBM attempt survives")
@@ -138,8 +172,8 @@ class World(Strict):
     stages: list[Stage]
     populations: list[Population]
     markets: list[Market]
-    shocks: Shocks = Field(default_factory=Shocks)
-    mechanisms: Mechanisms = Field(default_factory=Mechanisms)
+    shocks: Shocks = Field(default_factory=lambda: Shocks.model_validate({}))
+    mechanisms: Mechanisms = Field(default_factory=lambda: Mechanisms.model_validate({}))
     informal_productivity: float = Field(0.2, gt=0, description="VA per informal worker-quarter")
 
     @model_validator(mode="after")
@@ -151,9 +185,9 @@ class World(Strict):
         for c in self.countries:
             if c.region not in regions:
                 raise ValueError(f"country {c.code}: region {c.region!r} has no market entry")
-            for s in c.policy.targeted_stages:
-                if not 0 <= s < len(self.stages):
-                    raise ValueError(f"country {c.code}: targeted stage {s} does not exist")
+            for t in c.policy.targeted_stages:
+                if not 0 <= t < len(self.stages):
+                    raise ValueError(f"country {c.code}: targeted stage {t} does not exist")
         for p in self.populations:
             for where in (p.country, p.location):
                 if where is not None and where not in codes:
@@ -182,9 +216,13 @@ def load_world(path: str | Path, overrides: dict[str, object] | None = None) -> 
     try:
         data = tomllib.loads(p.read_text())
     except FileNotFoundError as exc:
-        raise InputError("config file not found", where=str(p), field="CONFIG", fix="check the path") from exc
+        raise InputError(
+            "config file not found", where=str(p), field="CONFIG", fix="check the path"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML ({exc})", where=str(p), field="CONFIG", fix="fix the TOML syntax") from exc
+        raise InputError(
+            f"not valid TOML ({exc})", where=str(p), field="CONFIG", fix="fix the TOML syntax"
+        ) from exc
     return world_from_dict(data, where=str(p), overrides=overrides)
 
 
@@ -196,14 +234,21 @@ def world_from_dict(
         return World.model_validate(merged)
     except ValidationError as exc:
         field, msg = format_validation(exc)
-        raise InputError(msg, where=where, field=field, fix="see docs/calibration.md for valid values") from None
+        raise InputError(
+            msg, where=where, field=field, fix="see docs/calibration.md for valid values"
+        ) from None
 
 
 def scale_firms(world: World, firms: int) -> World:
     """Scale every non-BL population so the world has about ``firms`` firms in total."""
     total = sum(p.count for p in world.populations if p.role != "BL")
     if total == 0 or firms <= 0:
-        raise InputError("cannot scale an empty population", where="--firms", field="firms", fix="give a positive number")
+        raise InputError(
+            "cannot scale an empty population",
+            where="--firms",
+            field="firms",
+            fix="give a positive number",
+        )
     factor = firms / total
     pops = [
         p if p.role == "BL" else p.model_copy(update={"count": max(1, round(p.count * factor))})

@@ -14,7 +14,7 @@ import numpy as np
 from gpnlab.simulate.config import ROLES, World
 from gpnlab.simulate.mechanisms.policy import Instruments
 from gpnlab.simulate.model import Model, stage_table
-from gpnlab.simulate.state import BL, CM, D, HT, LT, countries_from, empty_firms, role_stages
+from gpnlab.simulate.state import BL, CM, HT, D, countries_from, empty_firms, role_stages
 
 HT_PRECISION_SHARE = 0.4  # share of HT firms in precision components (the rest: sub-assembly)
 CAPACITY_HEADROOM = 1.4
@@ -34,7 +34,9 @@ def build_model(world: World, seed: int | None = None) -> Model:
     codes = [c.code for c in world.countries]
     by_role = role_stages(world)
 
-    rows: list[tuple[int, int, int, int, float, bool, int]] = []  # role, stage, home, loc, cap, inhouse, parent
+    rows: list[
+        tuple[int, int, int, int, float, bool, int]
+    ] = []  # role, stage, home, loc, cap, inhouse, parent
     for pop in world.populations:
         home = codes.index(pop.country)
         loc = codes.index(pop.location) if pop.location else home
@@ -42,7 +44,17 @@ def build_model(world: World, seed: int | None = None) -> Model:
         for _ in range(pop.count):
             if role == BL:
                 parent = len(rows)
-                rows.append((BL, 5 if 5 in by_role[BL] else by_role[BL][-1], home, home, pop.capability, False, -1))
+                rows.append(
+                    (
+                        BL,
+                        5 if 5 in by_role[BL] else by_role[BL][-1],
+                        home,
+                        home,
+                        pop.capability,
+                        False,
+                        -1,
+                    )
+                )
                 for st in by_role[BL]:
                     if st != rows[parent][1]:
                         rows.append((BL, st, home, home, pop.capability, False, parent))
@@ -51,7 +63,11 @@ def build_model(world: World, seed: int | None = None) -> Model:
                     rows.append((BL, st, home, home, pop.capability, True, parent))
             elif role == HT:
                 choices = by_role[HT]
-                st = choices[0] if (len(choices) == 1 or rng.random() < HT_PRECISION_SHARE) else choices[1]
+                st = (
+                    choices[0]
+                    if (len(choices) == 1 or rng.random() < HT_PRECISION_SHARE)
+                    else choices[1]
+                )
                 rows.append((HT, st, home, loc, pop.capability, False, -1))
             else:
                 rows.append((role, by_role[role][0], home, loc, pop.capability, False, -1))
@@ -67,15 +83,17 @@ def build_model(world: World, seed: int | None = None) -> Model:
     f.home[idx] = arr[:, 2].astype(np.int16)
     f.loc[idx] = arr[:, 3].astype(np.int16)
     f.inhouse[idx] = arr[:, 5].astype(bool)
-    parent = arr[:, 6].astype(np.int32)
-    f.buyer[idx] = parent
-    f.contract_len[idx] = np.where(parent >= 0, 10**6, 0)  # internal: never reviewed away
+    parents = arr[:, 6].astype(np.int32)
+    f.buyer[idx] = parents
+    f.contract_len[idx] = np.where(parents >= 0, 10**6, 0)  # internal: never reviewed away
     f.K[idx] = initial_capability(rng, arr[:, 4], stages.req0[f.stage[idx]])
     f.K0[idx] = f.K[idx]
 
     units0 = initial_units(world)
-    f.capacity[idx] = initial_capacity(rng, f.role[idx], f.stage[idx], f.inhouse[idx], stages.S, units0)
-    is_mkt = (f.role[idx] == BL) & (parent < 0)
+    f.capacity[idx] = initial_capacity(
+        rng, f.role[idx], f.stage[idx], f.inhouse[idx], stages.S, units0
+    )
+    is_mkt = (f.role[idx] == BL) & (parents < 0)
     f.outsource[idx] = np.where(is_mkt, BL_INITIAL_OUTSOURCING, 0.0)
     f.invest[idx] = world.mechanisms.investment_rate
     m = Model(

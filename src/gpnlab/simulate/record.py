@@ -84,15 +84,21 @@ def panel_rows(m: Model, table: IOTable) -> pd.DataFrame:
     produced = f.sales != 0  # this period's producers, including those that exited after
     pos = m.stages.position[f.stage]
     wpos = (f.home == f.loc) & produced & (va > 0)
-    functional = np.where(by_loc(wpos, va) > 0, by_loc(wpos, va * pos) / np.maximum(by_loc(wpos, va), 1e-300), np.nan)
+    functional = np.where(
+        by_loc(wpos, va) > 0, by_loc(wpos, va * pos) / np.maximum(by_loc(wpos, va), 1e-300), np.nan
+    )
     captured = np.bincount(f.home[produced], f.profit[produced], G) + by_loc(produced, f.wage_bill)
     employment = by_loc(produced, f.employment) / 1e3
     va_formal = by_loc(produced, va)
     informal = c.informal
     productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
     mkt = alive & (f.role == BL) & (f.stage == 5)
-    outsourcing = np.where(np.bincount(f.home[mkt], minlength=G) > 0,
-                           np.bincount(f.home[mkt], f.outsource[mkt], G) / np.maximum(np.bincount(f.home[mkt], minlength=G), 1), np.nan)
+    outsourcing = np.where(
+        np.bincount(f.home[mkt], minlength=G) > 0,
+        np.bincount(f.home[mkt], f.outsource[mkt], G)
+        / np.maximum(np.bincount(f.home[mkt], minlength=G), 1),
+        np.nan,
+    )
     trade = trade_indicators(table)
     out = pd.DataFrame(
         {
@@ -157,7 +163,10 @@ def firm_table(m: Model) -> pd.DataFrame:
             "location": codes[f.loc[idx]],
             "buyer": f.buyer[idx],
             "capability": capability_index(f.K[idx]),
-            **{f"k_{d}": f.K[idx, i] for i, d in enumerate(("production", "process", "design", "coordination", "brand"))},
+            **{
+                f"k_{d}": f.K[idx, i]
+                for i, d in enumerate(("production", "process", "design", "coordination", "brand"))
+            },
             "capacity": f.capacity[idx],
             "units": f.units[idx],
             "sales": f.sales[idx],

@@ -53,8 +53,10 @@ def absorption(m: Model) -> None:
     mech = m.world.mechanisms
     profile = m.stages.req0[f.stage[idx]]
     profile = profile / np.maximum(profile.max(axis=1, keepdims=True), 1e-9)
-    learn_env = 0.5 + c.knowledge_base[f.loc[idx]] + m.instruments.targeted(
-        "human_capital", f.loc[idx], f.stage[idx]
+    learn_env = (
+        0.5
+        + c.knowledge_base[f.loc[idx]]
+        + m.instruments.targeted("human_capital", f.loc[idx], f.stage[idx])
     )
     active = (f.units[idx] > 0) & (f.profit[idx] > 0)
     own = mech.own_learning * (f.invest[idx] * active * learn_env)[:, None] * profile

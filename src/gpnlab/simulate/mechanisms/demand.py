@@ -34,7 +34,10 @@ def market_demand(m: Model) -> np.ndarray:
     growth = np.array([mk.growth for mk in m.world.markets])[c.region]
     money = c.home_market * (1 + growth) ** m.period * np.exp(c.demand_shock)
     sh = m.world.shocks
-    if sh.downturn_start is not None and sh.downturn_start <= m.period < sh.downturn_start + sh.downturn_length:
+    if (
+        sh.downturn_start is not None
+        and sh.downturn_start <= m.period < sh.downturn_start + sh.downturn_length
+    ):
         money = money * (1 - sh.downturn_depth)
     return money / m.market_price()
 

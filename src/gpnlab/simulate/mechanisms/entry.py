@@ -29,21 +29,48 @@ def place(m: Model, count: int) -> np.ndarray:
     if free.size < count:
         f.grow(max(count, f.size // 4))
         m.final_sales = np.vstack([m.final_sales, np.zeros((f.size - m.final_sales.shape[0], m.G))])
-        m.final_revenue = np.vstack([m.final_revenue, np.zeros((f.size - m.final_revenue.shape[0], m.G))])
+        m.final_revenue = np.vstack(
+            [m.final_revenue, np.zeros((f.size - m.final_revenue.shape[0], m.G))]
+        )
         if m.offered.shape[0]:
             m.offered = np.vstack([m.offered, np.zeros((f.size - m.offered.shape[0], D))])
         free = np.flatnonzero(~f.alive & (f.died < m.period))
     return free[:count]
 
 
-def new_firms(m: Model, role: np.ndarray, home: np.ndarray, loc: np.ndarray, stage: np.ndarray,
-              K: np.ndarray, capacity: np.ndarray) -> None:
+def new_firms(
+    m: Model,
+    role: np.ndarray,
+    home: np.ndarray,
+    loc: np.ndarray,
+    stage: np.ndarray,
+    K: np.ndarray,
+    capacity: np.ndarray,
+) -> None:
     f = m.firms
     idx = place(m, role.size)
-    fields_zero = ("cash", "age", "contract_age", "contract_len", "idle", "outsource", "sales_mean",
-                   "sales_var", "units", "final_units", "price", "sales", "purchases", "trade_costs",
-                   "employment", "wage_bill", "profit", "received", "absorbed",
-                   "contract_value")
+    fields_zero = (
+        "cash",
+        "age",
+        "contract_age",
+        "contract_len",
+        "idle",
+        "outsource",
+        "sales_mean",
+        "sales_var",
+        "units",
+        "final_units",
+        "price",
+        "sales",
+        "purchases",
+        "trade_costs",
+        "employment",
+        "wage_bill",
+        "profit",
+        "received",
+        "absorbed",
+        "contract_value",
+    )
     for name in fields_zero:
         getattr(f, name)[idx] = 0
     f.alive[idx] = True
@@ -98,19 +125,27 @@ def entry(m: Model) -> None:
     births = rng.poisson(STARTUP_RATE * n_c * (0.5 + c.knowledge_base + sd))
     meanK, meancap = peer_tables(m)
     home = np.repeat(np.arange(m.G), births)
-    role = np.where(rng.random(home.size) < 0.9, LT, HT).astype(np.int8)
     ht_stages = [s for s in range(m.stages.S) if m.stages.role[s] == HT]
     lt_stages = [s for s in range(m.stages.S) if m.stages.role[s] == LT]
     cm_stages = [s for s in range(m.stages.S) if m.stages.role[s] == CM]
-    pick_ht = np.array(ht_stages)[rng.integers(len(ht_stages), size=home.size)]
-    stage = np.where(role == LT, lt_stages[0], pick_ht)
+    u = rng.random(home.size)
+    if not ht_stages or not lt_stages:  # a world without one of the supplier tiers
+        only = lt_stages or ht_stages
+        keep = np.asarray(only)
+        home, u = (home[:0], u[:0]) if keep.size == 0 else (home, u)
+        role = np.full(home.size, LT if lt_stages else HT, np.int8)
+        stage = keep[rng.integers(max(keep.size, 1), size=home.size)] if keep.size else home
+    else:
+        role = np.where(u < 0.9, LT, HT).astype(np.int8)
+        pick_ht = np.array(ht_stages)[rng.integers(len(ht_stages), size=home.size)]
+        stage = np.where(role == LT, lt_stages[0], pick_ht)
     K = 0.8 * meanK[home, stage] * rng.lognormal(0, 0.15, (home.size, D))
     cap = 0.5 * meancap[home, stage]
     loc = home.copy()
     # new CM plants, located by cost, FDI incentives and agglomeration
     cm_alive = f.alive & (f.role == CM)
     n_cm = int(rng.poisson(CM_RATE)) if cm_alive.any() else 0
-    if n_cm:
+    if n_cm and cm_stages:
         cm_c = np.bincount(f.loc[cm_alive], minlength=m.G)
         fdi = m.instruments.effect("fdi_incentive")
         util = -c.wage / 2 + 6 * fdi + 2 * m.world.mechanisms.agglomeration * np.log1p(cm_c)
@@ -120,7 +155,11 @@ def entry(m: Model) -> None:
         cm_home = f.home[rng.choice(np.flatnonzero(cm_alive), size=n_cm)]
         s_cm = np.full(n_cm, cm_stages[0])
         K_cm = meanK[cm_home, s_cm] * rng.lognormal(0, 0.1, (n_cm, D))
-        np.add.at(m.policy_cost, cm_loc, FDI_COST_PER_PLANT * 100 * m.instruments.raw["fdi_incentive"][cm_loc])
+        np.add.at(
+            m.policy_cost,
+            cm_loc,
+            FDI_COST_PER_PLANT * 100 * m.instruments.raw["fdi_incentive"][cm_loc],
+        )
         role = np.concatenate([role, np.full(n_cm, CM, np.int8)])
         home = np.concatenate([home, cm_home])
         loc = np.concatenate([loc, cm_loc])
@@ -128,4 +167,6 @@ def entry(m: Model) -> None:
         K = np.vstack([K, K_cm])
         cap = np.concatenate([cap, np.nanmedian(f.capacity[cm_alive]) * np.ones(n_cm)])
     if role.size:
-        new_firms(m, role, home.astype(np.int16), loc.astype(np.int16), stage.astype(np.int8), K, cap)
+        new_firms(
+            m, role, home.astype(np.int16), loc.astype(np.int16), stage.astype(np.int8), K, cap
+        )

@@ -36,7 +36,11 @@ def investment(m: Model) -> None:
     commit = (L / (L + 2.0)) / (4.0 / 6.0)
     sigma = c.volatility[loc] * mech.volatility_scale
     stability = 1.0 / (1.0 + 5.0 * cv + 5.0 * sigma)
-    rate = c.cost_of_capital[f.home[idx]] * (1 - m.instruments.effect("patient_capital")[f.home[idx]])
+    rate = c.cost_of_capital[f.home[idx]] * (
+        1 - m.instruments.effect("patient_capital")[f.home[idx]]
+    )
     finance = 1.0 / (1.0 + 10.0 * rate)
     subsidy = m.instruments.targeted("learning_subsidy", loc, f.stage[idx])
-    f.invest[idx] = np.minimum(1.0, mech.investment_rate * commit * stability * finance * (1 + subsidy))
+    f.invest[idx] = np.minimum(
+        1.0, mech.investment_rate * commit * stability * finance * (1 + subsidy)
+    )

@@ -28,8 +28,12 @@ def make_or_buy(m: Model) -> None:
     b = f.buyer[sup]
     val = f.units[sup] * f.price[sup]
     own = f.inhouse[sup]
-    cost_in = np.bincount(b[own], val[own], F) / np.maximum(np.bincount(b[own], f.units[sup][own], F), 1e-12)
-    cost_cm = np.bincount(b[~own], val[~own], F) / np.maximum(np.bincount(b[~own], f.units[sup][~own], F), 1e-12)
+    cost_in = np.bincount(b[own], val[own], F) / np.maximum(
+        np.bincount(b[own], f.units[sup][own], F), 1e-12
+    )
+    cost_cm = np.bincount(b[~own], val[~own], F) / np.maximum(
+        np.bincount(b[~own], f.units[sup][~own], F), 1e-12
+    )
     has_both = (np.bincount(b[own], minlength=F) > 0) & (np.bincount(b[~own], minlength=F) > 0)
     mkt = f.alive & (f.role == BL) & (f.stage == 5) & has_both
     cheaper = mkt & (cost_cm < cost_in * (1 - MARGIN))

@@ -137,13 +137,15 @@ def policy(m: object) -> None:
     alive = f.alive
     spend = f.invest * np.maximum(f.profit, 0.0)
     ls = inst.raw["learning_subsidy"][f.loc] * inst.target[f.loc, f.stage]
-    cost = np.bincount(f.loc[alive], (spend * ls)[alive], G)
+    cost = np.bincount(f.loc[alive], (spend * ls)[alive], G).astype(float)
     rate = m.countries.cost_of_capital[f.home]
     pc = inst.raw["patient_capital"][f.home] * rate * np.maximum(-f.cash, 0.0)
     cost += np.bincount(f.home[alive], pc[alive], G)
     domestic_sup = alive & (f.buyer >= 0) & (f.home == f.loc) & (f.role >= 2)
-    cost += COST_SCALE["supplier_development"] * inst.raw["supplier_development"] * np.bincount(
-        f.loc[domestic_sup], minlength=G
+    cost += (
+        COST_SCALE["supplier_development"]
+        * inst.raw["supplier_development"]
+        * np.bincount(f.loc[domestic_sup], minlength=G)
     )
     lf = m.countries.labour_force
     cost += COST_SCALE["support_institutions"] * inst.raw["support_institutions"] * lf

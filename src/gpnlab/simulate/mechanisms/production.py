@@ -49,7 +49,9 @@ def production(m: Model) -> None:
     units = np.where(feasible, units, 0.0)
     for s in reversed(st.order):
         for inp in st.inputs[s]:
-            sup = np.flatnonzero(has_buyer & feasible & (f.stage == inp) & (f.stage[np.maximum(f.buyer, 0)] == s))
+            sup = np.flatnonzero(
+                has_buyer & feasible & (f.stage == inp) & (f.stage[np.maximum(f.buyer, 0)] == s)
+            )
             if sup.size == 0:
                 continue
             b = f.buyer[sup]
@@ -60,8 +62,11 @@ def production(m: Model) -> None:
             # a brand leader splits assembly between its plants and CMs; other inputs: market
             out = np.where((f.role == BL) & (st.role[inp] != BL), f.outsource, 1.0)
             out = np.where(cap_own > 0, np.where(cap_mkt > 0, out, 0.0), 1.0)
-            share = np.where(own, (1 - out[b]) * cap / np.maximum(cap_own[b], 1e-300),
-                             out[b] * cap / np.maximum(cap_mkt[b], 1e-300))
+            share = np.where(
+                own,
+                (1 - out[b]) * cap / np.maximum(cap_own[b], 1e-300),
+                out[b] * cap / np.maximum(cap_mkt[b], 1e-300),
+            )
             units[sup] += units[b] * share
     # own-brand units of OBM firms
     units += np.where(f.obm & alive, f.final_units, 0.0)
@@ -109,10 +114,16 @@ def production(m: Model) -> None:
     f.purchases[:] = purchases
     f.trade_costs[:] = trade
     prod = np.ones(F)
-    prod[idx] = ulc[idx] / np.maximum(m.countries.wage[f.loc[idx]] * 1e-3 * st.labour[f.stage[idx]], 1e-300)
+    prod[idx] = ulc[idx] / np.maximum(
+        m.countries.wage[f.loc[idx]] * 1e-3 * st.labour[f.stage[idx]], 1e-300
+    )
     # employment (workers) = units x labour / productivity  (productivity folded into ulc)
     f.employment[:] = np.where(alive, f.units * st.labour[f.stage] * prod, 0.0)
     f.wage_bill[:] = f.employment * m.countries.wage[f.loc] * 1e-3
-    rate = m.countries.cost_of_capital[f.home] * (1 - m.instruments.effect("patient_capital")[f.home])
+    rate = m.countries.cost_of_capital[f.home] * (
+        1 - m.instruments.effect("patient_capital")[f.home]
+    )
     interest = np.maximum(-f.cash, 0.0) * rate
-    f.profit[:] = np.where(alive, f.sales - f.purchases - f.trade_costs - f.wage_bill - interest, 0.0)
+    f.profit[:] = np.where(
+        alive, f.sales - f.purchases - f.trade_costs - f.wage_bill - interest, 0.0
+    )

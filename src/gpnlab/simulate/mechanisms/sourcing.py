@@ -79,9 +79,11 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         if vac.size == 0:
             continue
         vac = vac[rng.permutation(vac.size)]
-        w = (1 + sd[f.loc[free]]) * (1 + mech.agglomeration * np.log1p(
-            np.bincount(f.loc[f.alive & (f.stage == s)], minlength=m.G)[f.loc[free]]
-        ))
+        w = (1 + sd[f.loc[free]]) * (
+            1
+            + mech.agglomeration
+            * np.log1p(np.bincount(f.loc[f.alive & (f.stage == s)], minlength=m.G)[f.loc[free]])
+        )
         K = mech.candidates
         cand = free[rng.choice(free.size, size=(vac.size, K), p=w / w.sum())]
         b = vac[:, None]
@@ -111,5 +113,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         f.buyer[pick] = vac
         f.contract_age[pick] = 0
         short = f.role[pick] == LT
-        f.contract_len[pick] = np.where(short, max(1, int(mech.commitment // 2)), int(mech.commitment))
+        f.contract_len[pick] = np.where(
+            short, max(1, int(mech.commitment // 2)), int(mech.commitment)
+        )
         f.idle[pick] = 0

@@ -38,7 +38,9 @@ def transfer(m: Model) -> np.ndarray:
     b = f.buyer[sup]
     gap = np.maximum(f.K[b] - f.K[sup], 0.0)
     formal = (f.home[b] != f.loc[b]) & (f.loc[b] == f.loc[sup])
-    channel = np.where(formal, CHANNEL_FORMAL, np.where(f.role[sup] == LT, CHANNEL_ARMS_LENGTH, CHANNEL_INFORMAL))
+    channel = np.where(
+        formal, CHANNEL_FORMAL, np.where(f.role[sup] == LT, CHANNEL_ARMS_LENGTH, CHANNEL_INFORMAL)
+    )
     deep = f.K[sup, PROCESS] >= 0.8 * m.requirement[f.stage[sup], PROCESS]
     gap[:, DESIGN] *= deep
     gap[:, BRAND] *= deep

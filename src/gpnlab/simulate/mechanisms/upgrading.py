@@ -40,8 +40,10 @@ def upgrading(m: Model) -> None:
     u2 = u[u[:, 0] < ATTEMPT, 1]
     c = m.countries
     loc = f.loc[attempt]
-    p = m.world.mechanisms.obm_success * (1 + m.instruments.effect("regional_orientation")[loc]) * (
-        0.5 + c.knowledge_base[loc]
+    p = (
+        m.world.mechanisms.obm_success
+        * (1 + m.instruments.effect("regional_orientation")[loc])
+        * (0.5 + c.knowledge_base[loc])
     )
     win = u2 < p
     f.obm[attempt[win]] = True

@@ -1,0 +1,112 @@
+"""Determinism (same command, same bytes) and invalid configs (one line, exit code 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gpnlab.cli import app
+from gpnlab.simulate.presets import preset_names
+
+runner = CliRunner()
+ARGS = ["--periods", "5", "--firms", "1500", "--mrio-every", "5"]
+
+
+def test_same_command_gives_identical_bytes(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        r = runner.invoke(app, ["simulate", *ARGS, "--seed", "3", "--out", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+    for f in ("panel.parquet", "stages.parquet", "firms.parquet", "mrio/period=5/Z.csv"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    r = runner.invoke(app, ["simulate", *ARGS, "--seed", "4", "--out", str(tmp_path / "c")])
+    assert r.exit_code == 0
+    assert (tmp_path / "a" / "panel.parquet").read_bytes() != (
+        tmp_path / "c" / "panel.parquet"
+    ).read_bytes()
+
+
+def test_outputs_and_manifest(tmp_path: Path) -> None:
+    import json
+
+    import pandas as pd
+
+    r = runner.invoke(app, ["simulate", *ARGS, "--regime", "build", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    panel = pd.read_parquet(tmp_path / "o" / "panel.parquet")
+    required = [
+        "period",
+        "country",
+        "gross_exports",
+        "dva_share",
+        "fva_share",
+        "gvc_backward",
+        "gvc_forward",
+        "domestic_ht",
+        "domestic_lt",
+        "capability_ht",
+        "capability_lt",
+        "functional_position",
+        "value_captured",
+        "employment",
+        "wage_bill",
+        "informal_share",
+        "productivity",
+        "policy_cost",
+        "supplier_drops",
+        "odm_firms",
+        "obm_firms",
+    ]
+    assert [c for c in required if c not in panel.columns] == []
+    assert len(panel) == 5 * 12
+    stages = pd.read_parquet(tmp_path / "o" / "stages.parquet")
+    assert {"period", "stage", "country", "output", "value_added", "firms"} <= set(stages.columns)
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert manifest["seed"] == 0 and "sourcing" in manifest["mechanism_time_s"]
+    assert manifest["config"]["countries"][6]["policy"]["learning_subsidy"] > 0  # focal: MYL
+    assert manifest["config"]["countries"][0]["policy"]["learning_subsidy"] == 0  # flagship home
+
+
+def test_list_presets() -> None:
+    r = runner.invoke(app, ["simulate", "--list-presets"])
+    assert r.exit_code == 0
+    assert "default" in r.output and "gvc_oriented" in r.output
+    assert "default" in preset_names()
+
+
+BASE = Path(__file__).resolve().parents[2] / "src/gpnlab/simulate/presets/default.toml"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.replace('name = "default"', 'name = "default"\ncolour = "red"'), "colour"),
+        (lambda t: t.replace("wage = 16.0", "wage = -1.0"), "countries.0.wage"),
+        (lambda t: t.replace('role = "LT"\ncount', 'role = "HT"\ncount'), "no supplier"),
+        (lambda t: t.replace('country = "SOE"', 'country = "ATL"'), "ATL"),
+        (lambda t: t + "\n[oops", "TOML"),
+    ],
+)
+def test_invalid_configs_exit_2_with_one_line(tmp_path: Path, edit, message: str) -> None:
+    cfg = tmp_path / "world.toml"
+    cfg.write_text(edit(BASE.read_text()))
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["simulate", str(cfg), "--periods", "2", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert message in r.output
+    assert sum(line.startswith("error:") for line in r.output.splitlines()) == 1
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--regime", "autarky"], "unknown regime"),
+        (["--focal", "XXX"], "unknown focal"),
+        (["--preset", "mars"], "unknown preset"),
+    ],
+)
+def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    r = runner.invoke(app, ["simulate", *args, "--periods", "1", "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and message in r.output

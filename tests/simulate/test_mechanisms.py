@@ -1,0 +1,219 @@
+"""One mechanism test per row of MODEL.md section 1: switch it off, its effect disappears.
+
+Runs are small (about 3,000 firms, 20 quarters) and deterministic; directions are the ones the
+sources predict. Developing (non-flagship) countries are the focal group.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gpnlab.simulate.mechanisms.policy import apply_regime
+from tests.simulate.conftest import panel, run, small_world, with_countries, with_mechanisms
+
+FLAGSHIP_HOMES = ["FLA", "FLB", "FLC"]
+
+
+def last(p: pd.DataFrame) -> pd.DataFrame:
+    return p[p.period == p.period.max()].set_index("country")
+
+
+def developing(p: pd.DataFrame) -> pd.DataFrame:
+    return p[~p.country.isin(FLAGSHIP_HOMES)]
+
+
+def growth(p: pd.DataFrame, col: str) -> float:
+    d = developing(p)
+    first = d[d.period == d.period.min()][col].mean()
+    return float(d[d.period == d.period.max()][col].mean() - first)
+
+
+def test_value_chain_stages_all_produce() -> None:
+    """Ernst 3.1: the chain is broken into stages, each with output and value added."""
+    res = run(small_world(), periods=4)
+    s = res.stages[res.stages.period == 4].groupby("stage").sum(numeric_only=True)
+    assert (s.output > 0).all() and (s.value_added > 0).all()
+
+
+def test_smile_curve_comes_from_market_power_margins() -> None:
+    """Lauridsen (iPhone): value added high at both ends, thin in assembly; flat margins flatter."""
+
+    def shares(world):
+        st = run(world, periods=4).stages
+        v = st[st.period == 4].groupby("stage").value_added.sum()
+        return v / v.sum()
+
+    base = shares(small_world())
+    assert base["final_assembly_test"] < base["design_rd"]
+    assert base["final_assembly_test"] < base["marketing_after_sales"]
+    flat_stages = [s.model_copy(update={"markup": 0.05}) for s in small_world().stages]
+    flat = shares(small_world().model_copy(update={"stages": flat_stages}))
+    ends = ["design_rd", "marketing_after_sales"]
+    assert flat[ends].sum() < base[ends].sum()
+
+
+def test_make_or_buy_raises_outsourcing_over_time() -> None:
+    """Ernst 4.2: brand leaders outsource assembly to CMs; switched off, the share stays put."""
+    on = panel(small_world())
+    off = panel(with_mechanisms(small_world(), make_or_buy=False))
+    homes = on.country.isin(FLAGSHIP_HOMES)
+    first = on[homes & (on.period == 1)].outsourcing_share.mean()
+    assert on[homes & (on.period == on.period.max())].outsourcing_share.mean() > first + 0.1
+    assert np.allclose(off[off.country.isin(FLAGSHIP_HOMES)].outsourcing_share.dropna(), 0.3)
+
+
+def test_lower_tier_is_the_capacity_buffer_in_a_downturn() -> None:
+    """Ernst 4.2: lower-tier suppliers are dropped first when volumes fall."""
+    from gpnlab.simulate.config import Shocks
+
+    w = small_world()
+    shock = w.model_copy(
+        update={"shocks": Shocks(downturn_start=8, downturn_length=4, downturn_depth=0.4)}
+    )
+
+    def lt_drops(world) -> float:
+        res = run(world, periods=14)
+        return float(res.panel[res.panel.period.between(9, 12)].supplier_drops.sum())
+
+    assert lt_drops(shock) > 1.2 * lt_drops(w)
+
+
+def test_scorecard_chooses_capable_suppliers() -> None:
+    """Ernst 4.3 (Cisco scorecard): contracted suppliers are more capable than free ones."""
+    from gpnlab.simulate.mechanisms.capability import match
+
+    m = run(small_world(), periods=6).model
+    f = m.firms
+    for stage in (1, 2, 3):
+        pool = f.alive & (f.stage == stage) & ~f.inhouse
+        chosen = np.flatnonzero(pool & (f.buyer >= 0))
+        free = np.flatnonzero(pool & (f.buyer < 0))
+        assert match(m, chosen).mean() > match(m, free).mean()
+
+
+def test_rising_requirements_make_suppliers_upgrade_or_perish() -> None:
+    """Ernst 4.3: rising requirements (six-month cycles) drive dropping; frozen ones cut drops."""
+    fast = panel(with_mechanisms(small_world(), requirement_growth=0.03)).supplier_drops.sum()
+    frozen = panel(with_mechanisms(small_world(), requirement_growth=0.0)).supplier_drops.sum()
+    assert fast > frozen * 1.2
+
+
+def test_knowledge_transfer_makes_suppliers_converge() -> None:
+    """Ernst 4.3: without transfer, suppliers' capability stops converging toward buyers'."""
+    on = growth(panel(small_world()), "capability_ht")
+    off = growth(panel(with_mechanisms(small_world(), transfer_rate=0.0)), "capability_ht")
+    assert on > 0.05 and on > off + 0.05
+
+
+def test_transfer_is_not_diffusion_without_absorption() -> None:
+    """Ernst & Kim: knowledge offered but not internalised does not raise capability."""
+    res = run(with_mechanisms(small_world(), absorption=0.0), periods=10)
+    f = res.model.firms
+    assert f.received[f.alive].sum() > 0 and f.absorbed[f.alive].sum() == 0
+    on = growth(panel(small_world()), "capability_ht")
+    off = growth(panel(with_mechanisms(small_world(), absorption=0.0)), "capability_ht")
+    assert on > off + 0.05
+
+
+def test_long_term_commitment_raises_learning_investment() -> None:
+    """Ernst 4.3: longer committed contracts -> more investment in learning."""
+    long = developing(
+        panel(with_mechanisms(small_world(), commitment=12.0))
+    ).learning_investment.mean()
+    short = developing(
+        panel(with_mechanisms(small_world(), commitment=1.0))
+    ).learning_investment.mean()
+    assert long > 1.5 * short
+
+
+def test_volatility_lowers_learning_investment() -> None:
+    """Lauridsen (Penang): under volatility firms invest in flexibility, not upgrading."""
+    calm = developing(
+        panel(with_mechanisms(small_world(), volatility_scale=0.0))
+    ).learning_investment.mean()
+    rough = developing(
+        panel(with_mechanisms(small_world(), volatility_scale=4.0))
+    ).learning_investment.mean()
+    assert rough < 0.9 * calm
+
+
+def test_concentrated_dispersion() -> None:
+    """Ernst 4.1: design and precision stay in few places; commodity stages spread out."""
+    st = run(small_world(), periods=8).stages
+    s = st[st.period == 8]
+    shares = s.pivot_table(index="stage", columns="country", values="output", aggfunc="sum")
+    hhi = (shares.div(shares.sum(axis=1), axis=0) ** 2).sum(axis=1)
+    assert hhi["design_rd"] > hhi["commodity_components"]
+    assert hhi["precision_components"] > hhi["commodity_components"]
+
+
+def test_inverted_pyramid_in_weak_supplier_economies() -> None:
+    """Ernst 2.5: assembly resting on imported inputs where domestic suppliers are weak."""
+    p = last(panel(small_world()))
+    assert p.loc["MYL", "fva_share"] > p.loc["TWL", "fva_share"]
+    assert p.loc["VNL", "fva_share"] > p.loc["KRL", "fva_share"]
+
+
+def test_functional_upgrading_odm_and_risky_obm() -> None:
+    """Ernst 4.3 (Taiwan): ODM and OBM pursued concurrently; OBM attempts mostly fail."""
+    res = run(small_world(), periods=20)
+    m = res.model
+    assert res.panel.odm_firms.sum() > 0
+    assert m.obm_attempts > 0 and m.obm_successes < m.obm_attempts
+    off = panel(with_mechanisms(small_world(), upgrading=False))
+    assert off.odm_firms.sum() == 0 and off.obm_firms.sum() == 0
+
+
+def test_support_institutions_let_lower_tiers_catch_up() -> None:
+    """Ernst; Lauridsen (NIP): without support institutions lower tiers do not catch up."""
+    on = growth(panel(small_world()), "capability_lt")
+    off = growth(panel(with_countries(small_world(), institutions=0.0)), "capability_lt")
+    assert on > 0.02 and off < on / 2
+
+
+def test_structural_change_displaces_workers_into_informality() -> None:
+    """Lauridsen (McMillan & Rodrik): exits push labour into the informal sector."""
+    from gpnlab.simulate.config import Shocks
+
+    w = small_world()
+    shock = w.model_copy(
+        update={"shocks": Shocks(downturn_start=4, downturn_length=6, downturn_depth=0.5)}
+    )
+    calm = last(panel(w, periods=10)).informal_share.mean()
+    hit = last(panel(shock, periods=10)).informal_share.mean()
+    assert hit > calm
+
+
+def test_end_markets_shift_south() -> None:
+    """Lauridsen (Gereffi): end markets in Asia and the South grow faster than the North."""
+    res = run(small_world(), periods=20)
+    m = res.model
+    sold = m.final_sales.sum(axis=0)
+    region = m.countries.region
+    north = sold[region == 0].sum()
+    assert north / sold.sum() < 0.6  # from about 0.64 of demand at t = 0
+    no_growth = [mk.model_copy(update={"growth": 0.0}) for mk in small_world().markets]
+    flat = run(small_world().model_copy(update={"markets": no_growth}), periods=20).model
+    s2 = flat.final_sales.sum(axis=0)
+    assert s2[region == 0].sum() / s2.sum() > north / sold.sum()
+
+
+def test_jobs_and_wages_by_country() -> None:
+    """Lauridsen (social upgrading): employment and wage bills are reported by country."""
+    p = last(panel(small_world()))
+    assert (p.employment > 0).all() and (p.wage_bill > 0).all()
+    assert (
+        p.loc["FLA", "wage_bill"] / p.loc["FLA", "employment"]
+        > p.loc["VNL", "wage_bill"] / p.loc["VNL", "employment"]
+    )
+
+
+def test_state_capacity_sets_the_effect_not_the_cost() -> None:
+    """Lauridsen (Doner): the same regime with weak state capacity costs as much, achieves less."""
+    strong = apply_regime(with_countries(small_world(), state_capacity=0.9), "build")
+    weak = apply_regime(with_countries(small_world(), state_capacity=0.1), "build")
+    ps, pw = panel(strong), panel(weak)
+    assert growth(ps, "capability_ht") > growth(pw, "capability_ht")
+    cost_s, cost_w = developing(ps).policy_cost.sum(), developing(pw).policy_cost.sum()
+    assert abs(cost_w - cost_s) < 0.25 * cost_s
