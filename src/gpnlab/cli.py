@@ -5,7 +5,6 @@ Bad input prints one line ``error: <file>: <what> (field ...); fix: ...`` and ex
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -15,7 +14,14 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from gpnlab import __version__
@@ -66,7 +72,6 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=False,
-        disable=not sys.stderr.isatty() and False,
     )
 
 
@@ -295,26 +300,77 @@ def simulate(
 def demo(
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/demo"),
 ) -> None:
-    """Run the main job on embedded defaults (no data download needed).
+    """Run the main jobs on embedded defaults (no data download needed).
 
-    Builds a synthetic 8-country x 12-sector table, writes it in the project's own layout and
-    measures it.
+    1. Measures a synthetic 8-country x 12-sector table (written in the project's own layout).
+    2. Simulates the default world (5,000 firms, 16 quarters) under laissez-faire and under the
+       ``build`` regime, and measures the table the simulation emits.
     """
     from gpnlab.io.own import read_own, write_own
     from gpnlab.measure.indicators import measure_all
     from gpnlab.measure.outputs import write_indicators
+    from gpnlab.report.network_figure import network_figure
+    from gpnlab.simulate.config import scale_firms
+    from gpnlab.simulate.mechanisms.policy import apply_regime
+    from gpnlab.simulate.presets import load_preset
+    from gpnlab.simulate.run import simulate as run_simulation
+    from gpnlab.simulate.run import write_results
     from gpnlab.synthetic import random_table
 
     with user_errors(), table_warnings():
         table = random_table(8, 12, seed=2026)
         tdir = write_own(table, out / "table", overwrite=True)
         table = read_own(tdir)
-        ind = measure_all(table, with_wwz=True, with_sink=True)
+        ind = measure_all(table, with_wwz=True)
         write_indicators(ind, table, out / "measure")
+        world = scale_firms(load_preset("default"), 5000)
+        finals = {}
+        with progress_bar() as bar:
+            for regime in ("laissez_faire", "build"):
+                task = bar.add_task(f"simulating {regime}", total=16)
+
+                def advance(_period: int, task: TaskID = task) -> None:
+                    bar.advance(task)
+
+                res = run_simulation(
+                    apply_regime(world, regime),
+                    periods=16,
+                    mrio_every=16,
+                    keep_model=True,
+                    progress=advance,
+                )
+                assert res.model is not None
+                write_results(
+                    res, world, out / f"simulate-{regime}", seed=world.seed, timers=res.model.timers
+                )
+                finals[regime] = res.panel[res.panel.period == 16].set_index("country")
+        sim_table = res.tables[16]
+        network_figure(sim_table, [s.role for s in world.stages], out / "network.png")
     _print_country_summary(ind.country, table.unit)
-    out_console.print(
-        f"demo table in [bold]{out / 'table'}[/], indicators in [bold]{out / 'measure'}[/]"
-    )
+    t = Table(title="Simulated world after 16 quarters: build vs laissez-faire (focal countries)")
+    for col in (
+        "country",
+        "DVA share LF",
+        "DVA share build",
+        "cap. HT LF",
+        "cap. HT build",
+        "policy cost build",
+    ):
+        t.add_column(col, justify="left" if col == "country" else "right")
+    lf, bd = finals["laissez_faire"], finals["build"]
+    for code in lf.index:
+        if code.startswith("FL"):
+            continue
+        t.add_row(
+            code,
+            f"{lf.loc[code, 'dva_share']:.3f}",
+            f"{bd.loc[code, 'dva_share']:.3f}",
+            f"{lf.loc[code, 'capability_ht']:.3f}",
+            f"{bd.loc[code, 'capability_ht']:.3f}",
+            f"{bd.loc[code, 'policy_cost']:.1f}",
+        )
+    out_console.print(t)
+    out_console.print(f"outputs in [bold]{out}[/] (measure/, simulate-*/, network.png)")
 
 
 if __name__ == "__main__":  # pragma: no cover

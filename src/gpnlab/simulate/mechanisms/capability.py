@@ -24,11 +24,15 @@ def update_requirements(m: Model) -> None:
 
 
 def match(m: Model, idx: np.ndarray) -> np.ndarray:
+    """``min_k K_fk / R_sk`` over needed dimensions (2.0 where a stage needs none)."""
     f = m.firms
-    R = m.requirement[f.stage[idx]]
-    ratio = np.where(R > NEEDED, f.K[idx] / np.maximum(R, NEEDED), np.inf)
-    out = ratio.min(axis=1)
-    return np.where(np.isfinite(out), out, 2.0)
+    R = m.requirement
+    needed = R > NEEDED
+    inv = np.where(needed, 1.0 / np.maximum(R, NEEDED), 0.0)  # (S, D), tiny
+    skip = np.where(needed, 0.0, 1e300)
+    st = f.stage[idx]
+    out = (f.K[idx] * inv[st] + skip[st]).min(axis=1)
+    return np.where(out < 1e299, out, 2.0)
 
 
 def capability_index(K: np.ndarray) -> np.ndarray:
