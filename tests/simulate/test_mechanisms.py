@@ -217,3 +217,16 @@ def test_state_capacity_sets_the_effect_not_the_cost() -> None:
     assert growth(ps, "capability_ht") > growth(pw, "capability_ht")
     cost_s, cost_w = developing(ps).policy_cost.sum(), developing(pw).policy_cost.sum()
     assert abs(cost_w - cost_s) < 0.25 * cost_s
+
+
+def test_value_added_thins_on_joining_and_thickens_with_upgrading() -> None:
+    """Lauridsen (Milberg et al.; Kaplinsky & Morris): joining GVCs thins domestic value added in
+    exports; upgrading thickens it. Neither is hard-coded: both follow from sourcing."""
+    base = developing(panel(small_world())).groupby("period").dva_share.mean()
+    joined = (
+        developing(panel(apply_regime(small_world(), "join"))).groupby("period").dva_share.mean()
+    )
+    assert joined.iloc[-5:].mean() < base.iloc[-5:].mean()
+    no_upgrading = panel(with_mechanisms(small_world(), transfer_rate=0.0))
+    stuck = developing(no_upgrading).groupby("period").dva_share.mean()
+    assert base.iloc[-5:].mean() > stuck.iloc[-5:].mean()
