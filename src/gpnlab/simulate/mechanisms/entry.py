@@ -1,7 +1,7 @@
 """Entry: domestic start-ups and new contract-manufacturing plants attracted by cost and policy.
 
 * Start-ups (Lauridsen 2018 on building domestic capabilities): each quarter country c gets
-  ``Poisson(0.002 * n_c * (0.5 + KB_c + SD_c))`` new domestic firms, n_c its active firms;
+  ``Poisson(0.006 * n_c * (0.5 + KB_c + SD_c))`` new domestic firms, n_c its active firms;
   90% lower-tier, 10% higher-tier, with capability drawn around 80% of the country's current
   mean of that tier (spillover from the local base).
 * New CM plants (Ernst 2002, flagships' location choice): ``Poisson(0.5)`` per quarter, placed
@@ -18,7 +18,7 @@ import numpy as np
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import CM, HT, LT, D
 
-STARTUP_RATE = 0.002
+STARTUP_RATE = 0.006
 CM_RATE = 0.5
 FDI_COST_PER_PLANT = 2.0  # millions per incentive point
 

@@ -3,8 +3,8 @@
 Sourcing is hierarchical: brand leaders buy assembly from contract manufacturers (and their own
 plants), CMs buy sub-assemblies from higher-tier suppliers, higher tiers buy precision parts
 from other higher-tier firms and commodity parts from lower-tier suppliers. A buyer whose
-suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (at most
-``MAX_NEW`` per input stage and quarter). For each vacancy ``mechanisms.candidates`` free
+suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (per input stage and quarter at most
+``MAX_NEW`` or a quarter of the suppliers its volume needs, whichever is larger). For each vacancy ``mechanisms.candidates`` free
 suppliers of the stage are sampled (more often in agglomerations and where matchmaking raises
 visibility: supplier development) and scored:
 
@@ -74,7 +74,10 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
             continue
         mean_cap = float(f.capacity[free].mean())
         gap = np.where(buyer, need - cap_sum, 0.0)
-        n_new = np.clip(np.ceil(gap / max(mean_cap, 1e-12)), 0, max_new).astype(np.int64)
+        # at most max(MAX_NEW, a quarter of the suppliers the buyer needs) new ones per quarter:
+        # the pace of search does not depend on how finely capacity is split among firms
+        limit = np.maximum(max_new, np.ceil(0.25 * need / max(mean_cap, 1e-12)))
+        n_new = np.clip(np.ceil(gap / max(mean_cap, 1e-12)), 0, limit).astype(np.int64)
         vac = np.repeat(np.arange(F), n_new)
         if vac.size == 0:
             continue
