@@ -86,6 +86,19 @@ def read_wide(path: Path) -> tuple[list[str], list[str], np.ndarray]:
     return rows, cols, values
 
 
+def read_aligned(path: Path, name: str, rows: list[str]) -> tuple[list[str], np.ndarray]:
+    """Read a wide matrix whose row labels must equal ``rows`` (those of Z)."""
+    got_rows, cols, values = read_wide(path)
+    if got_rows != rows:
+        raise InputError(
+            f"row labels of {name} differ from those of Z",
+            where=str(path),
+            field=f"{name} labels",
+            fix=f"give {name} the same COUNTRY_SECTOR rows as Z, in the same order",
+        )
+    return cols, values
+
+
 def read_own(
     folder: str | os.PathLike[str],
     *,
@@ -115,36 +128,9 @@ def read_own(
             fix="Z must be square with the same COUNTRY_SECTOR labels on rows and columns "
             "(a truncated file has fewer rows)",
         )
-    yrows, ycols, Y = read_wide(ypath)
-    if yrows != zrows:
-        raise InputError(
-            "row labels of Y differ from those of Z",
-            where=str(ypath),
-            field="Y labels",
-            fix="give Y the same COUNTRY_SECTOR rows as Z, in the same order",
-        )
-    x = None
-    if xpath is not None:
-        xrows, _xcols, xv = read_wide(xpath)
-        if xrows != zrows:
-            raise InputError(
-                "row labels of x differ from those of Z",
-                where=str(xpath),
-                field="x labels",
-                fix="give x the same COUNTRY_SECTOR rows as Z",
-            )
-        x = xv[:, 0]
-    va = None
-    if vpath is not None:
-        vrows, _vcols, vv = read_wide(vpath)
-        if vrows != zrows:
-            raise InputError(
-                "row labels of va differ from those of Z",
-                where=str(vpath),
-                field="va labels",
-                fix="give va the same COUNTRY_SECTOR rows as Z",
-            )
-        va = vv[:, 0]
+    ycols, Y = read_aligned(ypath, "Y", zrows)
+    x = None if xpath is None else read_aligned(xpath, "x", zrows)[1][:, 0]
+    va = None if vpath is None else read_aligned(vpath, "va", zrows)[1][:, 0]
     unit_file = root / "unit.txt"
     unit = unit_file.read_text().strip() if unit_file.exists() else "millions (source currency)"
     return IOTable.build(

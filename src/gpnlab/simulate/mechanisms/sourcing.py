@@ -3,9 +3,9 @@
 Sourcing is hierarchical: brand leaders buy assembly from contract manufacturers (and their own
 plants), CMs buy sub-assemblies from higher-tier suppliers, higher tiers buy precision parts
 from other higher-tier firms and commodity parts from lower-tier suppliers. A buyer whose
-suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (per input stage and quarter at most
-``MAX_NEW`` or a quarter of the suppliers its volume needs, whichever is larger). For each vacancy ``mechanisms.candidates`` free
-suppliers of the stage are sampled (more often in agglomerations and where matchmaking raises
+suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (per input stage
+and quarter at most ``MAX_NEW`` or a quarter of the suppliers its volume needs, whichever is
+larger). For each vacancy ``mechanisms.candidates`` free suppliers of the stage are sampled (more often in agglomerations and where matchmaking raises
 visibility: supplier development) and scored:
 
 ``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 2 volatility(loc)
