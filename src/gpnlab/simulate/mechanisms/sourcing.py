@@ -5,8 +5,9 @@ plants), CMs buy sub-assemblies from higher-tier suppliers, higher tiers buy pre
 from other higher-tier firms and commodity parts from lower-tier suppliers. A buyer whose
 suppliers' capacity is short of ``1.15 x`` its expected volume opens vacancies (per input stage
 and quarter at most ``MAX_NEW`` or a quarter of the suppliers its volume needs, whichever is
-larger). For each vacancy ``mechanisms.candidates`` free suppliers of the stage are sampled (more often in agglomerations and where matchmaking raises
-visibility: supplier development) and scored:
+larger). For each vacancy ``mechanisms.candidates`` free suppliers of the stage are sampled
+(more often in agglomerations and where matchmaking raises visibility: supplier development)
+and scored:
 
 ``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 2 volatility(loc)
           + 0.3 [same region] + 0.3 [cash > 0] + 3 LC(buyer loc) [domestic, foreign buyer] + e``
