@@ -16,7 +16,7 @@ from gpnlab.simulate.mechanisms.policy import Instruments
 from gpnlab.simulate.model import Model, stage_table
 from gpnlab.simulate.state import BL, CM, HT, D, countries_from, empty_firms, role_stages
 
-HT_PRECISION_SHARE = 0.4  # share of HT firms in precision components (the rest: sub-assembly)
+HT_PRECISION_SHARE = 0.5  # every sub-assembler needs its own precision-parts supplier
 CAPACITY_HEADROOM = 1.4
 BL_INITIAL_OUTSOURCING = 0.3
 

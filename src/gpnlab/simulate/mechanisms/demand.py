@@ -6,8 +6,10 @@
   ``D_c(t) = home_market_c (1 + g_region)^t exp(z_c(t)) (1 - downturn(t))``, with an AR(1)
   shock ``z_c(t) = 0.7 z_c(t-1) + sigma_c eps`` (volatility; Lauridsen on Malaysia).
 * Sellers are brand leaders' marketing units and own-brand (OBM) firms. Their shares of
-  market c follow a logit in brand capability, lowered by the final-goods tariff for imports;
-  OBM firms sell only in their own region, where requirements are theirs to meet.
+  market c follow a logit in brand capability, lowered by the final-goods tariff for imports and
+  weighted by size (an OBM firm counts with its capacity relative to a brand leader's volume,
+  so shares do not depend on how finely suppliers are split into firms); OBM firms sell only in
+  their own region, where requirements are theirs to meet.
 
 Units sold: ``D_c / p_region``; revenue per unit net of the importing country's tariff.
 """
@@ -65,7 +67,11 @@ def demand(m: Model) -> None:
     allowed = np.where(is_obm[:, None], same_region, True)
     util = np.where(allowed, util, -np.inf)
     util -= util.max(axis=0, keepdims=True)
-    w = np.exp(util)
+    # an own-brand upstart weighs in with its size relative to a brand leader's volume, so the
+    # brands' shares do not depend on how finely the supplier base is split into firms
+    bl_volume = units.sum() / max(int((~is_obm).sum()), 1)
+    size = np.where(is_obm, f.capacity[sellers] / bl_volume, 1.0)
+    w = np.exp(util) * size[:, None]
     share = w / w.sum(axis=0, keepdims=True)
     sold = share * units[None, :]
     price = m.market_price()[None, :] * np.where(is_obm[:, None], OBM_PRICE_DISCOUNT, 1.0)

@@ -4,7 +4,8 @@ Ernst (2002, sec. 4.2-4.3): requirements rise with every product cycle and suppl
 behind are dropped; lower-tier suppliers deal mostly with higher tiers and are the first to be
 cut when volumes fall. Each quarter, once a contract's committed length has run out:
 
-* a supplier whose capability match is below ``mechanisms.drop_threshold`` is dropped;
+* a supplier whose capability match is below ``mechanisms.drop_threshold`` is dropped, and so
+  is one whose buyer produced nothing this quarter (no volume to give);
 * where a buyer's lower-tier suppliers have more than 1.5 x the capacity its volume needs, the
   lowest-scoring lower-tier suppliers are dropped until the excess is gone (LT first: higher
   tiers keep their volume).
@@ -32,7 +33,9 @@ def review(m: Model) -> None:
     f.contract_age[sup] += 1
     due = sup[f.contract_age[sup] >= f.contract_len[sup]]
     mt = match(m, due)
-    drop = due[mt < m.world.mechanisms.drop_threshold]
+    # a buyer that produced nothing this quarter has no volume to give: its suppliers go
+    no_volume = f.units[f.buyer[due]] <= 0
+    drop = due[(mt < m.world.mechanisms.drop_threshold) | no_volume]
     # capacity buffer: excess lower-tier capacity per buyer is cut, weakest first
     lt = due[(f.role[due] == LT) & (mt >= m.world.mechanisms.drop_threshold)]
     if lt.size:

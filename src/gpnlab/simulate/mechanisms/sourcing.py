@@ -65,7 +65,9 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
             continue
         is_sup = f.alive & (f.stage == s) & (f.buyer >= 0) & ~f.inhouse
         cap_sum = np.bincount(f.buyer[is_sup], f.capacity[is_sup], F)
-        buyer = f.alive & np.isin(f.stage, buyers_stages) & (vol > 0)
+        # only buyers that themselves sell (to a buyer or to end markets) search for suppliers
+        sells = (f.buyer >= 0) | ((f.role == BL) & (f.stage == 5)) | f.obm
+        buyer = f.alive & sells & np.isin(f.stage, buyers_stages) & (vol > 0)
         need = vol * VACANCY_SLACK
         need = np.where((f.role == BL) & (f.stage == 5), need * f.outsource, need)
         free = np.flatnonzero(
