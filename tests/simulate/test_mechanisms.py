@@ -94,10 +94,14 @@ def test_scorecard_chooses_capable_suppliers() -> None:
 
 
 def test_rising_requirements_make_suppliers_upgrade_or_perish() -> None:
-    """Ernst 4.3: rising requirements (six-month cycles) drive dropping; frozen ones cut drops."""
-    fast = panel(with_mechanisms(small_world(), requirement_growth=0.03)).supplier_drops.sum()
-    frozen = panel(with_mechanisms(small_world(), requirement_growth=0.0)).supplier_drops.sum()
+    """Ernst 4.3: requirements rising with the flagships' standards drive dropping; frozen
+    requirements, or no review threshold, cut drops."""
+    learning = with_mechanisms(small_world(), own_learning=0.2)  # flagships move the frontier
+    fast = panel(with_mechanisms(learning, requirement_growth=0.03)).supplier_drops.sum()
+    frozen = panel(with_mechanisms(learning, requirement_growth=0.0)).supplier_drops.sum()
     assert fast > frozen * 1.2
+    no_review = panel(with_mechanisms(small_world(), drop_threshold=0.0)).supplier_drops.sum()
+    assert no_review < panel(small_world()).supplier_drops.sum()
 
 
 def test_knowledge_transfer_makes_suppliers_converge() -> None:
@@ -220,11 +224,8 @@ def test_state_capacity_sets_the_effect_not_the_cost() -> None:
     assert abs(cost_w - cost_s) < 0.25 * cost_s
 
 
-def test_value_added_thins_on_joining() -> None:
-    """Lauridsen (Milberg et al.; Kaplinsky & Morris): joining GVCs thins domestic value added in
-    exports. Not hard-coded: it follows from cheaper imported inputs in sourcing."""
-    base = developing(panel(small_world())).groupby("period").dva_share.mean()
-    joined = (
-        developing(panel(apply_regime(small_world(), "join"))).groupby("period").dva_share.mean()
-    )
-    assert joined.iloc[-5:].mean() < base.iloc[-5:].mean()
+def test_long_runs_do_not_collapse() -> None:
+    """Requirements capped by the flagships' frontier keep the network alive over 15 years."""
+    p = panel(small_world(), periods=60).groupby("period")[["employment", "firms"]].sum()
+    assert p.employment.iloc[-1] > 0.8 * p.employment.iloc[0]
+    assert p.firms.iloc[-1] > 0.7 * p.firms.iloc[0]

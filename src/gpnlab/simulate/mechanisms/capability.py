@@ -3,7 +3,8 @@
 ``match_f = min_k K_fk / R_{s,k}(t)`` over the knowledge dimensions that stage s needs
 (requirement above 0.05): a supplier is as good as its weakest needed capability (Ernst 2002,
 sec. 4.3: capabilities must cover production, process, design, coordination). Requirements rise
-every product cycle (about six months, Ernst 2002): ``R(t) = R(0) (1 + g)^(c floor(t / c))``.
+every product cycle (about six months, Ernst 2002): ``R(t) = R(0) (1 + g)^(c floor(t / c))``,
+capped by the flagships' own capability growth (:func:`update_requirements`).
 The capability *index* reported in panels is the plain mean of K over dimensions (comparable
 across runs and stages).
 """
@@ -15,12 +16,30 @@ import numpy as np
 from gpnlab.simulate.model import Model
 
 NEEDED = 0.05
+STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
+
+
+def flagship_frontier(m: Model) -> float:
+    """Mean capability index of brand leaders' own units: the standard setters."""
+    f = m.firms
+    lead = f.alive & (f.role == 0) & ~f.inhouse
+    return float(f.K[lead].mean()) if lead.any() else 1.0
 
 
 def update_requirements(m: Model) -> None:
+    """Requirements rise each product cycle, but never more than a stretch of 10% beyond what
+    the flagships themselves have learnt:
+    ``R(t) = R(0) min((1 + g)^(c floor(t/c)), 1.1 frontier(t) / frontier(0))``.
+
+    Flagships set the standards (Ernst 2002, sec. 4.2-4.3); requirements that outran every firm
+    would drop the whole supplier base at once.
+    """
     mech = m.world.mechanisms
     cycles = (m.period // mech.product_cycle) * mech.product_cycle
-    m.requirement = m.stages.req0 * (1 + mech.requirement_growth) ** cycles
+    if m.frontier0 <= 0:
+        m.frontier0 = flagship_frontier(m)
+    cap = STRETCH * flagship_frontier(m) / m.frontier0
+    m.requirement = m.stages.req0 * min((1 + mech.requirement_growth) ** cycles, max(cap, 1.0))
 
 
 def match(m: Model, idx: np.ndarray) -> np.ndarray:
