@@ -71,6 +71,7 @@ class Model:
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
     offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period
+    match_now: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capability match (F)
     frontier0: float = 0.0  # flagships' capability index at the start (requirement cap)
     obm_attempts: int = 0
     obm_successes: int = 0

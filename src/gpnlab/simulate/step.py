@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from gpnlab.simulate.mechanisms.absorption import absorption
+from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.mechanisms.demand import demand
 from gpnlab.simulate.mechanisms.entry import entry
 from gpnlab.simulate.mechanisms.finance import finance
@@ -49,6 +50,7 @@ def step(m: Model) -> None:
 
 def warm_up(m: Model, rounds: int = 8) -> None:
     """Form the initial network: demand, then sourcing rounds until buyers are supplied."""
+    update_requirements(m)
     demand(m)
     for _ in range(rounds):
         sourcing(m, max_new=50)

@@ -40,6 +40,7 @@ def update_requirements(m: Model) -> None:
         m.frontier0 = flagship_frontier(m)
     cap = STRETCH * flagship_frontier(m) / m.frontier0
     m.requirement = m.stages.req0 * min((1 + mech.requirement_growth) ** cycles, max(cap, 1.0))
+    refresh_match(m)
 
 
 def match(m: Model, idx: np.ndarray) -> np.ndarray:
@@ -52,6 +53,15 @@ def match(m: Model, idx: np.ndarray) -> np.ndarray:
     st = f.stage[idx]
     out = (f.K[idx] * inv[st] + skip[st]).min(axis=1)
     return np.where(out < 1e299, out, 2.0)
+
+
+def refresh_match(m: Model) -> None:
+    """Compute ``m.match_now`` for every firm slot once per period (after requirements move).
+
+    Capabilities change only later in the period (absorption), so sourcing, production and
+    review read this one array instead of recomputing the match.
+    """
+    m.match_now = match(m, np.arange(m.firms.size))
 
 
 def capability_index(K: np.ndarray) -> np.ndarray:

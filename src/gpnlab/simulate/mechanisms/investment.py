@@ -9,6 +9,10 @@ under volatility they invest in flexibility instead. The learning investment rat
 firm's sales and its country's volatility), ``Fin_f = 1 / (1 + 10 r_c (1 - PC_c))`` (cost of
 capital after patient-capital policy) and ``LS_c`` the learning subsidy (targeted stages).
 ``i0`` = ``mechanisms.investment_rate``. Observable: investment rates.
+
+Capacity follows volume: a firm that produced more than its capacity expands by a quarter of the
+excess each quarter (firms grow with their buyers, which keeps the firm-size distribution heavy
+tailed as in Axtell 2001, instead of buyers recruiting ever more small suppliers).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import numpy as np
 from gpnlab.simulate.model import Model
 
 EW = 0.2
+CAPACITY_ADJUSTMENT = 0.25
 
 
 def investment(m: Model) -> None:
@@ -44,3 +49,5 @@ def investment(m: Model) -> None:
     f.invest[idx] = np.minimum(
         1.0, mech.investment_rate * commit * stability * finance * (1 + subsidy)
     )
+    over = f.units[idx] - f.capacity[idx]
+    f.capacity[idx] += CAPACITY_ADJUSTMENT * np.maximum(over, 0.0)

@@ -76,8 +76,7 @@ def production(m: Model) -> None:
     idx = np.flatnonzero(alive)
     ulc = np.zeros(F)
     ulc[idx] = unit_labour_cost(m, idx, saving)
-    mt = np.zeros(F)
-    mt[idx] = match(m, idx)
+    mt = m.match_now if m.match_now.shape == (F,) else match(m, np.arange(F))
     lc = m.instruments.effect("local_content")
     foreign_plant = f.home != f.loc
     mu = st.markup[f.stage] * (0.5 + 0.5 * np.minimum(mt, 2.0)) * (1 + ODM_PREMIUM * f.odm)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.mechanisms.capability import match, update_requirements
+from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import LT
 
@@ -32,7 +32,7 @@ def review(m: Model) -> None:
     sup = np.flatnonzero(f.alive & (f.buyer >= 0) & ~f.inhouse & (f.contract_len < 10**6))
     f.contract_age[sup] += 1
     due = sup[f.contract_age[sup] >= f.contract_len[sup]]
-    mt = match(m, due)
+    mt = m.match_now[due]
     # a buyer that produced nothing this quarter has no volume to give: its suppliers go
     no_volume = f.units[f.buyer[due]] <= 0
     drop = due[(mt < m.world.mechanisms.drop_threshold) | no_volume]
@@ -41,7 +41,7 @@ def review(m: Model) -> None:
     if lt.size:
         b = f.buyer[lt]
         need = np.bincount(b, f.units[lt], F)[b]
-        order = np.lexsort((match(m, lt), b))
+        order = np.lexsort((m.match_now[lt], b))
         lt, b = lt[order], b[order]
         cum = np.cumsum(f.capacity[lt])
         start = np.zeros_like(cum)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.mechanisms.capability import agglomeration_saving, match, unit_labour_cost
+from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_labour_cost
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, LT
 
@@ -37,12 +37,14 @@ def market_inputs(m: Model, stage: int) -> list[int]:
     return [s for s in m.stages.inputs[stage] if m.stages.role[s] != BL]
 
 
-def expected_volume(m: Model) -> np.ndarray:
+def by_stage(m: Model) -> list[np.ndarray]:
+    """Indices of alive firms grouped by stage (one sort instead of a full mask per stage)."""
     f = m.firms
-    vol = np.where(f.units > 0, f.units, 0.6 * f.capacity)
-    mkt = (f.role == BL) & (f.stage == 5)
-    vol = np.where(mkt, np.maximum(f.final_units, 1e-9), vol)
-    return vol * f.alive
+    alive = np.flatnonzero(f.alive)
+    st = f.stage[alive]
+    order = np.argsort(st, kind="stable")
+    bounds = np.searchsorted(st[order], np.arange(m.stages.S + 1))
+    return [alive[order[bounds[i] : bounds[i + 1]]] for i in range(m.stages.S)]
 
 
 def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
@@ -50,7 +52,6 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     F = f.size
     rng = m.rng("sourcing")
     mech = m.world.mechanisms
-    vol = expected_volume(m)
     saving = agglomeration_saving(m)
     inst = m.instruments
     sd = inst.effect("supplier_development")
@@ -59,37 +60,39 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     logistics = inst.effect("logistics_cost")
     region = m.countries.region
     vol_c = m.countries.volatility * mech.volatility_scale
+    groups = by_stage(m)
     for s in range(m.stages.S):
         buyers_stages = [b for b in range(m.stages.S) if s in market_inputs(m, b)]
         if not buyers_stages:
             continue
-        is_sup = f.alive & (f.stage == s) & (f.buyer >= 0) & ~f.inhouse
+        here = groups[s]
+        here = here[~f.inhouse[here]]
+        is_sup = here[f.buyer[here] >= 0]
         cap_sum = np.bincount(f.buyer[is_sup], f.capacity[is_sup], F)
         # only buyers that themselves sell (to a buyer or to end markets) search for suppliers
-        sells = (f.buyer >= 0) | ((f.role == BL) & (f.stage == 5)) | f.obm
-        buyer = f.alive & sells & np.isin(f.stage, buyers_stages) & (vol > 0)
+        cand_b = np.concatenate([groups[b] for b in buyers_stages])
+        mkt = (f.role[cand_b] == BL) & (f.stage[cand_b] == 5)
+        sells = (f.buyer[cand_b] >= 0) | mkt | f.obm[cand_b]
+        vol = np.where(f.units[cand_b] > 0, f.units[cand_b], 0.6 * f.capacity[cand_b])
+        vol = np.where(mkt, np.maximum(f.final_units[cand_b], 1e-9) * f.outsource[cand_b], vol)
+        keep = sells & (vol > 0)
+        cand_b, vol = cand_b[keep], vol[keep]
         need = vol * VACANCY_SLACK
-        need = np.where((f.role == BL) & (f.stage == 5), need * f.outsource, need)
-        free = np.flatnonzero(
-            f.alive & (f.stage == s) & (f.buyer < 0) & ~f.inhouse & (f.role == m.stages.role[s])
-        )
+        free = here[(f.buyer[here] < 0) & (f.role[here] == m.stages.role[s])]
         if free.size == 0:
             continue
         mean_cap = float(f.capacity[free].mean())
-        gap = np.where(buyer, need - cap_sum, 0.0)
+        gap = need - cap_sum[cand_b]
         # at most max(MAX_NEW, a quarter of the suppliers the buyer needs) new ones per quarter:
         # the pace of search does not depend on how finely capacity is split among firms
         limit = np.maximum(max_new, np.ceil(0.25 * need / max(mean_cap, 1e-12)))
         n_new = np.clip(np.ceil(gap / max(mean_cap, 1e-12)), 0, limit).astype(np.int64)
-        vac = np.repeat(np.arange(F), n_new)
+        vac = np.repeat(cand_b, n_new)
         if vac.size == 0:
             continue
         vac = vac[rng.permutation(vac.size)]
-        w = (1 + sd[f.loc[free]]) * (
-            1
-            + mech.agglomeration
-            * np.log1p(np.bincount(f.loc[f.alive & (f.stage == s)], minlength=m.G)[f.loc[free]])
-        )
+        cluster = np.bincount(f.loc[groups[s]], minlength=m.G)
+        w = (1 + sd[f.loc[free]]) * (1 + mech.agglomeration * np.log1p(cluster[f.loc[free]]))
         K = mech.candidates
         cand = free[rng.choice(free.size, size=(vac.size, K), p=w / w.sum())]
         b = vac[:, None]
@@ -98,7 +101,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         border = lb != lf
         landed = cost * (1 + border * (tariff[lb] + logistics[lb] + logistics[lf]))
         ref = np.median(unit_labour_cost(m, free, saving))
-        mt = match(m, cand.ravel()).reshape(cand.shape)
+        mt = m.match_now[cand]
         foreign_buyer = f.home[b] != f.loc[b]
         score = (
             -2.0 * np.log(landed / max(ref, 1e-12))
