@@ -10,6 +10,9 @@ Prints, on this machine and in the same run:
   (each size runs in its own process);
 * the ratio gpnlab / Mesa at 1e4 firms and the cost per firm across sizes (linearity).
 
+``firms`` is the mean number of firms over the run (entry and exit change it); seconds include
+building the world and forming the initial network.
+
 ``--long`` adds the 1e6 firms x 100 periods run (a few minutes).
 """
 
@@ -34,7 +37,7 @@ w = scale_firms(load_preset("default"), {firms})
 t0 = time.perf_counter()
 r = simulate(w, periods={periods})
 dt = time.perf_counter() - t0
-print(json.dumps({{"seconds": dt, "firms": int(len(r.firms)),
+print(json.dumps({{"seconds": dt, "firms": int(r.panel.firms.sum() / {periods}),
                   "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
