@@ -376,22 +376,18 @@ class IOTable:
         """
         cmap = dict(countries or {})
         smap = dict(sectors or {})
-        for code in cmap:
-            if code not in self.countries:
-                raise InputError(
-                    f"country {code!r} in the aggregation mapping is not in the table",
-                    where=self.source,
-                    field="countries",
-                    fix=f"use codes among {self.countries[:8]}...",
-                )
-        for code in smap:
-            if code not in self.sectors:
-                raise InputError(
-                    f"sector {code!r} in the aggregation mapping is not in the table",
-                    where=self.source,
-                    field="sectors",
-                    fix=f"use codes among {self.sectors[:8]}...",
-                )
+        for mapping, known, kind in (
+            (cmap, self.countries, "country"),
+            (smap, self.sectors, "sector"),
+        ):
+            for code in mapping:
+                if code not in known:
+                    raise InputError(
+                        f"{kind} {code!r} in the aggregation mapping is not in the table",
+                        where=self.source,
+                        field=f"{kind} mapping",
+                        fix=f"use codes among {known[:8]}...",
+                    )
         new_rows = pd.MultiIndex.from_arrays(
             [
                 [cmap.get(c, c) for c in self.labels.get_level_values(0)],
