@@ -101,3 +101,11 @@ def test_zero_export_shares_are_nan_not_errors() -> None:
     c = measure_all(t).country
     assert (c.gross_exports == 0).all()
     assert c.vax_ratio.isna().all() and c.gvc_backward_share.isna().all()
+
+
+def test_unknown_code_in_aggregation_mapping() -> None:
+    t = random_table(3, 2, seed=1)
+    with pytest.raises(InputError, match="country 'XX'"):
+        t.aggregate(countries={"XX": "G"})
+    with pytest.raises(InputError, match="sector 'zz'"):
+        t.aggregate(sectors={"zz": "G"})
