@@ -229,3 +229,18 @@ def test_long_runs_do_not_collapse() -> None:
     p = panel(small_world(), periods=60).groupby("period")[["employment", "firms"]].sum()
     assert p.employment.iloc[-1] > 0.8 * p.employment.iloc[0]
     assert p.firms.iloc[-1] > 0.7 * p.firms.iloc[0]
+
+
+def test_value_added_thins_on_joining() -> None:
+    """Lauridsen (Milberg et al.; Kaplinsky & Morris): joining GVCs (liberalised inputs, FDI in
+    assembly) thins domestic value added in the exports of most joining countries. Not
+    hard-coded: it follows from sourcing cheaper imported inputs."""
+
+    def late(p: pd.DataFrame) -> pd.Series:
+        d = developing(p)
+        return d[d.period > d.period.max() - 5].groupby("country").dva_share.mean()
+
+    base = late(panel(small_world()))
+    joined = late(panel(apply_regime(small_world(), "join")))
+    thinner = (joined < base - 1e-9).sum()
+    assert thinner >= 2 * len(base) / 3
