@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.config import ROLES, World
+from gpnlab.simulate.mechanisms.finance import IDLE_LIMIT
 from gpnlab.simulate.mechanisms.policy import Instruments
 from gpnlab.simulate.model import Model, stage_table
 from gpnlab.simulate.state import BL, CM, HT, D, countries_from, empty_firms, role_stages
@@ -96,6 +97,10 @@ def build_model(world: World, seed: int | None = None) -> Model:
     is_mkt = (f.role[idx] == BL) & (parents < 0)
     f.outsource[idx] = np.where(is_mkt, BL_INITIAL_OUTSOURCING, 0.0)
     f.invest[idx] = world.mechanisms.investment_rate
+    # the world does not start at a synchronised moment: ages and idle spells are spread out, so
+    # that exit rules (idle limit, age gate) do not fire for a whole cohort in the same quarter
+    f.age[idx] = rng.integers(0, 40, size=n)
+    f.idle[idx] = rng.integers(0, IDLE_LIMIT, size=n)
     m = Model(
         world=world,
         firms=f,
