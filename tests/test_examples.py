@@ -1,0 +1,28 @@
+"""The runnable examples keep running (small arguments; the WIOD one needs ../shared)."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def run_example(name: str, argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", [name, *argv])
+    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+
+
+def test_measure_synthetic(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    run_example("measure_synthetic.py", [], monkeypatch)
+    assert "BLOC" in capsys.readouterr().out
+
+
+def test_compare_regimes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "regimes.png"
+    args = ["--seeds", "1", "--periods", "3", "--firms", "1500", "--out", str(out)]
+    run_example("compare_regimes.py", args, monkeypatch)
+    assert out.stat().st_size > 10_000
