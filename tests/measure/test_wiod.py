@@ -29,8 +29,7 @@ def test_wiod_year_loads_and_adds_up(year: int) -> None:
     assert np.abs(terms["GVC"] - terms["GVCB"] - terms["GVCF"]).sum() < tol
     k = kww(acc)
     assert np.abs(k[list(KWW_TERMS)].sum(axis=1) - k.gross_exports).max() < tol
-    vafd = acc.system.v[:, None] * acc.BY.reshape(t.n, t.G)
-    gdp = vafd.sum(axis=1).reshape(t.G, t.N).sum(axis=1)
+    gdp = acc.VAFD.sum(axis=1).reshape(t.G, t.N).sum(axis=1)
     np.testing.assert_allclose(gdp, t.gdp().to_numpy(), rtol=1e-9)
 
 

@@ -160,6 +160,11 @@ class ExportAccounts:
         return (self.system.B @ self.table.Yd).reshape(self.G, self.N, self.G)
 
     @cached_property
+    def VAFD(self) -> np.ndarray:
+        """``diag(v) B Y_d``: value added of each (country, sector) absorbed in each country."""
+        return self.system.v[:, None] * self.BY.reshape(self.n, self.G)
+
+    @cached_property
     def LYdom(self) -> np.ndarray:
         """``L^{rr} Y^{rr}`` as [r, j]."""
         return np.einsum("rjl,rl->rj", self.Lss, self.Ydom)

@@ -54,10 +54,8 @@ def kww(acc: ExportAccounts) -> pd.DataFrame:
     # q_s = sum_{r != s} V^s B^{sr} A^{rs}  (N-vector per s)
     VBm = np.where(foreign_r[:, :, None], acc.VB3, 0.0)
     q = np.stack([VBm[s].reshape(-1) @ acc.system.A[:, s * acc.N : (s + 1) * acc.N] for s in g])
-    LY = acc.LYdom
-    LE = np.einsum("sij,sj->si", acc.Lss, acc.Etot)
-    rdv_int = np.einsum("si,si->s", q, LY)
-    ddc = np.einsum("si,si->s", q, LE)
+    rdv_int = np.einsum("si,si->s", q, acc.LYdom)
+    ddc = np.einsum("si,si->s", q, acc.LEtot)
 
     yexp = acc.Yexp.sum(axis=2)
     dva_fin = np.einsum("si,si->s", acc.VBdom, yexp)

@@ -22,16 +22,14 @@ from gpnlab.measure.blocks import ExportAccounts
 
 def value_added_in_final_demand(acc: ExportAccounts) -> pd.DataFrame:
     """``diag(v) B Y_d``: rows (origin country, sector), columns destination country."""
-    vafd = acc.system.v[:, None] * acc.BY.reshape(acc.n, acc.G)
     return pd.DataFrame(
-        vafd, index=acc.table.labels, columns=pd.Index(acc.table.countries, name="destination")
+        acc.VAFD, index=acc.table.labels, columns=pd.Index(acc.table.countries, name="destination")
     )
 
 
 def value_added_trade_matrix(acc: ExportAccounts) -> pd.DataFrame:
     """Value added of origin country (rows) absorbed in destination country (columns), G x G."""
-    vafd = acc.system.v[:, None] * acc.BY.reshape(acc.n, acc.G)
-    m = vafd.reshape(acc.G, acc.N, acc.G).sum(axis=1)
+    m = acc.VAFD.reshape(acc.G, acc.N, acc.G).sum(axis=1)
     idx = pd.Index(acc.table.countries)
     return pd.DataFrame(m, index=idx.rename("origin"), columns=idx.rename("destination"))
 

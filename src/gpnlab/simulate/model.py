@@ -18,22 +18,6 @@ from gpnlab.simulate.config import ROLES, World
 from gpnlab.simulate.mechanisms.policy import Instruments
 from gpnlab.simulate.state import Countries, Firms
 
-MECHANISMS = (
-    "demand",
-    "make_or_buy",
-    "sourcing",
-    "review",
-    "production",
-    "transfer",
-    "absorption",
-    "investment",
-    "upgrading",
-    "finance",
-    "entry",
-    "labour",
-    "policy",
-)
-
 
 @dataclass
 class Stages:

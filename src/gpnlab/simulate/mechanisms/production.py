@@ -22,7 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.mechanisms.capability import agglomeration_saving, match, unit_labour_cost
+from gpnlab.simulate.mechanisms.capability import (
+    agglomeration_saving,
+    refresh_match,
+    unit_labour_cost,
+)
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL
 
@@ -76,7 +80,9 @@ def production(m: Model) -> None:
     idx = np.flatnonzero(alive)
     ulc = np.zeros(F)
     ulc[idx] = unit_labour_cost(m, idx, saving)
-    mt = m.match_now if m.match_now.shape == (F,) else match(m, np.arange(F))
+    if m.match_now.shape != (F,):  # production called before any review this period
+        refresh_match(m)
+    mt = m.match_now
     lc = m.instruments.effect("local_content")
     foreign_plant = f.home != f.loc
     mu = st.markup[f.stage] * (0.5 + 0.5 * np.minimum(mt, 2.0)) * (1 + ODM_PREMIUM * f.odm)
