@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gpnlab demo --out out/demo
+	$(BIN)/gpnlab experiment examples/experiments/demo.toml --out out/demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -16,11 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -297,80 +298,131 @@ def simulate(
 
 
 @app.command()
-def demo(
-    out: Annotated[Path, typer.Option(help="output folder")] = Path("out/demo"),
+def experiment(
+    spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="experiment spec (TOML)")],
+    out: Annotated[Path | None, typer.Option(help="output folder [out/experiments/<name>]")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="start a Dask LocalCluster of N workers")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="use an existing Dask scheduler, tcp://host:port")
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="local pool size [all cores]; 1 runs in this process")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--fresh", help="skip finished runs (default) or discard stored ones"
+        ),
+    ] = True,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="write report.html")] = True,
 ) -> None:
-    """Run the main jobs on embedded defaults (no data download needed).
+    """Run an experiment (regimes x focal countries x design x seeds) into DuckDB, then report."""
+    from gpnlab.experiments.execute import resolve_base, run_experiment
+    from gpnlab.experiments.spec import load_spec
+    from gpnlab.report.experiment_report import write_report
 
-    1. Measures a synthetic 8-country x 12-sector table (written in the project's own layout).
-    2. Simulates the default world (5,000 firms, 16 quarters) under laissez-faire and under the
-       ``build`` regime, and measures the table the simulation emits.
-    """
-    from gpnlab.io.own import read_own, write_own
-    from gpnlab.measure.indicators import measure_all
-    from gpnlab.measure.outputs import write_indicators
-    from gpnlab.report.network_figure import network_figure
-    from gpnlab.simulate.config import scale_firms
-    from gpnlab.simulate.mechanisms.policy import apply_regime
-    from gpnlab.simulate.presets import load_preset
-    from gpnlab.simulate.run import simulate as run_simulation
-    from gpnlab.simulate.run import write_results
-    from gpnlab.synthetic import random_table
+    with user_errors():
+        spec, root = load_spec(spec_file)
+        base = resolve_base(spec, root, where=str(spec_file))
+        target = out or Path("out/experiments") / spec.name
+        if processes is not None and processes < 1:
+            raise InputError("processes must be at least 1", where="--processes", field="processes")
+        with _run_progress() as bar:
+            task = bar.add_task(f"experiment {spec.name}", total=None)
 
-    with user_errors(), table_warnings():
-        table = random_table(8, 12, seed=2026)
-        tdir = write_own(table, out / "table", overwrite=True)
-        table = read_own(tdir)
-        ind = measure_all(table, with_wwz=True)
-        write_indicators(ind, table, out / "measure")
-        world = scale_firms(load_preset("default"), 5000)
-        finals = {}
-        with progress_bar() as bar:
-            for regime in ("laissez_faire", "build"):
-                task = bar.add_task(f"simulating {regime}", total=16)
+            def start(total: int, done: int) -> None:
+                bar.update(task, total=total, completed=done)
 
-                def advance(_period: int, task: TaskID = task) -> None:
-                    bar.advance(task)
+            outcome = run_experiment(
+                spec,
+                base,
+                target,
+                processes=processes,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=not resume,
+                where=str(spec_file),
+                on_start=start,
+                on_batch=lambda n: bar.advance(task, n),
+            )
+    console.print(
+        f"{outcome.ran} run(s) in {outcome.wall_s:.1f} s on {outcome.backend}"
+        + (f", {outcome.skipped} already done" if outcome.skipped else "")
+        + (f", [red]{outcome.failed} failed[/] (see experiment.log)" if outcome.failed else "")
+    )
+    if report:
+        with user_errors():
+            path, notes = write_report(target)
+        for note in notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        _print_ranking(target)
+        out_console.print(f"report: [bold]{path}[/]")
+    else:
+        out_console.print(f"results: [bold]{target / 'results.duckdb'}[/]")
 
-                res = run_simulation(
-                    apply_regime(world, regime),
-                    periods=16,
-                    mrio_every=16,
-                    keep_model=True,
-                    progress=advance,
-                )
-                assert res.model is not None
-                write_results(
-                    res, world, out / f"simulate-{regime}", seed=world.seed, timers=res.model.timers
-                )
-                finals[regime] = res.panel[res.panel.period == 16].set_index("country")
-        sim_table = res.tables[16]
-        network_figure(sim_table, [s.role for s in world.stages], out / "network.png")
-    _print_country_summary(ind.country, table.unit)
-    t = Table(title="Simulated world after 16 quarters: build vs laissez-faire (focal countries)")
-    for col in (
-        "country",
-        "DVA share LF",
-        "DVA share build",
-        "cap. HT LF",
-        "cap. HT build",
-        "policy cost build",
-    ):
-        t.add_column(col, justify="left" if col == "country" else "right")
-    lf, bd = finals["laissez_faire"], finals["build"]
-    for code in lf.index:
-        if code.startswith("FL"):
-            continue
-        t.add_row(
-            code,
-            f"{lf.loc[code, 'dva_share']:.3f}",
-            f"{bd.loc[code, 'dva_share']:.3f}",
-            f"{lf.loc[code, 'capability_ht']:.3f}",
-            f"{bd.loc[code, 'capability_ht']:.3f}",
-            f"{bd.loc[code, 'policy_cost']:.1f}",
-        )
+
+@app.command("report")
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="experiment folder")],
+) -> None:
+    """Write DIR/report.html (self-contained) and DIR/tables/*.csv from an experiment."""
+    from gpnlab.report.experiment_report import write_report
+
+    with user_errors():
+        path, notes = write_report(folder)
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+    _print_ranking(folder)
+    out_console.print(f"report: [bold]{path}[/]")
+
+
+def _run_progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("runs"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+def _print_ranking(folder: Path) -> None:
+    """Terminal table: regimes ranked per focal country (from tables/ranking.csv)."""
+    import pandas as pd
+
+    path = folder / "tables" / "ranking.csv"
+    rank = pd.read_csv(path)
+    if rank.empty:
+        return
+    short = {
+        "dva_share": "Δ DVA sh.",
+        "capability_ht": "Δ cap. HT",
+        "capability_lt": "Δ cap. LT",
+        "functional_position": "Δ position",
+        "value_captured": "Δ value capt.",
+        "policy_cost": "Δ cost",
+    }
+    cols = [c for c in short if f"{c}_diff" in rank.columns]
+    t = Table(
+        title="Regimes ranked: difference from the baseline at the last quarter",
+        caption="* the interval excludes 0 (intervals: tables/ranking.csv, report.html)",
+    )
+    for col in ("focal", "rank", "regime", *cols):
+        t.add_column(short.get(col, col), justify="left" if col in ("focal", "regime") else "right")
+    for _, r in rank.loc[rank["point"] == rank["point"].min()].iterrows():
+        cells = []
+        for c in cols:
+            lo, hi = r[c + "_ci_low"], r[c + "_ci_high"]
+            star = "*" if (lo > 0 or hi < 0) else ""
+            cells.append(f"{r[c + '_diff']:+.2g}{star}")
+        t.add_row(str(r["focal"]), str(int(r["rank"])), str(r["regime"]), *cells)
     out_console.print(t)
-    out_console.print(f"outputs in [bold]{out}[/] (measure/, simulate-*/, network.png)")
 
 
 if __name__ == "__main__":  # pragma: no cover

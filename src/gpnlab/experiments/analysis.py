@@ -1,0 +1,238 @@
+"""Analysis of an experiment: intervals across replicates, paired differences, sensitivity.
+
+Outcomes are read for the run's focal country (the country that pursues the regime).
+
+* Summary: per (focal, regime, point, period, outcome) the mean, standard deviation and the
+  Student-t interval ``mean +- t_{1-a/2, n-1} s / sqrt(n)`` across replicates.
+* Differences from the baseline regime, paired by seed: replicate ``r`` of a regime and of the
+  baseline share their seed (common random numbers), so ``d_r = y_r(regime) - y_r(baseline)``
+  and the interval is the t-interval of the ``d_r``. Pairing removes the variance that the two
+  runs share, which is most of it (Law 2015, ch. 11 "common random numbers").
+* Factorial designs keep one row per parameter point; sampled designs (lhs, sobol, morris)
+  pool over points, i.e. the interval covers parameter and stochastic uncertainty together.
+* Sobol indices (Saltelli et al. 2010; Jansen estimator as in SALib) and Morris elementary
+  effects (Campolongo et al. 2007) of the replicate-mean outcome at the last period, with
+  SALib's bootstrap confidence intervals.
+
+A :class:`FewReplicatesWarning` is raised when the replicates are too few for the interval
+asked for: fewer than two (no interval), or so few that the t quantile exceeds the normal one
+by more than 25% (n <= 6 at 95%, n <= 9 at 99%): the interval is then driven by the
+uncertainty about the standard deviation and assumes near-normal outcomes.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gpnlab.experiments.spec import Spec
+
+
+class FewReplicatesWarning(UserWarning):
+    """Too few replicates for a reliable interval at the requested level."""
+
+
+KEYS = ["focal", "regime", "point", "period"]
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, float, float, int]:
+    """Mean, standard deviation and Student-t interval of ``values``: (mean, sd, lo, hi, n)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n == 0:
+        return (np.nan, np.nan, np.nan, np.nan, 0)
+    mean = float(v.mean())
+    if n < 2:
+        return (mean, np.nan, np.nan, np.nan, 1)
+    sd = float(v.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / np.sqrt(n)
+    return (mean, sd, mean - half, mean + half, n)
+
+
+def replicates_too_few(n: int, level: float) -> bool:
+    """True when n < 2 or t_{(1+level)/2, n-1} > 1.25 z_{(1+level)/2}."""
+    if n < 2:
+        return True
+    z = stats.norm.ppf(0.5 + level / 2)
+    return bool(stats.t.ppf(0.5 + level / 2, n - 1) > 1.25 * z)
+
+
+def interval_frame(df: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
+    """Vectorised t-intervals of column ``value`` grouped by ``keys``."""
+    g = df.dropna(subset=["value"]).groupby(keys, sort=True)["value"]
+    res = g.agg(n="count", mean="mean", sd="std").reset_index()
+    q = stats.t.ppf(0.5 + level / 2, np.maximum(res["n"].to_numpy() - 1, 1))
+    half = np.where(res["n"] >= 2, q * res["sd"] / np.sqrt(res["n"]), np.nan)
+    res["ci_low"] = res["mean"] - half
+    res["ci_high"] = res["mean"] + half
+    return res
+
+
+def focal_long(tables: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
+    """Long table (run, focal, regime, point, replicate, period, outcome, value), focal rows."""
+    runs = tables["runs"]
+    runs = runs.loc[runs["status"] == "done", ["run_id", "focal", "regime", "point", "replicate"]]
+    panel = tables["panel"].merge(runs, on="run_id")
+    panel = panel.loc[panel["country"] == panel["focal"]]
+    if spec.design.kind != "factorial":
+        panel = panel.assign(point=0)  # pool parameter uncertainty
+    return panel.melt(
+        id_vars=["run_id", "focal", "regime", "point", "replicate", "period"],
+        value_vars=spec.outputs.columns,
+        var_name="outcome",
+    )
+
+
+def _warn_few(n_min: int, level: float, what: str) -> None:
+    if replicates_too_few(n_min, level):
+        warnings.warn(
+            f"{what}: only {n_min} replicate(s) per cell for a {level:.0%} interval; "
+            "add replicates (>= 10 recommended)",
+            FewReplicatesWarning,
+            stacklevel=3,
+        )
+
+
+def summarise(long: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
+    """Mean, sd and t-interval per (focal, regime, point, period, outcome)."""
+    res = interval_frame(long, [*KEYS, "outcome"], level)
+    if len(res):
+        _warn_few(int(res["n"].min()), level, "summary")
+    return res
+
+
+def differences(long: pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
+    """Paired differences from ``baseline`` with t-intervals (pairs share seed and point)."""
+    pair = ["focal", "point", "replicate", "period", "outcome"]
+    base = long.loc[long["regime"] == baseline, [*pair, "value"]]
+    other = long.loc[long["regime"] != baseline]
+    d = other.merge(base, on=pair, suffixes=("", "_base"))
+    d = d.assign(value=d["value"] - d["value_base"])
+    res = interval_frame(d, [*KEYS, "outcome"], level)
+    if len(res):
+        _warn_few(int(res["n"].min()), level, "differences")
+    res["significant"] = (res["ci_low"] > 0) | (res["ci_high"] < 0)
+    return res
+
+
+def ranking(diffs: pd.DataFrame, summary: pd.DataFrame, rank_by: str) -> pd.DataFrame:
+    """Regimes ranked per focal country (and point) by the difference in ``rank_by``.
+
+    Uses the last period; the baseline is listed with difference 0. Columns: the difference in
+    every outcome with its interval, and the policy cost level when it is kept.
+    """
+    if summary.empty:
+        return pd.DataFrame()
+    last = summary["period"].max()
+    d = diffs.loc[diffs["period"] == last]
+    wide = d.pivot_table(
+        index=["focal", "point", "regime"], columns="outcome", values=["mean", "ci_low", "ci_high"]
+    )
+    wide.columns = [f"{o}_{stat}".replace("_mean", "_diff") for stat, o in wide.columns]
+    wide = wide.reset_index()
+    s = summary.loc[summary["period"] == last]
+    level = s.pivot_table(index=["focal", "point", "regime"], columns="outcome", values="mean")
+    level.columns = [f"{c}_level" for c in level.columns]
+    out = level.reset_index().merge(wide, on=["focal", "point", "regime"], how="left")
+    diff_cols = [c for c in out.columns if c.endswith(("_diff", "_ci_low", "_ci_high"))]
+    out[diff_cols] = out[diff_cols].fillna(0.0)
+    key = f"{rank_by}_diff"
+    if key not in out.columns:
+        out[key] = 0.0
+    out = out.sort_values(["focal", "point", key], ascending=[True, True, False])
+    out["rank"] = out.groupby(["focal", "point"]).cumcount() + 1
+    return out.reset_index(drop=True)
+
+
+def sensitivity(
+    problem: dict[str, object],
+    kind: str,
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    level: float = 0.95,
+    second_order: bool = False,
+    levels: int = 4,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Sobol (S1, ST) or Morris (mu*, sigma) indices with SALib's confidence intervals.
+
+    ``X`` is the design in SALib's sample order, ``Y`` one value per design row.
+    """
+    names = list(problem["names"])  # type: ignore[call-overload]
+    if kind == "sobol":
+        from SALib.analyze import sobol
+
+        si = sobol.analyze(
+            problem,
+            np.asarray(Y, dtype=float),
+            calc_second_order=second_order,
+            conf_level=level,
+            seed=seed,
+        )
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "S1": si["S1"],
+                "S1_conf": si["S1_conf"],
+                "ST": si["ST"],
+                "ST_conf": si["ST_conf"],
+            }
+        )
+    if kind == "morris":
+        from SALib.analyze import morris
+
+        si = morris.analyze(
+            problem,
+            np.asarray(X, dtype=float),
+            np.asarray(Y, dtype=float),
+            conf_level=level,
+            num_levels=levels,
+            seed=seed,
+        )
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "mu_star": si["mu_star"],
+                "mu_star_conf": si["mu_star_conf"],
+                "sigma": si["sigma"],
+            }
+        )
+    raise ValueError(f"no indices for a {kind} design")
+
+
+def experiment_sensitivity(
+    tables: dict[str, pd.DataFrame], spec: Spec, problem: dict[str, object], X: np.ndarray
+) -> pd.DataFrame:
+    """Indices per (focal, regime, outcome) from the replicate-mean outcome at the last period."""
+    if spec.design.kind not in ("sobol", "morris"):
+        return pd.DataFrame()
+    runs = tables["runs"]
+    runs = runs.loc[runs["status"] == "done", ["run_id", "focal", "regime", "point"]]
+    panel = tables["panel"]
+    panel = panel.loc[panel["period"] == panel["period"].max()].merge(runs, on="run_id")
+    panel = panel.loc[panel["country"] == panel["focal"]]
+    frames = []
+    for (focal, regime), g in panel.groupby(["focal", "regime"], sort=True):
+        for outcome in spec.analysis.sensitivity_outcomes:
+            if outcome not in g.columns:
+                continue
+            y = g.groupby("point")[outcome].mean().reindex(range(len(X)))
+            if y.isna().any():
+                continue  # an unfinished design cannot be analysed
+            si = sensitivity(
+                problem,
+                spec.design.kind,
+                X,
+                y.to_numpy(),
+                level=spec.analysis.level,
+                second_order=spec.design.second_order,
+                levels=spec.design.levels,
+                seed=spec.seed,
+            )
+            frames.append(si.assign(focal=focal, regime=regime, outcome=outcome))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
