@@ -128,9 +128,3 @@ def test_bad_input_exits_2_with_one_line_and_no_output(
     assert len(errors) == 1
     assert not out.exists()
     assert not any(p.name.startswith(".res") for p in tmp_path.iterdir())
-
-
-def test_demo_runs(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")])
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "demo" / "measure" / "country.csv").exists()

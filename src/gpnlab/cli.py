@@ -358,7 +358,7 @@ def experiment(
         for note in notes:
             console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
         _print_ranking(target)
-        out_console.print(f"report: [bold]{path}[/]")
+        out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
     else:
         out_console.print(f"results: [bold]{target / 'results.duckdb'}[/]")
 
@@ -375,7 +375,7 @@ def report_cmd(
     for note in notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     _print_ranking(folder)
-    out_console.print(f"report: [bold]{path}[/]")
+    out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
 
 
 def _run_progress() -> Progress:

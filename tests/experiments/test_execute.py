@@ -1,0 +1,97 @@
+"""End-to-end execution: local pool, Dask LocalCluster, resume, retry of failed runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gpnlab.experiments import worker
+from gpnlab.experiments.execute import run_experiment
+from gpnlab.experiments.store import read_tables
+from gpnlab.simulate import load_preset
+from tests.experiments.conftest import stored, tiny_spec
+
+
+def assert_same_results(a: Path, b: Path) -> None:
+    ta, tb = stored(a), stored(b)
+    for name in ("runs", "panel", "stages"):
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True)
+
+
+def test_local_pool_and_dask_cluster_store_identical_results(tmp_path: Path) -> None:
+    spec = tiny_spec()
+    base = load_preset("default")
+    serial = run_experiment(spec, base, tmp_path / "serial", processes=1)
+    pool = run_experiment(spec, base, tmp_path / "pool", processes=2)
+    dask = run_experiment(spec, base, tmp_path / "dask", workers=2)
+    assert serial.ran == pool.ran == dask.ran == 12 and dask.failed == 0
+    assert dask.backend.startswith("dask (2 workers")
+    assert_same_results(tmp_path / "serial", tmp_path / "pool")
+    assert_same_results(tmp_path / "serial", tmp_path / "dask")
+    t = read_tables(tmp_path / "dask")
+    assert (t["runs"]["status"] == "done").all()
+    # kept outputs: columns and periods asked for, every country of every run
+    assert list(t["panel"].columns) == [
+        "run_id",
+        "period",
+        "country",
+        "dva_share",
+        "capability_ht",
+        "value_captured",
+    ]
+    assert sorted(t["panel"]["period"].unique()) == [2, 4, 6]
+    assert t["panel"].groupby("run_id").size().nunique() == 1
+    for name in ("runs", "panel", "stages"):
+        assert (tmp_path / "dask" / f"{name}.parquet").exists()
+        exported = pd.read_parquet(tmp_path / "dask" / f"{name}.parquet")
+        assert len(exported) == len(t[name])
+
+
+def test_resume_skips_finished_runs(tmp_path: Path) -> None:
+    spec, base = tiny_spec(), load_preset("default")
+    first = run_experiment(spec, base, tmp_path / "x", processes=1)
+    again = run_experiment(spec, base, tmp_path / "x", processes=1)
+    assert first.ran == 12 and again.ran == 0 and again.skipped == 12
+    assert (stored(tmp_path / "x")["runs"]["attempts"] == 1).all()
+
+
+def test_failed_runs_are_recorded_and_retried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec, base = tiny_spec(), load_preset("default")
+    real = worker.simulate_run
+
+    def flaky(spec_, base_, run, **kw):  # type: ignore[no-untyped-def]
+        if run.run_id % 5 == 0:
+            raise RuntimeError("solver blew up")
+        return real(spec_, base_, run, **kw)
+
+    monkeypatch.setattr(worker, "simulate_run", flaky)
+    first = run_experiment(spec, base, tmp_path / "x", processes=1)
+    assert first.failed == 3  # runs 0, 5, 10
+    runs = read_tables(tmp_path / "x")["runs"]
+    failed = runs.loc[runs["status"] == "failed"]
+    assert list(failed["run_id"]) == [0, 5, 10]
+    assert failed["error"].str.contains("RuntimeError: solver blew up").all()
+    assert not set(read_tables(tmp_path / "x")["panel"]["run_id"]) & {0, 5, 10}
+    monkeypatch.setattr(worker, "simulate_run", real)
+    second = run_experiment(spec, base, tmp_path / "x", processes=1)
+    assert second.ran == 3 and second.failed == 0
+    run_experiment(spec, base, tmp_path / "clean", processes=1)
+    clean = stored(tmp_path / "clean")
+    retried = stored(tmp_path / "x")
+    pd.testing.assert_frame_equal(clean["panel"], retried["panel"])
+    assert list(retried["runs"]["attempts"]) == [2 if i in (0, 5, 10) else 1 for i in range(12)]
+
+
+def test_a_different_spec_in_the_same_folder_is_refused(tmp_path: Path) -> None:
+    from gpnlab.errors import InputError
+
+    base = load_preset("default")
+    run_experiment(tiny_spec(replicates=1), base, tmp_path / "x", processes=1)
+    with pytest.raises(InputError, match="different experiment"):
+        run_experiment(tiny_spec(replicates=2), base, tmp_path / "x", processes=1)
+    fresh = run_experiment(tiny_spec(replicates=2), base, tmp_path / "x", processes=1, fresh=True)
+    assert fresh.ran == 8

@@ -1,0 +1,148 @@
+"""Kill safety, the command line (bad specs exit 2 before any run) and the report."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gpnlab.cli import app
+from gpnlab.experiments.execute import run_experiment
+from gpnlab.simulate import load_preset
+from tests.experiments.conftest import TINY, stored, tiny_spec, write_spec
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_sigkill_mid_experiment_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    data = {**TINY, "periods": 10, "replicates": 8}
+    spec_file = write_spec(tmp_path / "spec.toml", data)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "gpnlab.cli", "experiment", str(spec_file), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--processes", "2", "--no-report"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    log = out / "experiment.log"
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            if log.exists() and len(log.read_text().splitlines()) >= 6:
+                break
+            if proc.poll() is not None:
+                pytest.fail("the experiment finished before it could be killed")
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)  # the driver only: workers are orphaned
+        proc.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    con = duckdb.connect(str(out / "results.duckdb"))
+    status = dict(con.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+    done = status.get("done", 0)
+    assert 6 <= done < 32, status
+    # every done run is complete, nothing else has rows
+    per_run = con.execute(
+        "SELECT r.status, count(p.run_id) FROM runs r LEFT JOIN panel p USING (run_id) "
+        "GROUP BY r.run_id, r.status"
+    ).fetchall()
+    con.close()
+    assert {n for s, n in per_run if s == "done"} == {12 * 5}  # 12 countries x periods 2..10
+    assert {n for s, n in per_run if s != "done"} <= {0}
+
+    resumed = runner.invoke(app, ["experiment", str(spec_file), "--out", str(out), "--no-report"])
+    assert resumed.exit_code == 0, resumed.output
+    assert re.search(rf"{done} already done", resumed.output)
+    run_experiment(tiny_spec(periods=10, replicates=8), load_preset("default"), tmp_path / "clean")
+    a, b = stored(out), stored(tmp_path / "clean")
+    assert a["runs"]["run_id"].is_unique and len(a["runs"]) == 32
+    for name in ("panel", "stages"):
+        pd.testing.assert_frame_equal(a[name], b[name], check_exact=True)
+    pd.testing.assert_frame_equal(
+        a["runs"].drop(columns="attempts"), b["runs"].drop(columns="attempts")
+    )
+
+
+BAD = [
+    ({"parameters": {"mechanisms.no_such": {"levels": [1.0]}}}, "parameters.mechanisms.no_such"),
+    (
+        {
+            "parameters": {"mechanisms.transfer_rate": {"range": [0.2, 0.1]}},
+            "design": {"kind": "lhs"},
+        },
+        "empty range",
+    ),
+    ({"parameters": {"mechanisms.transfer_rate": {"levels": [0.1, 7.0]}}}, "less than or equal"),
+    ({"replicates": 0}, "replicates"),
+    ({"regimes": ["laissez_faire", "autarky"]}, "unknown regime 'autarky'"),
+    ({"focal": ["ATL"]}, "unknown focal country 'ATL'"),
+    ({"outputs": {"columns": ["happiness"]}}, "unknown outcome 'happiness'"),
+    ({"surprise": 1}, "surprise"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD)
+def test_bad_specs_exit_2_with_one_line_before_any_run(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    spec_file = write_spec(tmp_path / "bad.toml", {**TINY, **change})
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["experiment", str(spec_file), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert message in result.output and str(spec_file) in result.output
+    assert not out.exists()
+
+
+def test_unreachable_scheduler_exits_2_before_any_run(tmp_path: Path) -> None:
+    spec_file = write_spec(tmp_path / "spec.toml", TINY)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["experiment", str(spec_file), "--out", str(out), "--scheduler", "tcp://127.0.0.1:9"],
+    )
+    assert result.exit_code == 2, result.output
+    assert "cannot reach the Dask scheduler" in result.output
+    assert not out.exists()
+
+
+def test_smoke_spec_runs_and_reports(tmp_path: Path) -> None:
+    out = tmp_path / "smoke"
+    spec = REPO / "examples" / "experiments" / "smoke.toml"
+    result = runner.invoke(app, ["experiment", str(spec), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("report: ")
+    html = (out / "report.html").read_text()
+    assert "<img" in html and "http://" not in html and "https://" not in html
+    # trajectories, differences, smile curve, concentration, network
+    assert html.count("data:image/png;base64,") == 5
+    for name in ("summary", "differences", "ranking", "smile", "concentration"):
+        assert len(pd.read_csv(out / "tables" / f"{name}.csv")) > 0
+    rank = pd.read_csv(out / "tables" / "ranking.csv")
+    assert sorted(rank["rank"]) == [1, 2, 3]
+    assert set(rank["regime"]) == {"laissez_faire", "build", "gvc_oriented"}
+    base = rank.set_index("regime").loc["laissez_faire"]
+    assert base["dva_share_diff"] == 0.0
+    again = runner.invoke(app, ["report", str(out)])
+    assert again.exit_code == 0, again.output
+
+
+def test_report_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", str(tmp_path / "nothing")])
+    assert result.exit_code == 2
+    assert "no results database" in result.output
