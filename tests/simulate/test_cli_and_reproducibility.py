@@ -110,3 +110,25 @@ def test_invalid_configs_exit_2_with_one_line(tmp_path: Path, edit, message: str
 def test_bad_options_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     r = runner.invoke(app, ["simulate", *args, "--periods", "1", "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and message in r.output
+
+
+def test_recording_fewer_periods_keeps_the_same_bits() -> None:
+    """Recording only reads the state: the kept rows equal those of a full recording."""
+    import pandas as pd
+
+    from gpnlab.simulate import load_preset, simulate
+    from gpnlab.simulate.config import scale_firms
+
+    w = scale_firms(load_preset("default"), 600)
+    full = simulate(w, seed=5, periods=9)
+    some = simulate(w, seed=5, periods=9, record={3, 9})
+    keep = full.panel["period"].isin([3, 9])
+    pd.testing.assert_frame_equal(
+        some.panel, full.panel.loc[keep].reset_index(drop=True), check_exact=True
+    )
+    pd.testing.assert_frame_equal(
+        some.stages,
+        full.stages.loc[full.stages["period"].isin([3, 9])].reset_index(drop=True),
+        check_exact=True,
+    )
+    pd.testing.assert_frame_equal(some.firms, full.firms, check_exact=True)

@@ -11,6 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from gpnlab.experiments.design import RunSpec
@@ -46,7 +47,11 @@ def kept_periods(spec: Spec) -> list[int]:
 def simulate_run(spec: Spec, base: World, run: RunSpec, *, mrio_every: int = 0) -> Results:
     """Simulate one run (the bare call the experiment bookkeeping is measured against)."""
     return simulate(
-        run_world(spec, base, run), seed=run.seed, periods=spec.periods, mrio_every=mrio_every
+        run_world(spec, base, run),
+        seed=run.seed,
+        periods=spec.periods,
+        mrio_every=mrio_every,
+        record=set(kept_periods(spec)),
     )
 
 
@@ -57,17 +62,21 @@ def execute_run(spec: Spec, base: World, run: RunSpec) -> RunResult:
     except Exception as exc:  # a failed run is recorded, not fatal to the experiment
         last = traceback.format_exception_only(exc)[-1].strip()
         return RunResult(run.run_id, "failed", time.perf_counter() - t0, last.replace("\n", " "))
-    periods = kept_periods(spec)
-    keep = res.panel["period"].isin(periods)
-    panel = res.panel.loc[keep, ["period", "country", *spec.outputs.columns]]
-    panel = panel.astype(dict.fromkeys(spec.outputs.columns, float))
-    panel.insert(0, "run_id", run.run_id)
+    p = res.panel  # simulate recorded the kept periods only
+    panel = pd.DataFrame(
+        {
+            "run_id": np.full(len(p), run.run_id, dtype=np.int32),
+            "period": p["period"].to_numpy(np.int32),
+            "country": p["country"].to_numpy(),
+            **{c: p[c].to_numpy(np.float64) for c in spec.outputs.columns},
+        }
+    )
     stages = None
     if spec.outputs.stages:
-        stages = res.stages.loc[res.stages["period"].isin(periods)].copy()
-        stages.insert(0, "run_id", run.run_id)
+        stages = res.stages
+        stages.insert(0, "run_id", np.int32(run.run_id))
     wall = time.perf_counter() - t0
-    return RunResult(run.run_id, "done", wall, panel=panel.reset_index(drop=True), stages=stages)
+    return RunResult(run.run_id, "done", wall, panel=panel, stages=stages)
 
 
 def run_batch(spec: Spec, base: World, runs: list[RunSpec]) -> list[RunResult]:
