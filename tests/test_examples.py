@@ -21,8 +21,18 @@ def test_measure_synthetic(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert "BLOC" in capsys.readouterr().out
 
 
-def test_compare_regimes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = tmp_path / "regimes.png"
-    args = ["--seeds", "1", "--periods", "3", "--firms", "1500", "--out", str(out)]
-    run_example("compare_regimes.py", args, monkeypatch)
-    assert out.stat().st_size > 10_000
+def test_run_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = EXAMPLES / "experiments" / "smoke.toml"
+    fig = tmp_path / "fig.png"
+    args = [
+        str(spec),
+        "--out",
+        str(tmp_path / "smoke"),
+        "--figure",
+        "MYL",
+        "--figure-out",
+        str(fig),
+    ]
+    run_example("run_experiment.py", args, monkeypatch)
+    assert (tmp_path / "smoke" / "report.html").exists()
+    assert fig.stat().st_size > 10_000

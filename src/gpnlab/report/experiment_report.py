@@ -116,7 +116,12 @@ def _ranking_html(rank: pd.DataFrame, spec: Spec) -> str:
         rows = []
         for _, r in g.iterrows():
             cells = []
-            for c in cols:
+            if r["regime"] == spec.baseline:
+                cols_iter: list[str] = []
+                cells = [f'<td colspan="{len(cols)}" style="text-align:center">baseline</td>']
+            else:
+                cols_iter = cols
+            for c in cols_iter:
                 d = float(r.get(f"{c}_diff", 0.0))
                 lo = float(r.get(f"{c}_ci_low", np.nan))
                 hi = float(r.get(f"{c}_ci_high", np.nan))
