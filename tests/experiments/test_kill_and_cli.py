@@ -146,3 +146,27 @@ def test_report_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path / "nothing")])
     assert result.exit_code == 2
     assert "no results database" in result.output
+
+
+def test_sobol_experiment_reports_indices(tmp_path: Path) -> None:
+    from gpnlab.report.experiment_report import write_report
+
+    spec = tiny_spec(
+        periods=4,
+        replicates=1,
+        design={"kind": "sobol", "samples": 4},
+        parameters={"mechanisms.transfer_rate": {"range": [0.0, 0.3]}},
+        analysis={"rank_by": "value_captured", "sensitivity_outcomes": ["capability_ht"]},
+    )
+    out = tmp_path / "sobol"
+    outcome = run_experiment(spec, load_preset("default"), out, processes=1)
+    assert outcome.ran == 4 * 3 * 2 and outcome.failed == 0
+    path, notes = write_report(out)
+    sens = pd.read_csv(out / "tables" / "sensitivity.csv")
+    assert set(sens["regime"]) == {"laissez_faire", "build"}
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(sens.columns)
+    assert sens["ST"].notna().all()
+    assert "Sensitivity" in path.read_text()
+    # a sampled design pools its 12 points: intervals cover parameter and seed uncertainty
+    summary = pd.read_csv(out / "tables" / "summary.csv")
+    assert (summary["n"] == 12).all() and not notes
