@@ -64,13 +64,17 @@ def table_warnings() -> Iterator[None]:
             console.print(f"[yellow]note:[/] {msg}", highlight=False, soft_wrap=True)
 
 
-def progress_bar() -> Progress:
+def progress_bar(unit: str = "") -> Progress:
+    """Progress on stderr: done/total, elapsed time and an estimate of the time left."""
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
+        MofNCompleteColumn(),
+        TextColumn(unit),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         transient=False,
     )
@@ -329,7 +333,7 @@ def experiment(
         target = out or Path("out/experiments") / spec.name
         if processes is not None and processes < 1:
             raise InputError("processes must be at least 1", where="--processes", field="processes")
-        with _run_progress() as bar:
+        with progress_bar(unit="runs") as bar:
             task = bar.add_task(f"experiment {spec.name}", total=None)
 
             def start(total: int, done: int) -> None:
@@ -376,20 +380,6 @@ def report_cmd(
         console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     _print_ranking(folder)
     out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
-
-
-def _run_progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("runs"),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=console,
-    )
 
 
 def _print_ranking(folder: Path) -> None:

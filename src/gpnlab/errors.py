@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+from typing import Any
+
 
 class InputError(ValueError):
     """Bad user input (a file, a table, a config).
@@ -21,3 +25,18 @@ class InputError(ValueError):
         if fix:
             msg += f"; fix: {fix}"
         super().__init__(msg.replace("\n", " "))
+
+
+def read_toml(path: str | Path, *, what: str, field: str) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or bad syntax is an :class:`InputError`."""
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text())
+    except FileNotFoundError as exc:
+        raise InputError(
+            f"{what} file not found", where=str(p), field=field, fix="check the path"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"not valid TOML ({exc})", where=str(p), field=field, fix="fix the TOML syntax"
+        ) from exc

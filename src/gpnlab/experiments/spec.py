@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gpnlab.errors import InputError
+from gpnlab.errors import InputError, read_toml
 
 PANEL_OUTCOMES = (
     "gross_exports",
@@ -222,15 +221,5 @@ def spec_from_dict(data: dict[str, object], *, where: str = "spec") -> Spec:
 
 def load_spec(path: str | Path) -> tuple[Spec, Path]:
     """Read and validate a spec; returns it and the folder relative paths resolve against."""
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError as exc:
-        raise InputError(
-            "spec file not found", where=str(p), field="SPEC", fix="check the path"
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"not valid TOML ({exc})", where=str(p), field="SPEC", fix="fix the TOML syntax"
-        ) from exc
-    return spec_from_dict(data, where=str(p)), p.resolve().parent
+    data = read_toml(path, what="spec", field="SPEC")
+    return spec_from_dict(data, where=str(path)), Path(path).resolve().parent

@@ -8,13 +8,12 @@ documented in ``docs/calibration.md`` with its source or reason.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from gpnlab.errors import InputError
+from gpnlab.errors import InputError, read_toml
 
 DIMENSIONS = ("production", "process", "design", "coordination", "brand")
 ROLES = ("BL", "CM", "HT", "LT")
@@ -212,18 +211,8 @@ def format_validation(exc: ValidationError) -> tuple[str, str]:
 
 def load_world(path: str | Path, overrides: dict[str, object] | None = None) -> World:
     """Read and validate a world from TOML. Raises :class:`InputError` with file and field."""
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError as exc:
-        raise InputError(
-            "config file not found", where=str(p), field="CONFIG", fix="check the path"
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(
-            f"not valid TOML ({exc})", where=str(p), field="CONFIG", fix="fix the TOML syntax"
-        ) from exc
-    return world_from_dict(data, where=str(p), overrides=overrides)
+    data = read_toml(path, what="config", field="CONFIG")
+    return world_from_dict(data, where=str(path), overrides=overrides)
 
 
 def world_from_dict(
