@@ -339,7 +339,7 @@ def experiment(
             def start(total: int, done: int) -> None:
                 bar.update(task, total=total, completed=done)
 
-            outcome = run_experiment(
+            outcome = _stopped_is_an_error(run_experiment)(
                 spec,
                 base,
                 target,
@@ -365,6 +365,23 @@ def experiment(
         out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
     else:
         out_console.print(f"results: [bold]{target / 'results.duckdb'}[/]")
+
+
+def _stopped_is_an_error(fn: F) -> F:
+    """An experiment that stops early: one line, the runs kept, exit 1 (130 on Ctrl-C)."""
+    import functools
+
+    from gpnlab.experiments.execute import ExperimentStopped
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return fn(*args, **kwargs)
+        except ExperimentStopped as exc:
+            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=130 if exc.reason == "interrupted" else 1) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 @app.command("report")

@@ -170,3 +170,45 @@ def test_sobol_experiment_reports_indices(tmp_path: Path) -> None:
     # a sampled design pools its 12 points: intervals cover parameter and seed uncertainty
     summary = pd.read_csv(out / "tables" / "summary.csv")
     assert (summary["n"] == 12).all() and not notes
+
+
+def test_a_dead_worker_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
+    psutil = pytest.importorskip("psutil")
+    spec_file = write_spec(tmp_path / "spec.toml", {**TINY, "periods": 10, "replicates": 8})
+    out = tmp_path / "x"
+    cmd = [sys.executable, "-m", "gpnlab.cli", "experiment", str(spec_file), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*cmd, "--processes", "2", "--no-report"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    log = out / "experiment.log"
+    try:
+        victim = None
+        deadline = time.monotonic() + 120
+        while victim is None and time.monotonic() < deadline and proc.poll() is None:
+            if log.exists() and len(log.read_text().splitlines()) >= 2:
+                servers = [
+                    p
+                    for p in psutil.Process(proc.pid).children(recursive=True)
+                    if "forkserver" in " ".join(p.cmdline())
+                ]
+                workers = [c for s in servers for c in s.children()]
+                victim = workers[0] if workers else None
+            time.sleep(0.01)
+        if victim is None:
+            pytest.skip("no pool worker found to kill (the run finished first)")
+        victim.kill()
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 1, output
+    assert "experiment stopped (BrokenProcessPool" in output
+    assert "run the same command again to resume" in output
+    resumed = runner.invoke(app, ["experiment", str(spec_file), "--out", str(out), "--no-report"])
+    assert resumed.exit_code == 0, resumed.output
+    assert (stored(out)["runs"]["status"] == "done").all()

@@ -37,6 +37,21 @@ from gpnlab.simulate.config import World, load_world
 from gpnlab.simulate.presets import load_preset
 
 
+class ExperimentStopped(RuntimeError):
+    """The experiment stopped early (interrupt, a dead worker, a full disk...).
+
+    Every run committed before the stop is kept; running the same spec into the same folder
+    resumes from there.
+    """
+
+    def __init__(self, reason: str, stored: int, total: int, out: Path) -> None:
+        self.reason, self.stored, self.total, self.out = reason, stored, total, out
+        super().__init__(
+            f"{out}: experiment stopped ({reason}); {stored} of {total} runs are stored; "
+            "run the same command again to resume"
+        )
+
+
 @dataclass
 class Outcome:
     """What an experiment call did."""
@@ -217,15 +232,26 @@ def run_experiment(
                 stream = _local_results(spec, base, batches(todo, n_proc, spec.batch_size), n_proc)
                 backend = f"local ({n_proc} processes)"
             failed = 0
-            with (out / "experiment.log").open("a") as log:
-                for results in stream:
-                    commit_results(con, results)
-                    for r in results:
-                        failed += r.status == "failed"
-                        log.write(f"run {r.run_id} {r.status} {r.wall_s:.3f}s {r.error}\n")
-                    log.flush()
-                    if on_batch is not None:
-                        on_batch(len(results))
+            try:
+                with (out / "experiment.log").open("a") as log:
+                    for results in stream:
+                        commit_results(con, results)
+                        for r in results:
+                            failed += r.status == "failed"
+                            log.write(f"run {r.run_id} {r.status} {r.wall_s:.3f}s {r.error}\n")
+                        log.flush()
+                        if on_batch is not None:
+                            on_batch(len(results))
+            except (KeyboardInterrupt, Exception) as exc:
+                (stored,) = con.execute(
+                    "SELECT count(*) FROM runs WHERE status = 'done'"
+                ).fetchone() or (0,)
+                reason = (
+                    "interrupted"
+                    if isinstance(exc, KeyboardInterrupt)
+                    else f"{type(exc).__name__}: {exc}".splitlines()[0]
+                )
+                raise ExperimentStopped(reason, int(stored), len(runs), out) from exc
             export_parquet(con, out)
         finally:
             con.close()
