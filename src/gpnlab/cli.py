@@ -352,9 +352,11 @@ def experiment(
                 on_batch=lambda n: bar.advance(task, n),
             )
     console.print(
-        f"{outcome.ran} run(s) in {outcome.wall_s:.1f} s on {outcome.backend}"
+        f"{outcome.ran} run(s) ({outcome.simulated} distinct simulations) in "
+        f"{outcome.wall_s:.1f} s on {outcome.backend}"
         + (f", {outcome.skipped} already done" if outcome.skipped else "")
-        + (f", [red]{outcome.failed} failed[/] (see experiment.log)" if outcome.failed else "")
+        + (f", [red]{outcome.failed} failed[/] (see experiment.log)" if outcome.failed else ""),
+        soft_wrap=True,
     )
     if report:
         with user_errors():
@@ -364,7 +366,7 @@ def experiment(
         _print_ranking(target)
         out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
     else:
-        out_console.print(f"results: [bold]{target / 'results.duckdb'}[/]")
+        out_console.print(f"results: {target / 'results.duckdb'}", soft_wrap=True, highlight=False)
 
 
 def _stopped_is_an_error(fn: F) -> F:

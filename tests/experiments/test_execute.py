@@ -95,3 +95,37 @@ def test_a_different_spec_in_the_same_folder_is_refused(tmp_path: Path) -> None:
         run_experiment(tiny_spec(replicates=2), base, tmp_path / "x", processes=1)
     fresh = run_experiment(tiny_spec(replicates=2), base, tmp_path / "x", processes=1, fresh=True)
     assert fresh.ran == 8
+
+
+def test_runs_with_the_same_inputs_are_simulated_once(tmp_path: Path) -> None:
+    """Baseline runs of different focal countries are the same world and seed."""
+    from gpnlab.experiments.design import build_runs
+    from gpnlab.experiments.worker import simulate_run
+
+    spec = tiny_spec(focal=["MYL", "LEM"], replicates=2)
+    base = load_preset("default")
+    outcome = run_experiment(spec, base, tmp_path / "x", processes=1)
+    # 2 regimes x 2 focal x 2 levels x 2 replicates = 16 runs; laissez_faire shared by focal
+    assert outcome.ran == 16 and outcome.simulated == 12
+    t = read_tables(tmp_path / "x")
+    runs = build_runs(spec)
+    lf = [r for r in runs if r.regime == "laissez_faire" and r.focal == "LEM"]
+    for r in lf:  # every stored twin equals its own direct simulation
+        direct = simulate_run(spec, base, r).panel
+        kept = direct.loc[direct["period"].isin([2, 4, 6])].sort_values(["period", "country"])
+        kept = kept[spec.outputs.columns]
+        stored_rows = t["panel"].loc[t["panel"]["run_id"] == r.run_id]
+        pd.testing.assert_frame_equal(
+            stored_rows.sort_values(["period", "country"])[spec.outputs.columns].reset_index(
+                drop=True
+            ),
+            kept.reset_index(drop=True),
+            check_exact=True,
+        )
+    # with a focal-country parameter the focal matters even under laissez_faire
+    spec2 = tiny_spec(
+        focal=["MYL", "LEM"],
+        replicates=1,
+        parameters={"countries.focal.institutions": {"levels": [0.9]}},
+    )
+    assert run_experiment(spec2, base, tmp_path / "y", processes=1).simulated == 4

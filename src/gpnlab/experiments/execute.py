@@ -22,9 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from gpnlab.errors import InputError
 from gpnlab.experiments.design import RunSpec, build_runs, design_points
@@ -34,6 +36,7 @@ from gpnlab.experiments.store import DB_NAME, commit_results, export_parquet, op
 from gpnlab.experiments.store import pending_runs as stored_pending
 from gpnlab.experiments.worker import RunResult, run_batch
 from gpnlab.simulate.config import World, load_world
+from gpnlab.simulate.mechanisms.policy import REGIMES
 from gpnlab.simulate.presets import load_preset
 
 
@@ -63,6 +66,7 @@ class Outcome:
     skipped: int
     wall_s: float
     backend: str
+    simulated: int = 0  # distinct simulations (runs that share inputs share one)
 
 
 def resolve_base(spec: Spec, root: Path, *, where: str = "spec") -> World:
@@ -99,6 +103,47 @@ def validate(spec: Spec, base: World, *, where: str = "spec") -> None:
                     field=f"parameters.{name}",
                     fix="use a path and range valid for the world (docs/experiments.md)",
                 ) from None
+
+
+def twin_key(run: RunSpec) -> tuple[object, ...]:
+    """Runs with the same key simulate the same world with the same seed.
+
+    The focal country changes a run's world only through its regime's instruments (none under
+    ``laissez_faire``) or a ``countries.focal.*`` parameter, so e.g. the baseline runs of
+    several focal countries are one simulation (a run is a pure function of its inputs).
+    """
+    acts = bool(REGIMES[run.regime])
+    focal_matters = acts or any(".focal." in f".{name}." for name, _ in run.params)
+    return (run.seed, run.params, run.regime if acts else "", run.focal if focal_matters else "")
+
+
+def group_twins(runs: list[RunSpec]) -> dict[int, list[int]]:
+    """Representative run id -> ids of the other runs that share its results."""
+    first: dict[tuple[object, ...], int] = {}
+    twins: dict[int, list[int]] = {}
+    for r in runs:
+        rep = first.setdefault(twin_key(r), r.run_id)
+        twins.setdefault(rep, [])
+        if rep != r.run_id:
+            twins[rep].append(r.run_id)
+    return twins
+
+
+def with_twins(results: list[RunResult], twins: dict[int, list[int]]) -> list[RunResult]:
+    """The results of representatives, copied to their twins (only run_id differs)."""
+    out = []
+    for r in results:
+        out.append(r)
+        for tid in twins.get(r.run_id, []):
+            out.append(
+                replace(
+                    r,
+                    run_id=tid,
+                    panel=None if r.panel is None else r.panel.assign(run_id=np.int32(tid)),
+                    stages=None if r.stages is None else r.stages.assign(run_id=np.int32(tid)),
+                )
+            )
+    return out
 
 
 def batches(runs: list[RunSpec], workers: int, size: int | None) -> list[list[RunSpec]]:
@@ -221,20 +266,23 @@ def run_experiment(
             todo = stored_pending(con, runs)
             if on_start is not None:
                 on_start(len(runs), len(runs) - len(todo))
+            twins = group_twins(todo)
+            reps = [r for r in todo if r.run_id in twins]
             if client is not None:
                 n_workers = max(1, len(client.scheduler_info().get("workers", {})))
                 stream = _dask_results(
-                    client, spec, base, batches(todo, n_workers, spec.batch_size)
+                    client, spec, base, batches(reps, n_workers, spec.batch_size)
                 )
                 backend = f"dask ({n_workers} workers)"
             else:
                 n_proc = processes or os.cpu_count() or 1
-                stream = _local_results(spec, base, batches(todo, n_proc, spec.batch_size), n_proc)
+                stream = _local_results(spec, base, batches(reps, n_proc, spec.batch_size), n_proc)
                 backend = f"local ({n_proc} processes)"
             failed = 0
             try:
                 with (out / "experiment.log").open("a") as log:
-                    for results in stream:
+                    for rep_results in stream:
+                        results = with_twins(rep_results, twins)
                         commit_results(con, results)
                         for r in results:
                             failed += r.status == "failed"
@@ -262,5 +310,12 @@ def run_experiment(
             if cluster is not None:
                 cluster.close()
     return Outcome(
-        out, len(runs), len(todo), failed, len(runs) - len(todo), time.perf_counter() - t0, backend
+        out,
+        len(runs),
+        len(todo),
+        failed,
+        len(runs) - len(todo),
+        time.perf_counter() - t0,
+        backend,
+        simulated=len(reps),
     )
