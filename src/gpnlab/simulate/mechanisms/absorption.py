@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.rowops import row_mean, row_sum
 from gpnlab.simulate.state import CM, HT, LT
 
 
@@ -31,7 +32,7 @@ def absorptive_capacity(m: Model, idx: np.ndarray) -> np.ndarray:
     w_inst = np.where(role == LT, 0.8, 0.2)
     support = c.institutions[loc] + inst.targeted("support_institutions", loc, st)
     raw = (
-        0.3 * f.K[idx].mean(axis=1)
+        0.3 * row_mean(f.K[idx])
         + 0.8 * f.invest[idx]
         + 0.3 * c.knowledge_base[loc]
         + 0.3 * c.tech_communities[loc] * ((role == HT) | (role == CM))
@@ -48,11 +49,11 @@ def absorption(m: Model) -> None:
     if m.offered.shape == f.K.shape:
         gain += absorptive_capacity(m, idx)[:, None] * m.offered[idx]
     f.absorbed[:] = 0.0
-    f.absorbed[idx] = gain.sum(axis=1)
+    f.absorbed[idx] = row_sum(gain)
     c = m.countries
     mech = m.world.mechanisms
-    profile = m.stages.req0[f.stage[idx]]
-    profile = profile / np.maximum(profile.max(axis=1, keepdims=True), 1e-9)
+    req0 = m.stages.req0  # (S, D): normalise per stage, then gather per firm
+    profile = (req0 / np.maximum(req0.max(axis=1, keepdims=True), 1e-9))[f.stage[idx]]
     learn_env = (
         0.5
         + c.knowledge_base[f.loc[idx]]

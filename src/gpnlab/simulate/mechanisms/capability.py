@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.rowops import row_mean, row_min
 
 NEEDED = 0.05
 STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
@@ -51,7 +52,7 @@ def match(m: Model, idx: np.ndarray) -> np.ndarray:
     inv = np.where(needed, 1.0 / np.maximum(R, NEEDED), 0.0)  # (S, D), tiny
     skip = np.where(needed, 0.0, 1e300)
     st = f.stage[idx]
-    out = (f.K[idx] * inv[st] + skip[st]).min(axis=1)
+    out = row_min(f.K[idx] * inv[st] + skip[st])
     return np.where(out < 1e299, out, 2.0)
 
 
@@ -65,7 +66,7 @@ def refresh_match(m: Model) -> None:
 
 
 def capability_index(K: np.ndarray) -> np.ndarray:
-    return K.mean(axis=1)
+    return row_mean(K)
 
 
 def productivity(m: Model, idx: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.rowops import row_sum
 from gpnlab.simulate.state import BRAND, DESIGN, LT, PROCESS
 
 CHANNEL_FORMAL = 1.0
@@ -46,6 +47,6 @@ def transfer(m: Model) -> np.ndarray:
     gap[:, BRAND] *= deep
     sd = m.instruments.targeted("supplier_development", f.loc[sup], f.stage[sup])
     offered[sup] = m.world.mechanisms.transfer_rate * channel[:, None] * gap * (1 + sd)[:, None]
-    f.received[:] = offered.sum(axis=1)
+    f.received[:] = row_sum(offered)
     m.offered = offered
     return offered
