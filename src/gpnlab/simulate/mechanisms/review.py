@@ -38,6 +38,10 @@ def review(m: Model) -> None:
     drop = due[(mt < m.world.mechanisms.drop_threshold) | no_volume]
     # capacity buffer: excess lower-tier capacity per buyer is cut, weakest first
     lt = due[(f.role[due] == LT) & (mt >= m.world.mechanisms.drop_threshold)]
+    if lt.size:  # only buyers with excess capacity need their suppliers ranked
+        b = f.buyer[lt]
+        over = np.bincount(b, f.capacity[lt], F) > EXCESS * np.bincount(b, f.units[lt], F)
+        lt = lt[over[b]]
     if lt.size:
         b = f.buyer[lt]
         need = np.bincount(b, f.units[lt], F)[b]
