@@ -170,10 +170,16 @@ class IOTable:
                 countries.append(c)
         sectors = list(dict.fromkeys(rows.get_level_values(1)))
         categories = list(dict.fromkeys(cols.get_level_values(1)))
-        full = pd.MultiIndex.from_product([countries, sectors], names=["country", "sector"])
-        full_fd = pd.MultiIndex.from_product([countries, categories], names=["country", "category"])
-        pos = full.get_indexer(rows)
-        fpos = full_fd.get_indexer(cols)
+        if _is_grid(rows, countries) and _is_grid(cols, countries):
+            full, full_fd = rows, cols  # already the full country-major grid (the simulator's)
+            pos, fpos = np.arange(n), np.arange(len(cols))
+        else:
+            full = pd.MultiIndex.from_product([countries, sectors], names=["country", "sector"])
+            full_fd = pd.MultiIndex.from_product(
+                [countries, categories], names=["country", "category"]
+            )
+            pos = full.get_indexer(rows)
+            fpos = full_fd.get_indexer(cols)
         N = len(full)
         padded = n != N or not np.array_equal(pos, np.arange(n))
         if padded:
@@ -193,7 +199,8 @@ class IOTable:
                 vp = np.zeros(N)
                 vp[pos] = vaf
                 vaf = vp
-        extra_fd = [c for c in countries if c not in set(rows.get_level_values(0))]
+        producing = set(rows.get_level_values(0))
+        extra_fd = [c for c in countries if c not in producing]
         if extra_fd:
             warnings.warn(
                 f"{source}: final-demand countries {extra_fd} produce nothing in this table; "
@@ -433,6 +440,21 @@ class IOTable:
             source=self.source,
             meta=self.meta,
         )
+
+
+def _is_grid(mi: pd.MultiIndex, countries: list[str]) -> bool:
+    """True if ``mi`` is every (country, item) pair, country-major, in first-appearance order
+    of both levels, with ``countries`` as its first level (what ``from_product`` would give)."""
+    c0, c1 = np.asarray(mi.codes[0]), np.asarray(mi.codes[1])
+    u0, u1 = pd.unique(c0), pd.unique(c1)
+    G, S = len(u0), len(u1)
+    return (
+        len(countries) == G
+        and len(mi) == G * S
+        and np.array_equal(c0, np.repeat(u0, S))
+        and np.array_equal(c1, np.tile(u1, G))
+        and [str(v) for v in mi.levels[0][u0]] == countries
+    )
 
 
 def _indicator(index: np.ndarray, size: int) -> np.ndarray:

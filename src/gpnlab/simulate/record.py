@@ -11,6 +11,7 @@ The panel's trade columns are computed by :mod:`gpnlab.measure` on that very tab
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,15 @@ from gpnlab.simulate.state import BL, HT, LT
 from gpnlab.table import IOTable, TableWarning
 
 
+@lru_cache(maxsize=16)
+def grid_labels(countries: tuple[str, ...], stages: tuple[str, ...]) -> tuple[pd.MultiIndex, ...]:
+    """Row labels (country, stage) and final-demand labels (country, "final"), built once."""
+    return (
+        pd.MultiIndex.from_product([countries, stages], names=["country", "sector"]),
+        pd.MultiIndex.from_product([countries, ["final"]], names=["country", "category"]),
+    )
+
+
 def emit_table(m: Model) -> IOTable:
     f = m.firms
     S, G = m.stages.S, m.G
@@ -35,14 +45,14 @@ def emit_table(m: Model) -> IOTable:
     sellers = np.flatnonzero(m.final_revenue.sum(axis=1) != 0)
     Y = np.zeros((n, G))
     np.add.at(Y, row[sellers], m.final_revenue[sellers])
-    labels = [(c, s) for c in m.countries.codes for s in m.stages.names]
+    labels, fd_labels = grid_labels(tuple(m.countries.codes), tuple(m.stages.names))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TableWarning)
         return IOTable.build(
             Z,
             Y,
             labels,
-            [(c, "final") for c in m.countries.codes],
+            fd_labels,
             unit="millions of model currency per quarter",
             source=f"simulation period {m.period}",
         )
