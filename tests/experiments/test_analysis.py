@@ -148,3 +148,54 @@ def test_morris_path_ranks_parameters_by_effect() -> None:
     assert si.loc["x0", "mu_star"] == pytest.approx(5.0, rel=1e-6)
     assert si.loc["x1", "mu_star"] == pytest.approx(1.0, rel=1e-6)
     assert si.loc["x2", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+
+
+def _long(values: np.ndarray) -> pd.DataFrame:
+    """Groups of replicates: rows of ``values`` are groups, columns replicates."""
+    g, n = values.shape
+    return pd.DataFrame(
+        {
+            "focal": "A",
+            "regime": "r",
+            "point": np.repeat(np.arange(g), n),
+            "period": 1,
+            "outcome": "y",
+            "replicate": np.tile(np.arange(n), g),
+            "value": values.ravel(),
+        }
+    )
+
+
+def test_bootstrap_interval_coverage() -> None:
+    """The percentile bootstrap's known small-sample under-coverage, no worse than scipy's:
+    normal samples of 30 measured 0.915 (scipy.stats.bootstrap percentile 0.92, t 0.94);
+    lognormal(0, 0.75) 0.89 (scipy 0.86, t 0.90)."""
+    rng = np.random.default_rng(7)
+
+    def coverage(x: np.ndarray, true: float) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewReplicatesWarning)
+            res = summarise(_long(x), 0.95, "bootstrap", seed=3)
+        return float(((res["ci_low"] <= true) & (true <= res["ci_high"])).mean())
+
+    assert 0.90 < coverage(rng.normal(2.0, 1.0, (2000, 30)), 2.0) < 0.96
+    assert 0.85 < coverage(rng.lognormal(0, 0.75, (1500, 30)), np.exp(0.75**2 / 2)) < 0.93
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=15))
+def test_bootstrap_bounds_stay_inside_the_data(values: list[float]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewReplicatesWarning)
+        a = summarise(_long(np.array([values])), 0.95, "bootstrap", seed=1).iloc[0]
+        b = summarise(_long(np.array([values])), 0.95, "bootstrap", seed=1).iloc[0]
+    assert min(values) - 1e-12 <= a["ci_low"] <= a["ci_high"] <= max(values) + 1e-12
+    assert (a["ci_low"], a["ci_high"]) == (b["ci_low"], b["ci_high"])  # same seed, same bits
+
+
+def test_bootstrap_warns_below_ten_replicates() -> None:
+    assert replicates_too_few(9, 0.95, "bootstrap") and not replicates_too_few(
+        10, 0.95, "bootstrap"
+    )
+    with pytest.warns(FewReplicatesWarning):
+        summarise(_long(np.ones((1, 5))), 0.95, "bootstrap")

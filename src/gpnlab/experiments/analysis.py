@@ -53,23 +53,72 @@ def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float, f
     return (mean, sd, mean - half, mean + half, n)
 
 
-def replicates_too_few(n: int, level: float) -> bool:
-    """True when n < 2 or t_{(1+level)/2, n-1} > 1.25 z_{(1+level)/2}."""
+def replicates_too_few(n: int, level: float, method: str = "t") -> bool:
+    """True when n < 2 or t_{(1+level)/2, n-1} > 1.25 z_{(1+level)/2} (t-interval), or
+    n < 10 (percentile bootstrap: too few distinct resamples, it under-covers)."""
     if n < 2:
         return True
+    if method == "bootstrap":
+        return n < 10
     z = stats.norm.ppf(0.5 + level / 2)
     return bool(stats.t.ppf(0.5 + level / 2, n - 1) > 1.25 * z)
 
 
-def interval_frame(df: pd.DataFrame, keys: list[str], level: float) -> pd.DataFrame:
-    """Vectorised t-intervals of column ``value`` grouped by ``keys``."""
-    g = df.dropna(subset=["value"]).groupby(keys, sort=True)["value"]
+def interval_frame(
+    df: pd.DataFrame,
+    keys: list[str],
+    level: float,
+    method: str = "t",
+    resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Intervals of column ``value`` grouped by ``keys``: Student t or percentile bootstrap."""
+    clean = df.dropna(subset=["value"])
+    g = clean.groupby(keys, sort=True)["value"]
     res = g.agg(n="count", mean="mean", sd="std").reset_index()
+    if method == "bootstrap":
+        lo, hi = bootstrap_bounds(clean, keys, level, resamples, seed)
+        res["ci_low"], res["ci_high"] = lo, hi
+        return res
     q = stats.t.ppf(0.5 + level / 2, np.maximum(res["n"].to_numpy() - 1, 1))
     half = np.where(res["n"] >= 2, q * res["sd"] / np.sqrt(res["n"]), np.nan)
     res["ci_low"] = res["mean"] - half
     res["ci_high"] = res["mean"] + half
     return res
+
+
+def bootstrap_bounds(
+    df: pd.DataFrame, keys: list[str], level: float, resamples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile-bootstrap bounds of the group means (Efron & Tibshirani 1993, ch. 13).
+
+    Groups of equal size share one set of resampling weights: ``B`` multinomial count vectors
+    ``C`` (B x n), so every group's resampled means are one product ``values @ C' / n``.
+    Deterministic for a given ``seed``. Bounds stay inside the range of the data (a share
+    stays in [0, 1]), unlike a t-interval on a skewed outcome.
+    """
+    codes = df.groupby(keys, sort=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    values = df["value"].to_numpy(float)[order]
+    codes = codes[order]
+    n_groups = int(codes.max()) + 1 if codes.size else 0
+    sizes = np.bincount(codes, minlength=n_groups)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    lo = np.full(n_groups, np.nan)
+    hi = np.full(n_groups, np.nan)
+    alpha = (1 - level) / 2
+    for n in np.unique(sizes):
+        if n < 2:
+            continue
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(int(n),)))
+        draws = rng.integers(0, n, size=(resamples, n))
+        C = np.zeros((resamples, n))
+        np.add.at(C, (np.repeat(np.arange(resamples), n), draws.ravel()), 1.0)
+        groups = np.flatnonzero(sizes == n)
+        M = values[starts[groups, None] + np.arange(n)]  # (groups, n)
+        means = M @ C.T / n  # (groups, B)
+        lo[groups], hi[groups] = np.quantile(means, [alpha, 1 - alpha], axis=1)
+    return lo, hi
 
 
 def focal_long(tables: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
@@ -87,8 +136,8 @@ def focal_long(tables: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     )
 
 
-def _warn_few(n_min: int, level: float, what: str) -> None:
-    if replicates_too_few(n_min, level):
+def _warn_few(n_min: int, level: float, what: str, method: str = "t") -> None:
+    if replicates_too_few(n_min, level, method):
         warnings.warn(
             f"{what}: only {n_min} replicate(s) per cell for a {level:.0%} interval; "
             "add replicates (>= 10 recommended)",
@@ -97,24 +146,28 @@ def _warn_few(n_min: int, level: float, what: str) -> None:
         )
 
 
-def summarise(long: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
-    """Mean, sd and t-interval per (focal, regime, point, period, outcome)."""
-    res = interval_frame(long, [*KEYS, "outcome"], level)
+def summarise(
+    long: pd.DataFrame, level: float = 0.95, method: str = "t", seed: int = 0
+) -> pd.DataFrame:
+    """Mean, sd and interval per (focal, regime, point, period, outcome)."""
+    res = interval_frame(long, [*KEYS, "outcome"], level, method, seed=seed)
     if len(res):
-        _warn_few(int(res["n"].min()), level, "summary")
+        _warn_few(int(res["n"].min()), level, "summary", method)
     return res
 
 
-def differences(long: pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
+def differences(
+    long: pd.DataFrame, baseline: str, level: float = 0.95, method: str = "t", seed: int = 0
+) -> pd.DataFrame:
     """Paired differences from ``baseline`` with t-intervals (pairs share seed and point)."""
     pair = ["focal", "point", "replicate", "period", "outcome"]
     base = long.loc[long["regime"] == baseline, [*pair, "value"]]
     other = long.loc[long["regime"] != baseline]
     d = other.merge(base, on=pair, suffixes=("", "_base"))
     d = d.assign(value=d["value"] - d["value_base"])
-    res = interval_frame(d, [*KEYS, "outcome"], level)
+    res = interval_frame(d, [*KEYS, "outcome"], level, method, seed=seed)
     if len(res):
-        _warn_few(int(res["n"].min()), level, "differences")
+        _warn_few(int(res["n"].min()), level, "differences", method)
     res["significant"] = (res["ci_low"] > 0) | (res["ci_high"] < 0)
     return res
 

@@ -146,6 +146,9 @@ class Analysis(Strict):
     """Interval level, the outcome that ranks regimes, and the period used for indices."""
 
     level: float = Field(0.95, gt=0, lt=1, description="confidence level of intervals")
+    interval: Literal["t", "bootstrap"] = Field(
+        "t", description="Student t, or percentile bootstrap (skewed or bounded outcomes)"
+    )
     rank_by: str = "value_captured"
     sensitivity_outcomes: list[str] = Field(
         default_factory=lambda: ["dva_share", "capability_ht", "value_captured"]

@@ -53,7 +53,7 @@ def _last_stage_rows(tables: dict[str, pd.DataFrame], spec: Spec, base: World) -
     return st.assign(position=st["stage"].map(position))
 
 
-def smile_table(st: pd.DataFrame, level: float) -> pd.DataFrame:
+def smile_table(st: pd.DataFrame, level: float, method: str = "t", seed: int = 0) -> pd.DataFrame:
     """World VA share and focal-country VA by stage, averaged over replicates."""
     if st.empty:
         return pd.DataFrame()
@@ -68,6 +68,8 @@ def smile_table(st: pd.DataFrame, level: float) -> pd.DataFrame:
         per_run.rename(columns={"value_added": "value"}),
         ["focal", "regime", "position", "stage"],
         level,
+        method,
+        seed=seed,
     ).rename(
         columns={
             "mean": "va_focal_mean",
@@ -164,12 +166,14 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", FewReplicatesWarning)
         long = focal_long(tables, spec)
-        summary = summarise(long, level)
-        diffs = differences(long, spec.baseline, level)
+        method = spec.analysis.interval
+        summary = summarise(long, level, method, seed=spec.seed)
+        diffs = differences(long, spec.baseline, level, method, seed=spec.seed)
     notes = sorted({str(w.message) for w in caught})
     rank = ranking(diffs, summary, spec.analysis.rank_by)
     st = _last_stage_rows(tables, spec, base)
-    smile, conc = smile_table(st, level), concentration_table(st)
+    smile = smile_table(st, level, spec.analysis.interval, spec.seed)
+    conc = concentration_table(st)
     problem = salib_problem(spec)
     sens = experiment_sensitivity(tables, spec, problem, design_points(spec))
     runs = tables["runs"]
@@ -243,7 +247,9 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
         f"design <code>{spec.design.kind}</code> with {len(design_points(spec))} point(s); "
         f"{spec.periods} quarters; base world <code>{html.escape(base.name)}</code>"
         + (f" scaled to about {spec.firms} firms" if spec.firms else "")
-        + f"; intervals at {level:.0%}, Student t across replicates; differences paired by "
+        + f"; intervals at {level:.0%}, "
+        + ("percentile bootstrap" if spec.analysis.interval == "bootstrap" else "Student t")
+        + " across replicates; differences paired by "
         f"seed; gpnlab {__version__}.</p>"
     )
     warn_html = (
