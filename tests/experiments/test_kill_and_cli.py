@@ -212,3 +212,30 @@ def test_a_dead_worker_stops_cleanly_and_resume_completes(tmp_path: Path) -> Non
     resumed = runner.invoke(app, ["experiment", str(spec_file), "--out", str(out), "--no-report"])
     assert resumed.exit_code == 0, resumed.output
     assert (stored(out)["runs"]["status"] == "done").all()
+
+
+def test_report_while_an_experiment_holds_the_database_exits_2(tmp_path: Path) -> None:
+    out = tmp_path / "x"
+    run_experiment(tiny_spec(replicates=1), load_preset("default"), out, processes=1)
+    writer = duckdb.connect(str(out / "results.duckdb"))  # what a running driver holds
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "gpnlab.cli", "report", str(out)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        writer.close()
+    assert result.returncode == 2, result.stderr
+    assert "wait for the running experiment" in result.stderr
+
+
+def test_out_that_is_a_file_exits_2(tmp_path: Path) -> None:
+    spec_file = write_spec(tmp_path / "spec.toml", TINY)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["experiment", str(spec_file), "--out", str(blocker / "x")])
+    assert result.exit_code == 2, result.output
+    assert "cannot create the output folder" in result.output

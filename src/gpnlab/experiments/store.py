@@ -86,7 +86,15 @@ def open_store(
     out: Path, spec: Spec, base: World, runs: list[RunSpec]
 ) -> duckdb.DuckDBPyConnection:
     """Create ``out/results.duckdb`` or reopen it to resume (the spec must be the same)."""
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the output folder ({exc.strerror})",
+            where=str(out),
+            field="--out",
+            fix="choose a folder you can write to",
+        ) from None
     path = out / DB_NAME
     fresh = not path.exists()
     try:
@@ -153,27 +161,40 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
         raise
 
 
-def read_meta(out: Path) -> tuple[Spec, World]:
-    """The spec and base world an experiment folder was run with."""
-    from gpnlab.experiments.spec import spec_from_dict
-    from gpnlab.simulate.config import world_from_dict
-
+def _read_only(out: Path) -> duckdb.DuckDBPyConnection:
     path = out / DB_NAME
     if not path.exists():
         raise InputError(
             "no results database", where=str(out), field="DIR", fix="run gpnlab experiment first"
         )
-    with duckdb.connect(str(path), read_only=True) as con:
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise InputError(
+            f"cannot read the results database ({type(exc).__name__})",
+            where=str(path),
+            field="DIR",
+            fix="wait for the running experiment to finish (it holds the database) or stop it",
+        ) from None
+
+
+def read_meta(out: Path) -> tuple[Spec, World]:
+    """The spec and base world an experiment folder was run with."""
+    from gpnlab.experiments.spec import spec_from_dict
+    from gpnlab.simulate.config import world_from_dict
+
+    with _read_only(out) as con:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    where = str(out / DB_NAME)
     return (
-        spec_from_dict(json.loads(meta["spec"]), where=str(path)),
-        world_from_dict(json.loads(meta["base_world"]), where=str(path)),
+        spec_from_dict(json.loads(meta["spec"]), where=where),
+        world_from_dict(json.loads(meta["base_world"]), where=where),
     )
 
 
 def read_tables(out: Path) -> dict[str, pd.DataFrame]:
     """runs, panel and stages as DataFrames, ordered by run id (panel/stages: done runs only)."""
-    with duckdb.connect(str(out / DB_NAME), read_only=True) as con:
+    with _read_only(out) as con:
         return {
             "runs": con.execute("SELECT * FROM runs ORDER BY run_id").df(),
             "panel": con.execute(
