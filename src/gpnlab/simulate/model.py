@@ -31,6 +31,8 @@ class Stages:
     complexity: np.ndarray
     tacitness: np.ndarray
     differentiation: np.ndarray
+    scale: np.ndarray
+    precision: np.ndarray
     inputs: list[list[int]]
     order: list[int]  # topological: inputs before users
     position: np.ndarray  # 0 (most commoditised) .. 1 (most knowledge-intensive)
@@ -107,6 +109,8 @@ def stage_table(world: World) -> Stages:
         complexity=complexity,
         tacitness=np.array([s.tacitness for s in world.stages]),
         differentiation=np.array([s.differentiation for s in world.stages]),
+        scale=np.array([s.scale for s in world.stages]),
+        precision=np.array([s.precision for s in world.stages]),
         inputs=inputs,
         order=order,
         position=rank / max(S - 1, 1),

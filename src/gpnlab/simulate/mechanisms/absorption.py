@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean, row_sum
 from gpnlab.simulate.state import CM, HT, LT
@@ -60,5 +61,6 @@ def absorption(m: Model) -> None:
         + m.instruments.targeted("human_capital", f.loc[idx], f.stage[idx])
     )
     active = (f.units[idx] > 0) & (f.profit[idx] > 0)
-    own = mech.own_learning * (f.invest[idx] * active * learn_env)[:, None] * profile
+    potential = upgrading_potential(m)[f.stage[idx]]  # specialisation: differentiation
+    own = mech.own_learning * (f.invest[idx] * active * learn_env * potential)[:, None] * profile
     f.K[idx] = (f.K[idx] + gain + own) * (1 - mech.depreciation)

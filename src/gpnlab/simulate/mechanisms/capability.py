@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean, row_min
 
@@ -78,13 +79,14 @@ def agglomeration_saving(m: Model) -> np.ndarray:
     """(G, S) unit-cost saving from co-located active firms of the same stage.
 
     Agglomeration economies (Ernst 2002, sec. 4.1, concentrated dispersion):
-    ``saving = min(0.3, a * 0.1 * log(1 + n_{c,s}))`` with ``a = mechanisms.agglomeration``.
+    ``saving = min(0.3, a g_s * 0.1 * log(1 + n_{c,s}))`` with ``a = mechanisms.agglomeration``
+    and ``g_s`` the precision tilt of :mod:`specialisation` (precision stages cluster).
     """
     f = m.firms
     act = f.alive & (f.units > 0)
     S = m.stages.S
     counts = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=m.G * S)
-    a = m.world.mechanisms.agglomeration
+    a = m.world.mechanisms.agglomeration * cluster_gain(m)[None, :]  # precision stages cluster
     return np.minimum(0.3, a * 0.1 * np.log1p(counts.reshape(m.G, S)))
 
 

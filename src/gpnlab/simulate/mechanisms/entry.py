@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.mechanisms.specialisation import entry_weight
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import CM, HT, LT, D
 
@@ -137,7 +138,10 @@ def entry(m: Model) -> None:
         stage = keep[rng.integers(max(keep.size, 1), size=home.size)] if keep.size else home
     else:
         role = np.where(u < 0.9, LT, HT).astype(np.int8)
-        pick_ht = np.array(ht_stages)[rng.integers(len(ht_stages), size=home.size)]
+        # specialisation: scale is an entry barrier among the tier's stages
+        w = entry_weight(m)[ht_stages]
+        pick = np.searchsorted(np.cumsum(w) / w.sum(), rng.random(home.size), side="right")
+        pick_ht = np.array(ht_stages)[np.minimum(pick, len(ht_stages) - 1)]
         stage = np.where(role == LT, lt_stages[0], pick_ht)
     K = 0.8 * meanK[home, stage] * rng.lognormal(0, 0.15, (home.size, D))
     cap = 0.5 * meancap[home, stage]

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.mechanisms.specialisation import tacit_penalty
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_sum
 from gpnlab.simulate.state import BRAND, DESIGN, LT, PROCESS
@@ -39,9 +40,10 @@ def transfer(m: Model) -> np.ndarray:
     b = f.buyer[sup]
     gap = np.maximum(f.K[b] - f.K[sup], 0.0)
     formal = (f.home[b] != f.loc[b]) & (f.loc[b] == f.loc[sup])
-    channel = np.where(
-        formal, CHANNEL_FORMAL, np.where(f.role[sup] == LT, CHANNEL_ARMS_LENGTH, CHANNEL_INFORMAL)
-    )
+    distant = np.where(f.role[sup] == LT, CHANNEL_ARMS_LENGTH, CHANNEL_INFORMAL)
+    # specialisation: tacit knowledge travels badly through informal and arm's-length channels
+    distant = distant * tacit_penalty(m)[f.stage[sup]]
+    channel = np.where(formal, CHANNEL_FORMAL, distant)
     deep = f.K[sup, PROCESS] >= 0.8 * m.requirement[f.stage[sup], PROCESS]
     gap[:, DESIGN] *= deep
     gap[:, BRAND] *= deep
