@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -36,8 +36,6 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 out_console = Console()
-
-F = TypeVar("F", bound=Callable[..., object])
 
 
 @contextmanager
@@ -325,7 +323,6 @@ def experiment(
     """Run an experiment (regimes x focal countries x design x seeds) into DuckDB, then report."""
     from gpnlab.experiments.execute import resolve_base, run_experiment
     from gpnlab.experiments.spec import load_spec
-    from gpnlab.report.experiment_report import write_report
 
     with user_errors():
         spec, root = load_spec(spec_file)
@@ -339,18 +336,19 @@ def experiment(
             def start(total: int, done: int) -> None:
                 bar.update(task, total=total, completed=done)
 
-            outcome = _stopped_is_an_error(run_experiment)(
-                spec,
-                base,
-                target,
-                processes=processes,
-                workers=workers,
-                scheduler=scheduler,
-                fresh=not resume,
-                where=str(spec_file),
-                on_start=start,
-                on_batch=lambda n: bar.advance(task, n),
-            )
+            with experiment_stops():
+                outcome = run_experiment(
+                    spec,
+                    base,
+                    target,
+                    processes=processes,
+                    workers=workers,
+                    scheduler=scheduler,
+                    fresh=not resume,
+                    where=str(spec_file),
+                    on_start=start,
+                    on_batch=lambda n: bar.advance(task, n),
+                )
     console.print(
         f"{outcome.ran} run(s) ({outcome.simulated} distinct simulations) in "
         f"{outcome.wall_s:.1f} s on {outcome.backend}"
@@ -359,31 +357,21 @@ def experiment(
         soft_wrap=True,
     )
     if report:
-        with user_errors():
-            path, notes = write_report(target)
-        for note in notes:
-            console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-        _print_ranking(target)
-        out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
+        _report(target)
     else:
         out_console.print(f"results: {target / 'results.duckdb'}", soft_wrap=True, highlight=False)
 
 
-def _stopped_is_an_error(fn: F) -> F:
+@contextmanager
+def experiment_stops() -> Iterator[None]:
     """An experiment that stops early: one line, the runs kept, exit 1 (130 on Ctrl-C)."""
-    import functools
-
     from gpnlab.experiments.execute import ExperimentStopped
 
-    @functools.wraps(fn)
-    def wrapper(*args: object, **kwargs: object) -> object:
-        try:
-            return fn(*args, **kwargs)
-        except ExperimentStopped as exc:
-            console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(code=130 if exc.reason == "interrupted" else 1) from None
-
-    return wrapper  # type: ignore[return-value]
+    try:
+        yield
+    except ExperimentStopped as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=130 if exc.reason == "interrupted" else 1) from None
 
 
 @app.command("report")
@@ -391,6 +379,11 @@ def report_cmd(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="experiment folder")],
 ) -> None:
     """Write DIR/report.html (self-contained) and DIR/tables/*.csv from an experiment."""
+    _report(folder)
+
+
+def _report(folder: Path) -> None:
+    """Write the report, show its notes and the ranking, end with the report's path."""
     from gpnlab.report.experiment_report import write_report
 
     with user_errors():
