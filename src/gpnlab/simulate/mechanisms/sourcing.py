@@ -47,6 +47,30 @@ def by_stage(m: Model) -> list[np.ndarray]:
     return [alive[order[bounds[i] : bounds[i + 1]]] for i in range(m.stages.S)]
 
 
+def sample_by_country(
+    items: np.ndarray, country: np.ndarray, weight: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """Draw ``items`` with probability proportional to ``weight[country]``, one per uniform.
+
+    Inverse-CDF sampling in two steps that use one uniform each: the country from the
+    (G,) cumulative weights ``n_c w_c``, then an item uniformly within the country (the
+    uniform's position inside the country's slice of the CDF). Same distribution as
+    ``rng.choice(items, p=w[country] / sum)``, with a search over G countries instead of
+    over all items.
+    """
+    order = np.argsort(country, kind="stable")
+    n_c = np.bincount(country, minlength=weight.size)
+    mass = n_c * weight
+    cdf = np.cumsum(mass)
+    cdf /= cdf[-1]  # exactly 1 at the end: u < 1 never runs past the last country with items
+    c = np.minimum(np.searchsorted(cdf, u, side="right"), weight.size - 1)
+    lo = np.where(c > 0, cdf[np.maximum(c - 1, 0)], 0.0)
+    within = (u - lo) / np.maximum(cdf[c] - lo, 1e-300)
+    k = np.minimum((within * n_c[c]).astype(np.int64), np.maximum(n_c[c] - 1, 0))
+    start = np.cumsum(n_c) - n_c
+    return items[order[start[c] + k]]
+
+
 def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     f = m.firms
     F = f.size
@@ -92,9 +116,9 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
             continue
         vac = vac[rng.permutation(vac.size)]
         cluster = np.bincount(f.loc[groups[s]], minlength=m.G)
-        w = (1 + sd[f.loc[free]]) * (1 + mech.agglomeration * np.log1p(cluster[f.loc[free]]))
+        w_c = (1 + sd) * (1 + mech.agglomeration * np.log1p(cluster))  # visibility by country
         K = mech.candidates
-        cand = free[rng.choice(free.size, size=(vac.size, K), p=w / w.sum())]
+        cand = sample_by_country(free, f.loc[free], w_c, rng.random((vac.size, K)))
         b = vac[:, None]
         lb, lf = f.loc[b], f.loc[cand]
         cost = unit_labour_cost(m, cand.ravel(), saving).reshape(cand.shape)
