@@ -132,3 +132,6 @@ def test_recording_fewer_periods_keeps_the_same_bits() -> None:
         check_exact=True,
     )
     pd.testing.assert_frame_equal(some.firms, full.firms, check_exact=True)
+    # tables kept for --mrio-every do not add rows for quarters that were not asked for
+    both = simulate(w, seed=5, periods=9, record={3, 9}, mrio_every=4)
+    assert set(both.panel["period"]) == {3, 9} and set(both.tables) == {4, 8, 9}

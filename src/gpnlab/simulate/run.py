@@ -61,19 +61,15 @@ def simulate(
     tables: dict[int, IOTable] = {}
     for _ in range(T):
         step(m)
-        if (
-            record is not None
-            and m.period not in record
-            and not (mrio_every and (m.period % mrio_every == 0 or m.period == T))
-        ):
-            if progress is not None:
-                progress(m.period)
-            continue
-        table = emit_table(m)
-        panels.append(panel_rows(m, table))
-        stages.append(stage_rows(m, table))
-        if mrio_every and (m.period % mrio_every == 0 or m.period == T):
-            tables[m.period] = table
+        rows = record is None or m.period in record
+        keep_table = bool(mrio_every) and (m.period % mrio_every == 0 or m.period == T)
+        if rows or keep_table:
+            table = emit_table(m)
+            if rows:
+                panels.append(panel_rows(m, table))
+                stages.append(stage_rows(m, table))
+            if keep_table:
+                tables[m.period] = table
         if progress is not None:
             progress(m.period)
     return Results(

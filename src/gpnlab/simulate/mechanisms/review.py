@@ -40,11 +40,12 @@ def review(m: Model) -> None:
     lt = due[(f.role[due] == LT) & (mt >= m.world.mechanisms.drop_threshold)]
     if lt.size:  # only buyers with excess capacity need their suppliers ranked
         b = f.buyer[lt]
-        over = np.bincount(b, f.capacity[lt], F) > EXCESS * np.bincount(b, f.units[lt], F)
+        need_b = np.bincount(b, f.units[lt], F)  # a kept buyer keeps all its suppliers
+        over = np.bincount(b, f.capacity[lt], F) > EXCESS * need_b
         lt = lt[over[b]]
     if lt.size:
         b = f.buyer[lt]
-        need = np.bincount(b, f.units[lt], F)[b]
+        need = need_b[b]
         order = np.lexsort((m.match_now[lt], b))
         lt, b = lt[order], b[order]
         cum = np.cumsum(f.capacity[lt])
