@@ -90,9 +90,11 @@ def design_points(spec: Spec) -> np.ndarray:
     )
 
 
-def build_runs(spec: Spec) -> list[RunSpec]:
-    """Every run of the experiment, numbered replicate-major."""
-    points = design_points(spec)
+def build_runs(spec: Spec, points: np.ndarray | None = None) -> list[RunSpec]:
+    """Every run of the experiment, numbered replicate-major (``points``: the design, if
+    already drawn by :func:`design_points`)."""
+    if points is None:
+        points = design_points(spec)
     names = list(spec.parameters)
     runs: list[RunSpec] = []
     for r in range(spec.replicates):

@@ -79,8 +79,9 @@ def resolve_base(spec: Spec, root: Path, *, where: str = "spec") -> World:
         raise InputError(exc.what, where=where, field="base", fix=exc.fix) from None
 
 
-def validate(spec: Spec, base: World, *, where: str = "spec") -> None:
-    """Check what pydantic cannot: focal codes exist, every parameter applies at its extremes."""
+def validate(spec: Spec, base: World, points: np.ndarray, *, where: str = "spec") -> None:
+    """Check what pydantic cannot: focal codes exist, every parameter applies at its extremes
+    over the design ``points``."""
     codes = [c.code for c in base.countries]
     for code in spec.focal:
         if code not in codes:
@@ -90,7 +91,6 @@ def validate(spec: Spec, base: World, *, where: str = "spec") -> None:
                 field="focal",
                 fix=f"use codes of the base world: {', '.join(codes)}",
             )
-    points = design_points(spec)
     for j, name in enumerate(spec.parameters):
         for value in (points[:, j].min(), points[:, j].max()):
             try:
@@ -250,8 +250,9 @@ def run_experiment(
     ``on_start(total, already_done)`` and ``on_batch(runs_finished)`` drive a progress bar.
     """
     t0 = time.perf_counter()
-    validate(spec, base, where=where)
-    runs = build_runs(spec)
+    points = design_points(spec)
+    validate(spec, base, points, where=where)
+    runs = build_runs(spec, points)
     client = None
     if workers is not None or scheduler is not None:
         if workers is not None and workers < 1:

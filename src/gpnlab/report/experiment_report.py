@@ -33,7 +33,7 @@ from gpnlab.experiments.analysis import (
     ranking,
     summarise,
 )
-from gpnlab.experiments.design import RunSpec, design_points, replicate_seed, salib_problem
+from gpnlab.experiments.design import build_runs, design_points, salib_problem
 from gpnlab.experiments.spec import Spec
 from gpnlab.experiments.store import read_meta, read_tables
 from gpnlab.experiments.worker import simulate_run
@@ -174,8 +174,8 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
     st = _last_stage_rows(tables, spec, base)
     smile = smile_table(st, level, spec.analysis.interval, spec.seed)
     conc = concentration_table(st)
-    problem = salib_problem(spec)
-    sens = experiment_sensitivity(tables, spec, problem, design_points(spec))
+    points = design_points(spec)
+    sens = experiment_sensitivity(tables, spec, salib_problem(spec), points)
     runs = tables["runs"]
     n_done = int((runs["status"] == "done").sum())
     failed = runs.loc[runs["status"] == "failed"]
@@ -223,17 +223,7 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
             body.append(_img(p, f"concentration {focal}"))
 
     # network picture of one run, re-simulated (a run is a pure function of its inputs)
-    names = list(spec.parameters)
-    point0 = design_points(spec)[0]
-    run0 = RunSpec(
-        0,
-        0,
-        spec.baseline,
-        spec.focal[0],
-        0,
-        replicate_seed(spec.seed, 0),
-        tuple((n, float(v)) for n, v in zip(names, point0, strict=True)),
-    )
+    run0 = next(r for r in build_runs(spec, points) if r.regime == spec.baseline)
     res = simulate_run(spec, base, run0, mrio_every=spec.periods)
     net = network_figure(
         res.tables[spec.periods],
@@ -244,7 +234,7 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
 
     meta = (
         f"<p>{n_done} of {len(runs)} runs done; {spec.replicates} replicate seed(s) per cell; "
-        f"design <code>{spec.design.kind}</code> with {len(design_points(spec))} point(s); "
+        f"design <code>{spec.design.kind}</code> with {len(points)} point(s); "
         f"{spec.periods} quarters; base world <code>{html.escape(base.name)}</code>"
         + (f" scaled to about {spec.firms} firms" if spec.firms else "")
         + f"; intervals at {level:.0%}, "
