@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from gpnlab import __version__
-from gpnlab.errors import InputError
+from gpnlab.errors import ExperimentStopped, InputError
 from gpnlab.table import TableWarning
 
 app = typer.Typer(
@@ -40,12 +40,15 @@ out_console = Console()
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn :class:`InputError` into one line on stderr and exit code 2."""
+    """Turn :class:`InputError` into one line on stderr and exit code 2, and an experiment
+    that stopped early into one line (the runs kept, how to resume) and exit 1 (130 on
+    Ctrl-C)."""
     try:
         yield
-    except InputError as exc:
+    except (InputError, ExperimentStopped) as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        code = 2 if isinstance(exc, InputError) else 130 if exc.reason == "interrupted" else 1
+        raise typer.Exit(code=code) from None
 
 
 @contextmanager
@@ -336,19 +339,18 @@ def experiment(
             def start(total: int, done: int) -> None:
                 bar.update(task, total=total, completed=done)
 
-            with experiment_stops():
-                outcome = run_experiment(
-                    spec,
-                    base,
-                    target,
-                    processes=processes,
-                    workers=workers,
-                    scheduler=scheduler,
-                    fresh=not resume,
-                    where=str(spec_file),
-                    on_start=start,
-                    on_batch=lambda n: bar.advance(task, n),
-                )
+            outcome = run_experiment(
+                spec,
+                base,
+                target,
+                processes=processes,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=not resume,
+                where=str(spec_file),
+                on_start=start,
+                on_batch=lambda n: bar.advance(task, n),
+            )
     console.print(
         f"{outcome.ran} run(s) ({outcome.simulated} distinct simulations) in "
         f"{outcome.wall_s:.1f} s on {outcome.backend}"
@@ -360,18 +362,6 @@ def experiment(
         _report(target)
     else:
         out_console.print(f"results: {target / 'results.duckdb'}", soft_wrap=True, highlight=False)
-
-
-@contextmanager
-def experiment_stops() -> Iterator[None]:
-    """An experiment that stops early: one line, the runs kept, exit 1 (130 on Ctrl-C)."""
-    from gpnlab.experiments.execute import ExperimentStopped
-
-    try:
-        yield
-    except ExperimentStopped as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=130 if exc.reason == "interrupted" else 1) from None
 
 
 @app.command("report")

@@ -1,4 +1,5 @@
-"""Errors raised on bad input: one line that names the file, the field and the fix."""
+"""Errors raised on bad input (one line that names the file, the field and the fix) and on an
+experiment that stopped early (the runs kept and how to resume)."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def read_toml(path: str | Path, *, what: str, field: str) -> dict[str, Any]:
         raise InputError(
             f"not valid TOML ({exc})", where=str(p), field=field, fix="fix the TOML syntax"
         ) from exc
+
+
+class ExperimentStopped(RuntimeError):
+    """The experiment stopped early (interrupt, a dead worker, a full disk...).
+
+    Every run committed before the stop is kept; running the same spec into the same folder
+    resumes from there.
+    """
+
+    def __init__(self, reason: str, stored: int, total: int, out: Path) -> None:
+        self.reason, self.stored, self.total, self.out = reason, stored, total, out
+        super().__init__(
+            f"{out}: experiment stopped ({reason}); {stored} of {total} runs are stored; "
+            "run the same command again to resume"
+        )

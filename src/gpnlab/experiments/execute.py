@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from gpnlab.errors import InputError
+from gpnlab.errors import ExperimentStopped, InputError
 from gpnlab.experiments.design import RunSpec, build_runs, design_points
 from gpnlab.experiments.parameters import ParameterError, apply_parameters
 from gpnlab.experiments.spec import Spec
@@ -38,21 +38,6 @@ from gpnlab.experiments.worker import RunResult, run_batch
 from gpnlab.simulate.config import World, load_world
 from gpnlab.simulate.mechanisms.policy import REGIMES
 from gpnlab.simulate.presets import load_preset
-
-
-class ExperimentStopped(RuntimeError):
-    """The experiment stopped early (interrupt, a dead worker, a full disk...).
-
-    Every run committed before the stop is kept; running the same spec into the same folder
-    resumes from there.
-    """
-
-    def __init__(self, reason: str, stored: int, total: int, out: Path) -> None:
-        self.reason, self.stored, self.total, self.out = reason, stored, total, out
-        super().__init__(
-            f"{out}: experiment stopped ({reason}); {stored} of {total} runs are stored; "
-            "run the same command again to resume"
-        )
 
 
 @dataclass
