@@ -43,26 +43,31 @@ def test_t_interval_matches_the_textbook_formula() -> None:
     assert np.isnan(t_interval(np.array([1.0]))[2])
 
 
+def _long(values: np.ndarray, regime: str = "r", period: int = 1) -> pd.DataFrame:
+    """Long outcome table: rows of ``values`` are groups (design points), columns replicates."""
+    g, n = values.shape
+    return pd.DataFrame(
+        {
+            "focal": "A",
+            "regime": regime,
+            "point": np.repeat(np.arange(g), n),
+            "period": period,
+            "outcome": "y",
+            "replicate": np.tile(np.arange(n), g),
+            "value": values.ravel(),
+        }
+    )
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.floats(-1e3, 1e3), min_size=2, max_size=30),
     st.floats(0.5, 0.99),
 )
 def test_summarise_agrees_with_t_interval(values: list[float], level: float) -> None:
-    long = pd.DataFrame(
-        {
-            "focal": "A",
-            "regime": "r",
-            "point": 0,
-            "period": 1,
-            "outcome": "y",
-            "replicate": range(len(values)),
-            "value": values,
-        }
-    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewReplicatesWarning)
-        row = summarise(long, level).iloc[0]
+        row = summarise(_long(np.array([values])), level).iloc[0]
     mean, sd, lo, hi, n = t_interval(np.array(values), level)
     assert row["n"] == n and row["mean"] == pytest.approx(mean, abs=1e-9)
     assert row["ci_low"] == pytest.approx(lo, rel=1e-9, abs=1e-9)
@@ -74,22 +79,10 @@ def test_paired_differences_remove_the_shared_noise() -> None:
     rng = np.random.default_rng(3)
     n = 20
     common = rng.normal(0, 10, n)  # shared by both regimes of a replicate (same seed)
-    rows = []
-    for regime, effect in (("base", 0.0), ("policy", 1.5)):
-        y = common + effect + rng.normal(0, 0.3, n)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "focal": "A",
-                    "regime": regime,
-                    "point": 0,
-                    "period": 4,
-                    "outcome": "y",
-                    "replicate": range(n),
-                    "value": y,
-                }
-            )
-        )
+    rows = [
+        _long((common + effect + rng.normal(0, 0.3, n))[None, :], regime, period=4)
+        for regime, effect in (("base", 0.0), ("policy", 1.5))
+    ]
     d = differences(pd.concat(rows), "base").iloc[0]
     assert d["regime"] == "policy" and d["n"] == n
     assert d["ci_low"] < 1.5 < d["ci_high"]
@@ -101,19 +94,8 @@ def test_few_replicates_warn_for_the_level_asked() -> None:
     assert replicates_too_few(1, 0.95) and replicates_too_few(6, 0.95)
     assert not replicates_too_few(7, 0.95)
     assert replicates_too_few(9, 0.99) and not replicates_too_few(12, 0.99)
-    long = pd.DataFrame(
-        {
-            "focal": "A",
-            "regime": "r",
-            "point": 0,
-            "period": 1,
-            "outcome": "y",
-            "replicate": [0, 1, 2],
-            "value": [1.0, 2.0, 3.0],
-        }
-    )
     with pytest.warns(FewReplicatesWarning, match="3 replicate"):
-        summarise(long, 0.95)
+        summarise(_long(np.array([[1.0, 2.0, 3.0]])), 0.95)
 
 
 def ishigami(X: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
@@ -148,22 +130,6 @@ def test_morris_path_ranks_parameters_by_effect() -> None:
     assert si.loc["x0", "mu_star"] == pytest.approx(5.0, rel=1e-6)
     assert si.loc["x1", "mu_star"] == pytest.approx(1.0, rel=1e-6)
     assert si.loc["x2", "mu_star"] == pytest.approx(0.0, abs=1e-9)
-
-
-def _long(values: np.ndarray) -> pd.DataFrame:
-    """Groups of replicates: rows of ``values`` are groups, columns replicates."""
-    g, n = values.shape
-    return pd.DataFrame(
-        {
-            "focal": "A",
-            "regime": "r",
-            "point": np.repeat(np.arange(g), n),
-            "period": 1,
-            "outcome": "y",
-            "replicate": np.tile(np.arange(n), g),
-            "value": values.ravel(),
-        }
-    )
 
 
 def test_bootstrap_interval_coverage() -> None:

@@ -25,23 +25,37 @@ runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_sigkill_mid_experiment_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    data = {**TINY, "periods": 10, "replicates": 8}
-    spec_file = write_spec(tmp_path / "spec.toml", data)
-    out = tmp_path / "killed"
+def start_experiment(
+    tmp_path: Path, out: Path, *, capture: bool
+) -> tuple[Path, subprocess.Popen[str]]:
+    """A 32-run experiment in a subprocess of its own session (2 pool processes, no report);
+    with ``capture`` its stdout and stderr are piped together, else discarded (a SIGKILLed
+    driver leaves orphaned workers holding a pipe open)."""
+    spec_file = write_spec(tmp_path / "spec.toml", {**TINY, "periods": 10, "replicates": 8})
     cmd = [sys.executable, "-m", "gpnlab.cli", "experiment", str(spec_file), "--out", str(out)]
     proc = subprocess.Popen(
         [*cmd, "--processes", "2", "--no-report"],
         cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if capture else subprocess.DEVNULL,
+        text=True,
         start_new_session=True,
     )
+    return spec_file, proc
+
+
+def logged_runs(out: Path) -> int:
     log = out / "experiment.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+def test_sigkill_mid_experiment_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    spec_file, proc = start_experiment(tmp_path, out, capture=False)
     deadline = time.monotonic() + 120
     try:
         while time.monotonic() < deadline:
-            if log.exists() and len(log.read_text().splitlines()) >= 6:
+            if logged_runs(out) >= 6:
                 break
             if proc.poll() is not None:
                 pytest.fail("the experiment finished before it could be killed")
@@ -174,23 +188,13 @@ def test_sobol_experiment_reports_indices(tmp_path: Path) -> None:
 
 def test_a_dead_worker_stops_cleanly_and_resume_completes(tmp_path: Path) -> None:
     psutil = pytest.importorskip("psutil")
-    spec_file = write_spec(tmp_path / "spec.toml", {**TINY, "periods": 10, "replicates": 8})
     out = tmp_path / "x"
-    cmd = [sys.executable, "-m", "gpnlab.cli", "experiment", str(spec_file), "--out", str(out)]
-    proc = subprocess.Popen(
-        [*cmd, "--processes", "2", "--no-report"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    log = out / "experiment.log"
+    spec_file, proc = start_experiment(tmp_path, out, capture=True)
     try:
         victim = None
         deadline = time.monotonic() + 120
         while victim is None and time.monotonic() < deadline and proc.poll() is None:
-            if log.exists() and len(log.read_text().splitlines()) >= 2:
+            if logged_runs(out) >= 2:
                 servers = [
                     p
                     for p in psutil.Process(proc.pid).children(recursive=True)
