@@ -35,6 +35,9 @@ def test_outputs_and_manifest(tmp_path: Path) -> None:
     r = runner.invoke(app, ["simulate", *ARGS, "--regime", "build", "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     panel = pd.read_parquet(tmp_path / "o" / "panel.parquet")
+    from gpnlab.simulate.record import PANEL_OUTCOMES
+
+    assert list(panel.columns) == ["period", "country", *PANEL_OUTCOMES]
     required = [
         "period",
         "country",

@@ -39,35 +39,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from gpnlab.errors import InputError, read_toml
-
-PANEL_OUTCOMES = (
-    "gross_exports",
-    "dva_share",
-    "fva_share",
-    "gvc_backward",
-    "gvc_forward",
-    "domestic_ht",
-    "domestic_lt",
-    "capability_ht",
-    "capability_lt",
-    "functional_position",
-    "value_captured",
-    "value_added",
-    "employment",
-    "wage_bill",
-    "informal_share",
-    "productivity",
-    "policy_cost",
-    "supplier_drops",
-    "odm_firms",
-    "obm_firms",
-    "learning_investment",
-    "knowledge_received_ht",
-    "knowledge_received_lt",
-    "outsourcing_share",
-    "firms",
-)
-"""Panel columns an experiment can keep (one row per period and country, see issue 3)."""
+from gpnlab.simulate.record import PANEL_OUTCOMES
 
 DEFAULT_OUTCOMES = (
     "gross_exports",

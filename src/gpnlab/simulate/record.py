@@ -24,6 +24,36 @@ from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, HT, LT
 from gpnlab.table import IOTable, TableWarning
 
+PANEL_OUTCOMES = (
+    "gross_exports",
+    "dva_share",
+    "fva_share",
+    "gvc_backward",
+    "gvc_forward",
+    "domestic_ht",
+    "domestic_lt",
+    "capability_ht",
+    "capability_lt",
+    "functional_position",
+    "value_captured",
+    "value_added",
+    "employment",
+    "wage_bill",
+    "informal_share",
+    "productivity",
+    "policy_cost",
+    "supplier_drops",
+    "odm_firms",
+    "obm_firms",
+    "learning_investment",
+    "knowledge_received_ht",
+    "knowledge_received_lt",
+    "outsourcing_share",
+    "firms",
+)
+"""Columns of the panel after (period, country), in order (issue 3 lists the required ones;
+experiments keep any of them)."""
+
 
 @lru_cache(maxsize=16)
 def grid_labels(countries: tuple[str, ...], stages: tuple[str, ...]) -> tuple[pd.MultiIndex, ...]:
