@@ -121,11 +121,16 @@ def bootstrap_bounds(
     return lo, hi
 
 
+def with_run_factors(frame: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``frame`` (panel or stages) of done runs, with their focal country, regime,
+    design point and replicate."""
+    factors = ["run_id", "focal", "regime", "point", "replicate"]
+    return frame.merge(runs.loc[runs["status"] == "done", factors], on="run_id")
+
+
 def focal_long(tables: dict[str, pd.DataFrame], spec: Spec) -> pd.DataFrame:
     """Long table (run, focal, regime, point, replicate, period, outcome, value), focal rows."""
-    runs = tables["runs"]
-    runs = runs.loc[runs["status"] == "done", ["run_id", "focal", "regime", "point", "replicate"]]
-    panel = tables["panel"].merge(runs, on="run_id")
+    panel = with_run_factors(tables["panel"], tables["runs"])
     panel = panel.loc[panel["country"] == panel["focal"]]
     if spec.design.kind != "factorial":
         panel = panel.assign(point=0)  # pool parameter uncertainty
@@ -264,10 +269,8 @@ def experiment_sensitivity(
     """Indices per (focal, regime, outcome) from the replicate-mean outcome at the last period."""
     if spec.design.kind not in ("sobol", "morris"):
         return pd.DataFrame()
-    runs = tables["runs"]
-    runs = runs.loc[runs["status"] == "done", ["run_id", "focal", "regime", "point"]]
     panel = tables["panel"]
-    panel = panel.loc[panel["period"] == panel["period"].max()].merge(runs, on="run_id")
+    panel = with_run_factors(panel.loc[panel["period"] == panel["period"].max()], tables["runs"])
     panel = panel.loc[panel["country"] == panel["focal"]]
     frames = []
     for (focal, regime), g in panel.groupby(["focal", "regime"], sort=True):
@@ -287,5 +290,5 @@ def experiment_sensitivity(
                 levels=spec.design.levels,
                 seed=spec.seed,
             )
-            frames.append(si.assign(focal=focal, regime=regime, outcome=outcome))
+            frames.append(si.assign(focal=str(focal), regime=str(regime), outcome=outcome))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

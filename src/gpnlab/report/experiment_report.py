@@ -32,6 +32,7 @@ from gpnlab.experiments.analysis import (
     interval_frame,
     ranking,
     summarise,
+    with_run_factors,
 )
 from gpnlab.experiments.design import build_runs, design_points, salib_problem
 from gpnlab.experiments.spec import Spec
@@ -43,10 +44,8 @@ from gpnlab.simulate.config import World
 
 
 def _last_stage_rows(tables: dict[str, pd.DataFrame], spec: Spec, base: World) -> pd.DataFrame:
-    runs = tables["runs"]
-    runs = runs.loc[runs["status"] == "done", ["run_id", "focal", "regime", "point"]]
     st = tables["stages"]
-    st = st.loc[st["period"] == st["period"].max()].merge(runs, on="run_id")
+    st = with_run_factors(st.loc[st["period"] == st["period"].max()], tables["runs"])
     if spec.design.kind == "factorial":
         st = st.loc[st["point"] == 0]
     position = {s.name: i for i, s in enumerate(base.stages)}
