@@ -89,15 +89,16 @@ def test_lower_tier_is_the_capacity_buffer_in_a_downturn() -> None:
 
 def test_scorecard_chooses_capable_suppliers() -> None:
     """Ernst 4.3 (Cisco scorecard): contracted suppliers are more capable than free ones."""
-    from gpnlab.simulate.mechanisms.capability import match
+    from gpnlab.simulate.mechanisms.capability import refresh_match
 
     m = run(small_world(), periods=6).model
+    refresh_match(m)  # the match against the requirements of the last period
     f = m.firms
     for stage in (1, 2, 3):
         pool = f.alive & (f.stage == stage) & ~f.inhouse
         chosen = np.flatnonzero(pool & (f.buyer >= 0))
         free = np.flatnonzero(pool & (f.buyer < 0))
-        assert match(m, chosen).mean() > match(m, free).mean()
+        assert m.match_now[chosen].mean() > m.match_now[free].mean()
 
 
 def test_rising_requirements_make_suppliers_upgrade_or_perish() -> None:

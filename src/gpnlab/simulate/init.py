@@ -15,7 +15,16 @@ from gpnlab.simulate.config import ROLES, World
 from gpnlab.simulate.mechanisms.finance import IDLE_LIMIT
 from gpnlab.simulate.mechanisms.policy import Instruments
 from gpnlab.simulate.model import Model, stage_table
-from gpnlab.simulate.state import BL, CM, HT, D, countries_from, empty_firms, role_stages
+from gpnlab.simulate.state import (
+    BL,
+    CM,
+    HT,
+    OPEN_ENDED,
+    D,
+    countries_from,
+    empty_firms,
+    role_stages,
+)
 
 HT_PRECISION_SHARE = 0.5  # every sub-assembler needs its own precision-parts supplier
 CAPACITY_HEADROOM = 1.4
@@ -86,7 +95,7 @@ def build_model(world: World, seed: int | None = None) -> Model:
     f.inhouse[idx] = arr[:, 5].astype(bool)
     parents = arr[:, 6].astype(np.int32)
     f.buyer[idx] = parents
-    f.contract_len[idx] = np.where(parents >= 0, 10**6, 0)  # internal: never reviewed away
+    f.contract_len[idx] = np.where(parents >= 0, OPEN_ENDED, 0)
     f.K[idx] = initial_capability(rng, arr[:, 4], stages.req0[f.stage[idx]])
     f.K0[idx] = f.K[idx]
 

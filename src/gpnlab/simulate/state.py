@@ -19,6 +19,7 @@ from gpnlab.simulate.config import DIMENSIONS, ROLES, World
 BL, CM, HT, LT = range(4)
 D = len(DIMENSIONS)
 PRODUCTION, PROCESS, DESIGN, COORDINATION, BRAND = range(D)
+OPEN_ENDED = 10**6  # committed length of a link to an own unit: never reviewed away
 
 
 @dataclass

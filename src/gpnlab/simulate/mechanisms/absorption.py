@@ -19,48 +19,103 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.rowops import row_mean, row_sum
 from gpnlab.simulate.state import CM, HT, LT
 
+W_INSTITUTIONS_LT = 0.8  # lower tiers have no other source than support institutions
+W_INSTITUTIONS = 0.2
 
-def absorptive_capacity(m: Model, idx: np.ndarray) -> np.ndarray:
-    f = m.firms
-    c = m.countries
-    loc, st, role = f.loc[idx], f.stage[idx], f.role[idx]
-    inst = m.instruments
-    w_inst = np.where(role == LT, 0.8, 0.2)
-    support = c.institutions[loc] + inst.targeted("support_institutions", loc, st)
-    raw = (
-        0.3 * row_mean(f.K[idx])
-        + 0.8 * f.invest[idx]
-        + 0.3 * c.knowledge_base[loc]
-        + 0.3 * c.tech_communities[loc] * ((role == HT) | (role == CM))
-        + w_inst * support
-        + 0.3 * inst.targeted("human_capital", loc, st)
-    )
-    return m.world.mechanisms.absorption * np.clip(raw, 0.0, 1.0)
+
+@kernel
+def internalise(
+    alive: np.ndarray,
+    role: np.ndarray,
+    stage: np.ndarray,
+    loc: np.ndarray,
+    invest: np.ndarray,
+    units: np.ndarray,
+    profit: np.ndarray,
+    K: np.ndarray,
+    offered: np.ndarray,
+    knowledge_base: np.ndarray,
+    tech_communities: np.ndarray,
+    institutions: np.ndarray,
+    support_policy: np.ndarray,
+    human_capital: np.ndarray,
+    profile: np.ndarray,
+    potential: np.ndarray,
+    A: float,
+    own_learning: float,
+    depreciation: float,
+    absorbed: np.ndarray,
+) -> None:
+    """One pass over firms: ``K_f <- (K_f + a_f T_f + own_f) (1 - delta)``, and
+    ``absorbed_f = sum_k a_f T_fk``.
+
+    ``support_policy`` and ``human_capital`` are (G, S) instrument tables, ``profile`` the (S, D)
+    requirement pattern of each stage, ``potential`` the (S,) upgrading-potential tilt.
+    """
+    D = K.shape[1]
+    for i in range(K.shape[0]):
+        absorbed[i] = 0.0
+        if not alive[i]:
+            continue
+        g, s, r = loc[i], stage[i], role[i]
+        mean_k = K[i, 0]
+        for k in range(1, D):
+            mean_k += K[i, k]
+        mean_k /= D
+        w_inst = W_INSTITUTIONS_LT if r == LT else W_INSTITUTIONS
+        technical = tech_communities[g] if r in (HT, CM) else 0.0
+        raw = (
+            0.3 * mean_k
+            + 0.8 * invest[i]
+            + 0.3 * knowledge_base[g]
+            + 0.3 * technical
+            + w_inst * (institutions[g] + support_policy[g, s])
+            + 0.3 * human_capital[g, s]
+        )
+        a = A * min(max(raw, 0.0), 1.0)
+        active = units[i] > 0 and profit[i] > 0
+        env = 0.5 + knowledge_base[g] + human_capital[g, s]
+        own = own_learning * (invest[i] * env * potential[s]) if active else 0.0
+        total = 0.0
+        for k in range(D):
+            gain = a * offered[i, k]
+            total += gain
+            K[i, k] = (K[i, k] + gain + own * profile[s, k]) * (1.0 - depreciation)
+        absorbed[i] = total
 
 
 def absorption(m: Model) -> None:
     f = m.firms
-    idx = np.flatnonzero(f.alive)
-    gain = np.zeros((idx.size, f.K.shape[1]))
-    if m.offered.shape == f.K.shape:
-        gain += absorptive_capacity(m, idx)[:, None] * m.offered[idx]
-    f.absorbed[:] = 0.0
-    f.absorbed[idx] = row_sum(gain)
     c = m.countries
     mech = m.world.mechanisms
-    req0 = m.stages.req0  # (S, D): normalise per stage, then gather per firm
-    profile = (req0 / np.maximum(req0.max(axis=1, keepdims=True), 1e-9))[f.stage[idx]]
-    learn_env = (
-        0.5
-        + c.knowledge_base[f.loc[idx]]
-        + m.instruments.targeted("human_capital", f.loc[idx], f.stage[idx])
+    if m.offered.shape != f.K.shape:  # no transfer ran this period
+        m.offered = np.zeros_like(f.K)
+    req0 = m.stages.req0  # (S, D): the stage's requirement pattern, normalised per stage
+    profile = req0 / np.maximum(req0.max(axis=1, keepdims=True), 1e-9)
+    internalise(
+        f.alive,
+        f.role,
+        f.stage,
+        f.loc,
+        f.invest,
+        f.units,
+        f.profit,
+        f.K,
+        m.offered,
+        c.knowledge_base,
+        c.tech_communities,
+        c.institutions,
+        m.instruments.table("support_institutions"),
+        m.instruments.table("human_capital"),
+        profile,
+        upgrading_potential(m),  # specialisation: differentiation
+        float(mech.absorption),
+        float(mech.own_learning),
+        float(mech.depreciation),
+        f.absorbed,
     )
-    active = (f.units[idx] > 0) & (f.profit[idx] > 0)
-    potential = upgrading_potential(m)[f.stage[idx]]  # specialisation: differentiation
-    own = mech.own_learning * (f.invest[idx] * active * learn_env * potential)[:, None] * profile
-    f.K[idx] = (f.K[idx] + gain + own) * (1 - mech.depreciation)

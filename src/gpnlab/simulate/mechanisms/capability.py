@@ -13,19 +13,34 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.rowops import row_mean, row_min
+from gpnlab.simulate.rowops import row_mean
 
 NEEDED = 0.05
 STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
 
 
+@kernel
+def mean_capability(
+    alive: np.ndarray, role: np.ndarray, inhouse: np.ndarray, K: np.ndarray
+) -> float:
+    """Mean of K over the alive brand leaders' own units (not in-house plants); 1.0 if none."""
+    total = 0.0
+    n = 0
+    for i in range(K.shape[0]):
+        if alive[i] and role[i] == 0 and not inhouse[i]:
+            for k in range(K.shape[1]):
+                total += K[i, k]
+            n += K.shape[1]
+    return total / n if n > 0 else 1.0
+
+
 def flagship_frontier(m: Model) -> float:
     """Mean capability index of brand leaders' own units: the standard setters."""
     f = m.firms
-    lead = f.alive & (f.role == 0) & ~f.inhouse
-    return float(f.K[lead].mean()) if lead.any() else 1.0
+    return float(mean_capability(f.alive, f.role, f.inhouse, f.K))
 
 
 def update_requirements(m: Model) -> None:
@@ -45,16 +60,21 @@ def update_requirements(m: Model) -> None:
     refresh_match(m)
 
 
-def match(m: Model, idx: np.ndarray) -> np.ndarray:
-    """``min_k K_fk / R_sk`` over needed dimensions (2.0 where a stage needs none)."""
-    f = m.firms
-    R = m.requirement
-    needed = R > NEEDED
-    inv = np.where(needed, 1.0 / np.maximum(R, NEEDED), 0.0)  # (S, D), tiny
-    skip = np.where(needed, 0.0, 1e300)
-    st = f.stage[idx]
-    out = row_min(f.K[idx] * inv[st] + skip[st])
-    return np.where(out < 1e299, out, 2.0)
+@kernel
+def match_index(
+    K: np.ndarray, stage: np.ndarray, inv: np.ndarray, skip: np.ndarray, out: np.ndarray
+) -> None:
+    """``out[f] = min_k K_fk inv_sk + skip_sk``; 2.0 where a stage needs no dimension.
+
+    ``inv`` is the (S, D) table ``1 / R_sk`` where stage s needs dimension k, 0 elsewhere;
+    ``skip`` is 0 where needed, ``inf`` elsewhere (no branch in the minimum).
+    """
+    for i in range(K.shape[0]):
+        s = stage[i]
+        best = K[i, 0] * inv[s, 0] + skip[s, 0]
+        for k in range(1, K.shape[1]):
+            best = min(best, K[i, k] * inv[s, k] + skip[s, k])
+        out[i] = best if best < np.inf else 2.0
 
 
 def refresh_match(m: Model) -> None:
@@ -63,7 +83,13 @@ def refresh_match(m: Model) -> None:
     Capabilities change only later in the period (absorption), so sourcing, production and
     review read this one array instead of recomputing the match.
     """
-    m.match_now = match(m, np.arange(m.firms.size))
+    R = m.requirement
+    needed = R > NEEDED
+    inv = np.where(needed, 1.0 / np.maximum(R, NEEDED), 0.0)  # (S, D), tiny
+    skip = np.where(needed, 0.0, np.inf)
+    if m.match_now.shape != (m.firms.size,):
+        m.match_now = np.empty(m.firms.size)
+    match_index(m.firms.K, m.firms.stage, inv, skip, m.match_now)
 
 
 def capability_index(K: np.ndarray) -> np.ndarray:
@@ -83,11 +109,21 @@ def agglomeration_saving(m: Model) -> np.ndarray:
     and ``g_s`` the precision tilt of :mod:`specialisation` (precision stages cluster).
     """
     f = m.firms
-    act = f.alive & (f.units > 0)
-    S = m.stages.S
-    counts = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=m.G * S)
+    counts = active_by_place(f.alive, f.units, f.loc, f.stage, m.G, m.stages.S)
     a = m.world.mechanisms.agglomeration * cluster_gain(m)[None, :]  # precision stages cluster
-    return np.minimum(0.3, a * 0.1 * np.log1p(counts.reshape(m.G, S)))
+    return np.minimum(0.3, a * 0.1 * np.log1p(counts))
+
+
+@kernel
+def active_by_place(
+    alive: np.ndarray, units: np.ndarray, loc: np.ndarray, stage: np.ndarray, G: int, S: int
+) -> np.ndarray:
+    """(G, S) number of alive firms producing (units > 0) by location and stage."""
+    counts = np.zeros((G, S))
+    for i in range(alive.size):
+        if alive[i] and units[i] > 0:
+            counts[loc[i], stage[i]] += 1.0
+    return counts
 
 
 def unit_labour_cost(m: Model, idx: np.ndarray, saving: np.ndarray) -> np.ndarray:

@@ -110,6 +110,10 @@ class Instruments:
         """Effect of a support instrument for firms at (country, stage) (0 off target)."""
         return self.effect(name)[country] * self.target[country, stage]
 
+    def table(self, name: str) -> np.ndarray:
+        """(G, S) effect of a support instrument by (country, stage): what kernels index."""
+        return self.effect(name)[:, None] * self.target
+
 
 # fiscal cost of support instruments, millions per quarter per unit of the instrument
 COST_SCALE = {

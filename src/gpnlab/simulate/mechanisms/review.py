@@ -17,48 +17,107 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import LT
+from gpnlab.simulate.state import LT, OPEN_ENDED
 
 EXCESS = 1.5
+
+
+@kernel
+def drop_suppliers(
+    alive: np.ndarray,
+    buyer: np.ndarray,
+    inhouse: np.ndarray,
+    role: np.ndarray,
+    loc: np.ndarray,
+    contract_age: np.ndarray,
+    contract_len: np.ndarray,
+    units: np.ndarray,
+    capacity: np.ndarray,
+    match: np.ndarray,
+    threshold: float,
+    drops: np.ndarray,
+) -> None:
+    """Age contracts, drop the suppliers that fail review (module docstring); count drops by
+    supplier location into ``drops``."""
+    F = buyer.size
+    dropped = np.zeros(F, np.bool_)
+    # lower-tier suppliers due for review that pass it, and their buyers' volume and capacity
+    buffer = np.empty(F, np.int64)
+    n_buffer = 0
+    need = np.zeros(F)
+    cap = np.zeros(F)
+    for i in range(F):
+        b = buyer[i]
+        if not alive[i] or b < 0 or inhouse[i] or contract_len[i] >= OPEN_ENDED:
+            continue
+        contract_age[i] += 1
+        if contract_age[i] < contract_len[i]:
+            continue
+        # a buyer that produced nothing this quarter has no volume to give: its suppliers go
+        if match[i] < threshold or units[b] <= 0:
+            dropped[i] = True
+        elif role[i] == LT:
+            buffer[n_buffer] = i
+            n_buffer += 1
+            need[b] += units[i]
+            cap[b] += capacity[i]
+    # capacity buffer: where a buyer's due lower-tier capacity exceeds EXCESS x the volume it
+    # gives them, the weakest go first until what remains is within the excess. Each such
+    # buyer's list (index order) is sorted by match, stably.
+    head = np.full(F, -1, np.int64)
+    after = np.empty(F, np.int64)
+    for j in range(n_buffer - 1, -1, -1):
+        i = buffer[j]
+        b = buyer[i]
+        if cap[b] > EXCESS * need[b]:
+            after[i] = head[b]
+            head[b] = i
+    group = np.empty(n_buffer, np.int64)
+    for j in range(n_buffer):
+        b = buyer[buffer[j]]
+        n = 0
+        i = head[b]
+        head[b] = -1  # each buyer once
+        while i >= 0:
+            k = n  # insertion sort by match, ties keep index order
+            while k > 0 and match[group[k - 1]] > match[i]:
+                group[k] = group[k - 1]
+                k -= 1
+            group[k] = i
+            n += 1
+            i = after[i]
+        excess = cap[b] - EXCESS * need[b]
+        within = 0.0  # capacity of the weakest suppliers of this buyer so far
+        for k in range(n):
+            within += capacity[group[k]]
+            if within > excess:
+                break
+            dropped[group[k]] = True
+    for i in range(F):
+        if dropped[i]:
+            buyer[i] = -1
+            contract_age[i] = 0
+            drops[loc[i]] += 1.0
 
 
 def review(m: Model) -> None:
     update_requirements(m)
     f = m.firms
-    F = f.size
     m.drops[:] = 0.0
-    sup = np.flatnonzero(f.alive & (f.buyer >= 0) & ~f.inhouse & (f.contract_len < 10**6))
-    f.contract_age[sup] += 1
-    due = sup[f.contract_age[sup] >= f.contract_len[sup]]
-    mt = m.match_now[due]
-    # a buyer that produced nothing this quarter has no volume to give: its suppliers go
-    no_volume = f.units[f.buyer[due]] <= 0
-    drop = due[(mt < m.world.mechanisms.drop_threshold) | no_volume]
-    # capacity buffer: excess lower-tier capacity per buyer is cut, weakest first
-    lt = due[(f.role[due] == LT) & (mt >= m.world.mechanisms.drop_threshold)]
-    if lt.size:  # only buyers with excess capacity need their suppliers ranked
-        b = f.buyer[lt]
-        need_b = np.bincount(b, f.units[lt], F)  # a kept buyer keeps all its suppliers
-        over = np.bincount(b, f.capacity[lt], F) > EXCESS * need_b
-        lt = lt[over[b]]
-    if lt.size:
-        b = f.buyer[lt]
-        need = need_b[b]
-        order = np.lexsort((m.match_now[lt], b))
-        lt, b = lt[order], b[order]
-        cum = np.cumsum(f.capacity[lt])
-        start = np.zeros_like(cum)
-        first = np.r_[True, b[1:] != b[:-1]]
-        start[first] = cum[first] - f.capacity[lt][first]
-        start = np.maximum.accumulate(np.where(first, start, 0))
-        within = cum - start  # capacity of the weakest suppliers of the same buyer so far
-        total = np.bincount(b, f.capacity[lt], F)[b]
-        excess = total - EXCESS * need[order]
-        drop = np.concatenate([drop, lt[(excess > 0) & (within <= excess)]])
-    if drop.size:
-        drop = np.unique(drop)
-        f.buyer[drop] = -1
-        f.contract_age[drop] = 0
-        m.drops += np.bincount(f.loc[drop], minlength=m.G)
+    drop_suppliers(
+        f.alive,
+        f.buyer,
+        f.inhouse,
+        f.role,
+        f.loc,
+        f.contract_age,
+        f.contract_len,
+        f.units,
+        f.capacity,
+        m.match_now,
+        float(m.world.mechanisms.drop_threshold),
+        m.drops,
+    )

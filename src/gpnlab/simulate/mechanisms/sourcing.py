@@ -14,39 +14,44 @@ and scored:
 
 landed cost = unit labour cost (wages, productivity, agglomeration saving) times
 ``1 + tariff on intermediates + logistics`` when the border is crossed; ``LC`` the local-content
-requirement on foreign plants; ``e`` Gumbel noise of scale 0.3. Candidates below 90% of the drop
-threshold are not eligible. The best candidate takes the vacancy; a supplier claimed twice goes
-to the first claim in random order.
+requirement on foreign plants; ``e`` Gumbel noise of scale ``NOISE`` = 0.3. Candidates below
+90% of the drop threshold are not eligible. The best candidate takes the vacancy; a supplier
+claimed twice goes to the first claim in random order.
+
+The best of K scores with i.i.d. Gumbel noise is a multinomial-logit choice (McFadden 1974; the
+Gumbel-max identity): candidate j wins with probability ``exp(v_j / 0.3) / sum_i exp(v_i / 0.3)``,
+``v`` the score without noise. The kernel draws that choice with one uniform per vacancy, and
+``exp(v / 0.3)`` factors into a supplier part, a (buyer country, supplier country) part and the
+local-content part, each computed once per quarter: no logarithm per candidate.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_labour_cost
+from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.mechanisms.capability import agglomeration_saving
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, LT
+from gpnlab.simulate.state import BL, LT, PRODUCTION
 
 VACANCY_SLACK = 1.15
 MAX_NEW = 3
 NOISE = 0.3
+MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
 
 
-def market_inputs(m: Model, stage: int) -> list[int]:
-    """Input stages that a buyer of ``stage`` buys on the market (not from its own units)."""
-    return [s for s in m.stages.inputs[stage] if m.stages.role[s] != BL]
+def buys_on_market(m: Model) -> np.ndarray:
+    """(S, S) bool: ``[b, s]`` when a buyer of stage b buys stage s on the market (not from
+    its own units: brand leaders' stages are in-house)."""
+    S = m.stages.S
+    out = np.zeros((S, S), np.bool_)
+    for b in range(S):
+        for s in m.stages.inputs[b]:
+            out[b, s] = m.stages.role[s] != BL
+    return out
 
 
-def by_stage(m: Model) -> list[np.ndarray]:
-    """Indices of alive firms grouped by stage (one sort instead of a full mask per stage)."""
-    f = m.firms
-    alive = np.flatnonzero(f.alive)
-    st = f.stage[alive]
-    order = np.argsort(st, kind="stable")
-    bounds = np.searchsorted(st[order], np.arange(m.stages.S + 1))
-    return [alive[order[bounds[i] : bounds[i + 1]]] for i in range(m.stages.S)]
-
-
+@kernel
 def sample_by_country(
     items: np.ndarray, country: np.ndarray, weight: np.ndarray, u: np.ndarray
 ) -> np.ndarray:
@@ -58,95 +63,315 @@ def sample_by_country(
     ``rng.choice(items, p=w[country] / sum)``, with a search over G countries instead of
     over all items.
     """
-    order = np.argsort(country, kind="stable")
-    n_c = np.bincount(country, minlength=weight.size)
-    mass = n_c * weight
-    cdf = np.cumsum(mass)
+    G = weight.size
+    n_c = np.zeros(G, np.int64)
+    for i in range(items.size):
+        n_c[country[i]] += 1
+    start = np.zeros(G, np.int64)
+    for c in range(1, G):
+        start[c] = start[c - 1] + n_c[c - 1]
+    by_country = np.empty(items.size, items.dtype)  # items grouped by country, stable
+    fill = start.copy()
+    for i in range(items.size):
+        by_country[fill[country[i]]] = items[i]
+        fill[country[i]] += 1
+    cdf = np.cumsum(n_c * weight)
     cdf /= cdf[-1]  # exactly 1 at the end: u < 1 never runs past the last country with items
-    c = np.minimum(np.searchsorted(cdf, u, side="right"), weight.size - 1)
-    lo = np.where(c > 0, cdf[np.maximum(c - 1, 0)], 0.0)
-    within = (u - lo) / np.maximum(cdf[c] - lo, 1e-300)
-    k = np.minimum((within * n_c[c]).astype(np.int64), np.maximum(n_c[c] - 1, 0))
-    start = np.cumsum(n_c) - n_c
-    return items[order[start[c] + k]]
+    lo = np.zeros(G)
+    lo[1:] = cdf[:-1]
+    inv_width = n_c / np.maximum(cdf - lo, 1e-300)  # items per unit of probability
+    # guide table (Chen & Asau 1974): guide[t] is the first country whose cdf passes t / T, so
+    # the search for searchsorted(cdf, u, "right") starts at most a step or two before it
+    T = 4 * G
+    guide = np.empty(T, np.int64)
+    c = 0
+    for t in range(T):
+        while c < G - 1 and cdf[c] <= t / T:
+            c += 1
+        guide[t] = c
+    out = np.empty(u.size, items.dtype)
+    for j in range(u.size):
+        c = guide[int(u[j] * T)]
+        while c < G - 1 and cdf[c] <= u[j]:
+            c += 1
+        k = min(int((u[j] - lo[c]) * inv_width[c]), max(n_c[c] - 1, 0))
+        out[j] = by_country[start[c] + k]
+    return out
+
+
+@kernel
+def shuffle(rng: np.random.Generator, x: np.ndarray) -> None:
+    """Fisher-Yates shuffle of ``x`` in place, one uniform per element (numba's
+    ``Generator.permutation`` costs ~40 ns per element; this ~5 ns)."""
+    for i in range(x.size - 1, 0, -1):
+        j = min(int(rng.random() * (i + 1)), i)
+        x[i], x[j] = x[j], x[i]
+
+
+@kernel
+def members_by_stage(alive: np.ndarray, stage: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
+    """Alive firms grouped by stage in index order: ``members[bounds[s]:bounds[s + 1]]``."""
+    bounds = np.zeros(S + 1, np.int64)
+    for i in range(alive.size):
+        if alive[i]:
+            bounds[stage[i] + 1] += 1
+    for s in range(S):
+        bounds[s + 1] += bounds[s]
+    members = np.empty(bounds[S], np.int64)
+    fill = bounds[:S].copy()
+    for i in range(alive.size):
+        if alive[i]:
+            members[fill[stage[i]]] = i
+            fill[stage[i]] += 1
+    return members, bounds
+
+
+@kernel
+def fill_vacancies(
+    rng: np.random.Generator,
+    role: np.ndarray,
+    stage: np.ndarray,
+    home: np.ndarray,
+    loc: np.ndarray,
+    buyer: np.ndarray,
+    inhouse: np.ndarray,
+    obm: np.ndarray,
+    units: np.ndarray,
+    final_units: np.ndarray,
+    outsource: np.ndarray,
+    capacity: np.ndarray,
+    cash: np.ndarray,
+    K: np.ndarray,
+    match: np.ndarray,
+    contract_age: np.ndarray,
+    contract_len: np.ndarray,
+    idle: np.ndarray,
+    members: np.ndarray,
+    bounds: np.ndarray,
+    buys: np.ndarray,
+    stage_role: np.ndarray,
+    labour: np.ndarray,
+    wage: np.ndarray,
+    region: np.ndarray,
+    volatility: np.ndarray,
+    saving: np.ndarray,
+    visibility: np.ndarray,
+    agglomeration: float,
+    tariff: np.ndarray,
+    logistics: np.ndarray,
+    local_content: np.ndarray,
+    max_new: int,
+    n_candidates: int,
+    eligible: float,
+    commitment: int,
+) -> None:
+    """Open vacancies, sample and score candidates, sign the winners (module docstring).
+
+    Stages are served in index order; within a stage, vacancies in random order (the first
+    claim on a supplier wins). Random draws per stage, in this order: the vacancy shuffle,
+    the candidates' uniforms, one uniform per vacancy for the logit choice.
+    """
+    F = buyer.size
+    S = stage_role.size
+    G = wage.size
+    cap_sum = np.zeros(F)
+    appeal = np.zeros(F)  # exp(supplier part of the score / NOISE), per free supplier
+    weight = np.empty(n_candidates)
+    foreign = home != loc  # foreign-owned plants (local-content rules bind them)
+    # (buyer country, supplier country) part: crossing the border costs tariff and logistics
+    # on the landed cost; same region is a plus
+    pair = np.empty((G, G))
+    for lb in range(G):
+        for lf in range(G):
+            part = 0.3 if region[lb] == region[lf] else 0.0
+            if lb != lf:
+                part -= 2.0 * np.log(1.0 + (tariff[lb] + logistics[lb] + logistics[lf]))
+            pair[lb, lf] = np.exp(part / NOISE)
+    local_pull = np.exp(3.0 * local_content / NOISE)
+    for s in range(S):
+        if not buys[:, s].any():
+            continue
+        here = members[bounds[s] : bounds[s + 1]]
+        # capacity already under contract per buyer; free suppliers of the stage's own role
+        n_free = 0
+        for i in here:
+            if not inhouse[i]:
+                if buyer[i] >= 0:
+                    cap_sum[buyer[i]] += capacity[i]
+                elif role[i] == stage_role[s]:
+                    n_free += 1
+        free = np.empty(n_free, np.int64)
+        n_free = 0
+        mean_cap = 0.0
+        for i in here:
+            if not inhouse[i] and buyer[i] < 0 and role[i] == stage_role[s]:
+                free[n_free] = i
+                n_free += 1
+                mean_cap += capacity[i]
+        if n_free > 0:
+            mean_cap = max(mean_cap / n_free, 1e-12)
+            # buyers that themselves sell (to a buyer, to end markets) open vacancies: the
+            # capacity short of VACANCY_SLACK x their volume, at most max(max_new, a quarter
+            # of the suppliers that volume needs) -- the pace of search does not depend on
+            # how finely capacity is split among firms
+            n_buyers = 0
+            for b in range(S):
+                if buys[b, s]:
+                    n_buyers += bounds[b + 1] - bounds[b]
+            open_b = np.empty(n_buyers, np.int64)
+            open_n = np.empty(n_buyers, np.int64)
+            n_open = 0
+            n_vac = 0
+            for b in range(S):
+                if not buys[b, s]:
+                    continue
+                for j in members[bounds[b] : bounds[b + 1]]:
+                    mkt = role[j] == BL and stage[j] == MARKETING
+                    if not (buyer[j] >= 0 or mkt or obm[j]):
+                        continue
+                    if mkt:
+                        vol = max(final_units[j], 1e-9) * outsource[j]
+                    else:
+                        vol = units[j] if units[j] > 0 else 0.6 * capacity[j]
+                    if not vol > 0:
+                        continue
+                    need = vol * VACANCY_SLACK
+                    limit = max(float(max_new), np.ceil(0.25 * need / mean_cap))
+                    n_new = int(min(max(np.ceil((need - cap_sum[j]) / mean_cap), 0.0), limit))
+                    if n_new > 0:
+                        open_b[n_open] = j
+                        open_n[n_open] = n_new
+                        n_open += 1
+                        n_vac += n_new
+            if n_vac > 0:
+                vac = np.empty(n_vac, np.int64)
+                v = 0
+                for j in range(n_open):
+                    for _ in range(open_n[j]):
+                        vac[v] = open_b[j]
+                        v += 1
+                shuffle(rng, vac)
+                # candidates: more visible in agglomerations and under supplier development
+                cluster = np.zeros(G)
+                for i in here:
+                    cluster[loc[i]] += 1.0
+                w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
+                u = np.empty(n_vac * n_candidates)
+                for j in range(u.size):
+                    u[j] = rng.random()
+                cand = sample_by_country(free, loc[free], w_c, u)
+                choice = np.empty(n_vac)
+                for v in range(n_vac):
+                    choice[v] = rng.random()
+                # supplier part of exp(score / NOISE): cost against the median, match,
+                # volatility of its location, cash; 0 for ineligible suppliers
+                ulc = np.empty(n_free)
+                for j in range(n_free):
+                    i = free[j]
+                    ulc[j] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], s)
+                ref = max(np.median(ulc), 1e-12)
+                top = -np.inf
+                for j in range(n_free):
+                    i = free[j]
+                    part = (
+                        -2.0 * np.log(ulc[j] / ref)
+                        + 1.5 * min(match[i], 1.5)
+                        - 2.0 * volatility[loc[i]]
+                        + (0.3 if cash[i] > 0 else 0.0)
+                    )
+                    ulc[j] = part
+                    if match[i] >= eligible:
+                        top = max(top, part)
+                for j in range(n_free):
+                    i = free[j]
+                    ok = match[i] >= eligible
+                    appeal[i] = np.exp((ulc[j] - top) / NOISE) if ok else 0.0
+                taken = np.zeros(F, np.bool_)
+                for v in range(n_vac):
+                    b = vac[v]
+                    lb = loc[b]
+                    lc_gain = foreign[b] and local_content[lb] > 0
+                    total = 0.0
+                    for j in range(v * n_candidates, (v + 1) * n_candidates):
+                        c = cand[j]
+                        w = appeal[c] * pair[lb, loc[c]]
+                        if lc_gain and loc[c] == lb:
+                            w *= local_pull[lb]
+                        weight[j - v * n_candidates] = w
+                        total += w
+                    if not total > 0.0:
+                        continue  # no eligible candidate
+                    target = choice[v] * total
+                    cum = 0.0
+                    pick = -1
+                    for j in range(n_candidates):
+                        if weight[j] > 0.0:
+                            pick = cand[v * n_candidates + j]  # the last eligible if rounding
+                            cum += weight[j]  # leaves the target just above the sum
+                            if cum > target:
+                                break
+                    if not taken[pick]:
+                        taken[pick] = True
+                        buyer[pick] = b
+                        contract_age[pick] = 0
+                        contract_len[pick] = (
+                            max(1, commitment // 2) if role[pick] == LT else commitment
+                        )
+                        idle[pick] = 0
+        for i in here:  # reset the scratch sums for the next stage
+            if buyer[i] >= 0:
+                cap_sum[buyer[i]] = 0.0
+
+
+@kernel
+def unit_cost(
+    wage: np.ndarray, labour: np.ndarray, saving: np.ndarray, k_production: float, g: int, s: int
+) -> float:
+    """Unit labour cost of a plant, as :func:`capability.unit_labour_cost` for one firm."""
+    productivity = 0.4 + 0.6 * min(k_production, 3.0)
+    return wage[g] * 1e-3 * labour[s] / productivity * (1.0 - saving[g, s])
 
 
 def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     f = m.firms
-    F = f.size
-    rng = m.rng("sourcing")
     mech = m.world.mechanisms
-    saving = agglomeration_saving(m)
     inst = m.instruments
-    sd = inst.effect("supplier_development")
-    lc = inst.effect("local_content")
-    tariff = inst.effect("tariff_intermediate")
-    logistics = inst.effect("logistics_cost")
-    region = m.countries.region
-    vol_c = m.countries.volatility * mech.volatility_scale
-    groups = by_stage(m)
-    for s in range(m.stages.S):
-        buyers_stages = [b for b in range(m.stages.S) if s in market_inputs(m, b)]
-        if not buyers_stages:
-            continue
-        here = groups[s]
-        here = here[~f.inhouse[here]]
-        is_sup = here[f.buyer[here] >= 0]
-        cap_sum = np.bincount(f.buyer[is_sup], f.capacity[is_sup], F)
-        # only buyers that themselves sell (to a buyer or to end markets) search for suppliers
-        cand_b = np.concatenate([groups[b] for b in buyers_stages])
-        mkt = (f.role[cand_b] == BL) & (f.stage[cand_b] == 5)
-        sells = (f.buyer[cand_b] >= 0) | mkt | f.obm[cand_b]
-        vol = np.where(f.units[cand_b] > 0, f.units[cand_b], 0.6 * f.capacity[cand_b])
-        vol = np.where(mkt, np.maximum(f.final_units[cand_b], 1e-9) * f.outsource[cand_b], vol)
-        keep = sells & (vol > 0)
-        cand_b, vol = cand_b[keep], vol[keep]
-        need = vol * VACANCY_SLACK
-        free = here[(f.buyer[here] < 0) & (f.role[here] == m.stages.role[s])]
-        if free.size == 0:
-            continue
-        mean_cap = float(f.capacity[free].mean())
-        gap = need - cap_sum[cand_b]
-        # at most max(MAX_NEW, a quarter of the suppliers the buyer needs) new ones per quarter:
-        # the pace of search does not depend on how finely capacity is split among firms
-        limit = np.maximum(max_new, np.ceil(0.25 * need / max(mean_cap, 1e-12)))
-        n_new = np.clip(np.ceil(gap / max(mean_cap, 1e-12)), 0, limit).astype(np.int64)
-        vac = np.repeat(cand_b, n_new)
-        if vac.size == 0:
-            continue
-        vac = vac[rng.permutation(vac.size)]
-        cluster = np.bincount(f.loc[groups[s]], minlength=m.G)
-        w_c = (1 + sd) * (1 + mech.agglomeration * np.log1p(cluster))  # visibility by country
-        K = mech.candidates
-        cand = sample_by_country(free, f.loc[free], w_c, rng.random((vac.size, K)))
-        b = vac[:, None]
-        lb, lf = f.loc[b], f.loc[cand]
-        cost = unit_labour_cost(m, cand.ravel(), saving).reshape(cand.shape)
-        border = lb != lf
-        landed = cost * (1 + border * (tariff[lb] + logistics[lb] + logistics[lf]))
-        ref = np.median(unit_labour_cost(m, free, saving))
-        mt = m.match_now[cand]
-        foreign_buyer = f.home[b] != f.loc[b]
-        score = (
-            -2.0 * np.log(landed / max(ref, 1e-12))
-            + 1.5 * np.minimum(mt, 1.5)
-            - 2.0 * vol_c[lf]
-            + 0.3 * (region[lb] == region[lf])
-            + 0.3 * (f.cash[cand] > 0)
-            + 3.0 * lc[lb] * (foreign_buyer & ~border)
-            + NOISE * rng.gumbel(size=cand.shape)
-        )
-        score = np.where(mt >= 0.9 * mech.drop_threshold, score, -np.inf)
-        best = score.argmax(axis=1)
-        ok = np.isfinite(score[np.arange(vac.size), best])
-        pick = cand[np.arange(vac.size), best]
-        vac, pick = vac[ok], pick[ok]
-        pick, first = np.unique(pick, return_index=True)
-        vac = vac[first]
-        f.buyer[pick] = vac
-        f.contract_age[pick] = 0
-        short = f.role[pick] == LT
-        f.contract_len[pick] = np.where(
-            short, max(1, int(mech.commitment // 2)), int(mech.commitment)
-        )
-        f.idle[pick] = 0
+    members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
+    fill_vacancies(
+        m.rng("sourcing"),
+        f.role,
+        f.stage,
+        f.home,
+        f.loc,
+        f.buyer,
+        f.inhouse,
+        f.obm,
+        f.units,
+        f.final_units,
+        f.outsource,
+        f.capacity,
+        f.cash,
+        f.K,
+        m.match_now,
+        f.contract_age,
+        f.contract_len,
+        f.idle,
+        members,
+        bounds,
+        buys_on_market(m),
+        m.stages.role,
+        m.stages.labour,
+        m.countries.wage,
+        m.countries.region,
+        m.countries.volatility * mech.volatility_scale,
+        agglomeration_saving(m),
+        1.0 + inst.effect("supplier_development"),
+        float(mech.agglomeration),
+        inst.effect("tariff_intermediate"),
+        inst.effect("logistics_cost"),
+        inst.effect("local_content"),
+        int(max_new),
+        int(mech.candidates),
+        0.9 * float(mech.drop_threshold),
+        int(mech.commitment),
+    )

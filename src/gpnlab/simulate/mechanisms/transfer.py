@@ -18,37 +18,81 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import tacit_penalty
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.rowops import row_sum
-from gpnlab.simulate.state import BRAND, DESIGN, LT, PROCESS
+from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS
 
 CHANNEL_FORMAL = 1.0
 CHANNEL_INFORMAL = 0.7
 CHANNEL_ARMS_LENGTH = 0.3
 
 
+@kernel
+def offer(
+    alive: np.ndarray,
+    buyer: np.ndarray,
+    inhouse: np.ndarray,
+    role: np.ndarray,
+    stage: np.ndarray,
+    home: np.ndarray,
+    loc: np.ndarray,
+    K: np.ndarray,
+    req_process: np.ndarray,
+    tacit: np.ndarray,
+    sd: np.ndarray,
+    rate: float,
+    offered: np.ndarray,
+    received: np.ndarray,
+) -> None:
+    """One pass over firms: ``offered[f] = T_f`` (module docstring), ``received[f] = sum_k T_fk``.
+
+    ``req_process`` (S,) process requirement, ``tacit`` (S,) tacitness penalty of the distant
+    channels, ``sd`` (G, S) supplier development by (supplier location, stage).
+    """
+    for i in range(K.shape[0]):
+        offered[i, :] = 0.0
+        received[i] = 0.0
+        b = buyer[i]
+        if not alive[i] or b < 0 or inhouse[i] or role[i] == BL:
+            continue
+        s = stage[i]
+        if home[b] != loc[b] and loc[b] == loc[i]:
+            channel = CHANNEL_FORMAL
+        else:
+            channel = (CHANNEL_ARMS_LENGTH if role[i] == LT else CHANNEL_INFORMAL) * tacit[s]
+        deep = K[i, PROCESS] >= 0.8 * req_process[s]
+        boost = 1.0 + sd[loc[i], s]
+        total = 0.0
+        for k in range(K.shape[1]):
+            gap = max(K[b, k] - K[i, k], 0.0)
+            if k in (DESIGN, BRAND) and not deep:
+                gap = 0.0
+            t = rate * channel * gap * boost
+            offered[i, k] = t
+            total += t
+        received[i] = total
+
+
 def transfer(m: Model) -> np.ndarray:
     """Return the (F, D) knowledge offered this quarter (also kept for absorption)."""
     f = m.firms
-    offered = np.zeros_like(f.K)
-    sup = np.flatnonzero(f.alive & (f.buyer >= 0) & ~f.inhouse & (f.role != 0))
-    if sup.size == 0 or m.world.mechanisms.transfer_rate == 0:
-        f.received[:] = 0.0
-        m.offered = offered
-        return offered
-    b = f.buyer[sup]
-    gap = np.maximum(f.K[b] - f.K[sup], 0.0)
-    formal = (f.home[b] != f.loc[b]) & (f.loc[b] == f.loc[sup])
-    distant = np.where(f.role[sup] == LT, CHANNEL_ARMS_LENGTH, CHANNEL_INFORMAL)
-    # specialisation: tacit knowledge travels badly through informal and arm's-length channels
-    distant = distant * tacit_penalty(m)[f.stage[sup]]
-    channel = np.where(formal, CHANNEL_FORMAL, distant)
-    deep = f.K[sup, PROCESS] >= 0.8 * m.requirement[f.stage[sup], PROCESS]
-    gap[:, DESIGN] *= deep
-    gap[:, BRAND] *= deep
-    sd = m.instruments.targeted("supplier_development", f.loc[sup], f.stage[sup])
-    offered[sup] = m.world.mechanisms.transfer_rate * channel[:, None] * gap * (1 + sd)[:, None]
-    f.received[:] = row_sum(offered)
-    m.offered = offered
-    return offered
+    if m.offered.shape != f.K.shape:
+        m.offered = np.zeros_like(f.K)
+    offer(
+        f.alive,
+        f.buyer,
+        f.inhouse,
+        f.role,
+        f.stage,
+        f.home,
+        f.loc,
+        f.K,
+        np.ascontiguousarray(m.requirement[:, PROCESS]),
+        tacit_penalty(m),  # specialisation: tacit knowledge travels badly off the formal channel
+        m.instruments.table("supplier_development"),
+        float(m.world.mechanisms.transfer_rate),
+        m.offered,
+        f.received,
+    )
+    return m.offered
