@@ -138,3 +138,8 @@ def test_recording_fewer_periods_keeps_the_same_bits() -> None:
     # tables kept for --mrio-every do not add rows for quarters that were not asked for
     both = simulate(w, seed=5, periods=9, record={3, 9}, mrio_every=4)
     assert set(both.panel["period"]) == {3, 9} and set(both.tables) == {4, 8, 9}
+    # recording nothing gives empty tables with the recorded columns, and the same final state
+    none = simulate(w, seed=5, periods=9, record=set())
+    assert none.panel.empty and list(none.panel.columns) == list(full.panel.columns)
+    assert none.stages.empty and list(none.stages.columns) == list(full.stages.columns)
+    pd.testing.assert_frame_equal(none.firms, full.firms, check_exact=True)

@@ -72,6 +72,10 @@ def simulate(
                 tables[m.period] = table
         if progress is not None:
             progress(m.period)
+    if not panels:  # no period recorded: empty tables with the columns of a recorded one
+        table = emit_table(m)
+        panels.append(panel_rows(m, table).iloc[0:0])
+        stages.append(stage_rows(m, table).iloc[0:0])
     return Results(
         panel=pd.concat(panels, ignore_index=True),
         stages=pd.concat(stages, ignore_index=True),

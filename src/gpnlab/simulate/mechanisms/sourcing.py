@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.jit import inline_kernel, kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, LT, PRODUCTION
@@ -38,6 +38,7 @@ VACANCY_SLACK = 1.15
 MAX_NEW = 3
 NOISE = 0.3
 MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
+BLOCK = 32  # vacancies whose candidates are drawn at once
 
 
 def buys_on_market(m: Model) -> np.ndarray:
@@ -52,16 +53,18 @@ def buys_on_market(m: Model) -> np.ndarray:
 
 
 @kernel
-def sample_by_country(
-    items: np.ndarray, country: np.ndarray, weight: np.ndarray, u: np.ndarray
-) -> np.ndarray:
-    """Draw ``items`` with probability proportional to ``weight[country]``, one per uniform.
+def country_sampler(
+    items: np.ndarray, country: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tables to draw ``items`` with probability proportional to ``weight[country]``.
 
     Inverse-CDF sampling in two steps that use one uniform each: the country from the
     (G,) cumulative weights ``n_c w_c``, then an item uniformly within the country (the
     uniform's position inside the country's slice of the CDF). Same distribution as
     ``rng.choice(items, p=w[country] / sum)``, with a search over G countries instead of
-    over all items.
+    over all items; a guide table (Chen & Asau 1974) starts that search a step or two
+    before the answer. Returns (items grouped by country, first slot of each country,
+    CDF, lower CDF edge, items per unit of probability, guide table).
     """
     G = weight.size
     n_c = np.zeros(G, np.int64)
@@ -70,7 +73,7 @@ def sample_by_country(
     start = np.zeros(G, np.int64)
     for c in range(1, G):
         start[c] = start[c - 1] + n_c[c - 1]
-    by_country = np.empty(items.size, items.dtype)  # items grouped by country, stable
+    by_country = np.empty(items.size, np.int64)  # items grouped by country, stable
     fill = start.copy()
     for i in range(items.size):
         by_country[fill[country[i]]] = items[i]
@@ -79,24 +82,71 @@ def sample_by_country(
     cdf /= cdf[-1]  # exactly 1 at the end: u < 1 never runs past the last country with items
     lo = np.zeros(G)
     lo[1:] = cdf[:-1]
-    inv_width = n_c / np.maximum(cdf - lo, 1e-300)  # items per unit of probability
-    # guide table (Chen & Asau 1974): guide[t] is the first country whose cdf passes t / T, so
-    # the search for searchsorted(cdf, u, "right") starts at most a step or two before it
-    T = 4 * G
-    guide = np.empty(T, np.int64)
+    per_unit = n_c / np.maximum(cdf - lo, 1e-300)
+    guide = np.empty(4 * G, np.int64)  # guide[t]: first country whose CDF passes t / (4G)
     c = 0
-    for t in range(T):
-        while c < G - 1 and cdf[c] <= t / T:
+    for t in range(guide.size):
+        while c < G - 1 and cdf[c] <= t / guide.size:
             c += 1
         guide[t] = c
-    out = np.empty(u.size, items.dtype)
+    return by_country, start, cdf, lo, per_unit, guide
+
+
+@kernel
+def draw_items(
+    by_country: np.ndarray,
+    start: np.ndarray,
+    cdf: np.ndarray,
+    lo: np.ndarray,
+    per_unit: np.ndarray,
+    guide: np.ndarray,
+    u: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``out[j]``: the item that uniform ``u[j]`` selects from :func:`country_sampler`'s tables
+    (searchsorted(cdf, u, "right") from the guide table, then the position within the
+    country's slice)."""
+    G = cdf.size
     for j in range(u.size):
-        c = guide[int(u[j] * T)]
+        c = guide[int(u[j] * guide.size)]
         while c < G - 1 and cdf[c] <= u[j]:
             c += 1
-        k = min(int((u[j] - lo[c]) * inv_width[c]), max(n_c[c] - 1, 0))
+        n_c = start[c + 1] - start[c] if c < G - 1 else by_country.size - start[c]
+        k = min(int((u[j] - lo[c]) * per_unit[c]), max(n_c - 1, 0))
         out[j] = by_country[start[c] + k]
+
+
+@kernel
+def sample_by_country(
+    items: np.ndarray, country: np.ndarray, weight: np.ndarray, u: np.ndarray
+) -> np.ndarray:
+    """One draw of :func:`country_sampler` per uniform in ``u``."""
+    by_country, start, cdf, lo, per_unit, guide = country_sampler(items, country, weight)
+    out = np.empty(u.size, np.int64)
+    draw_items(by_country, start, cdf, lo, per_unit, guide, u, out)
     return out
+
+
+@inline_kernel
+def logit_choice(weight: np.ndarray, u: float) -> int:
+    """Index j drawn with probability ``weight[j] / sum(weight)`` by uniform ``u``; -1 if the
+    weights are all zero. With ``weight = exp(v / sigma)`` this is the winner of
+    ``argmax_j v_j + sigma e_j``, e i.i.d. Gumbel (the Gumbel-max identity)."""
+    total = 0.0
+    for j in range(weight.size):
+        total += weight[j]
+    if not total > 0.0:
+        return -1
+    target = u * total
+    cum = 0.0
+    pick = -1
+    for j in range(weight.size):
+        if weight[j] > 0.0:
+            pick = j  # the last positive weight if rounding leaves the target above the sum
+            cum += weight[j]
+            if cum > target:
+                break
+    return pick
 
 
 @kernel
@@ -168,8 +218,10 @@ def fill_vacancies(
     """Open vacancies, sample and score candidates, sign the winners (module docstring).
 
     Stages are served in index order; within a stage, vacancies in random order (the first
-    claim on a supplier wins). Random draws per stage, in this order: the vacancy shuffle,
-    the candidates' uniforms, one uniform per vacancy for the logit choice.
+    claim on a supplier wins). Random draws per stage: the vacancy shuffle, then for each block
+    of BLOCK vacancies one uniform per candidate, and per vacancy one uniform for the logit
+    choice. Once every eligible free supplier is signed, the remaining vacancies of the stage
+    stay open (no draws).
     """
     F = buyer.size
     S = stage_role.size
@@ -177,6 +229,8 @@ def fill_vacancies(
     cap_sum = np.zeros(F)
     appeal = np.zeros(F)  # exp(supplier part of the score / NOISE), per free supplier
     weight = np.empty(n_candidates)
+    u = np.empty(BLOCK * n_candidates)
+    cand = np.empty(BLOCK * n_candidates, np.int64)
     foreign = home != loc  # foreign-owned plants (local-content rules bind them)
     # (buyer country, supplier country) part: crossing the border costs tariff and logistics
     # on the landed cost; same region is a plus
@@ -256,62 +310,53 @@ def fill_vacancies(
                 for i in here:
                     cluster[loc[i]] += 1.0
                 w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
-                u = np.empty(n_vac * n_candidates)
-                for j in range(u.size):
-                    u[j] = rng.random()
-                cand = sample_by_country(free, loc[free], w_c, u)
-                choice = np.empty(n_vac)
-                for v in range(n_vac):
-                    choice[v] = rng.random()
+                by_country, start, cdf, lo, per_unit, guide = country_sampler(free, loc[free], w_c)
                 # supplier part of exp(score / NOISE): cost against the median, match,
                 # volatility of its location, cash; 0 for ineligible suppliers
-                ulc = np.empty(n_free)
+                value = np.empty(n_free)
                 for j in range(n_free):
                     i = free[j]
-                    ulc[j] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], s)
-                ref = max(np.median(ulc), 1e-12)
+                    value[j] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], s)
+                ref = max(np.median(value), 1e-12)
                 top = -np.inf
+                n_left = 0  # eligible free suppliers not yet signed
                 for j in range(n_free):
                     i = free[j]
-                    part = (
-                        -2.0 * np.log(ulc[j] / ref)
+                    value[j] = (
+                        -2.0 * np.log(value[j] / ref)
                         + 1.5 * min(match[i], 1.5)
                         - 2.0 * volatility[loc[i]]
                         + (0.3 if cash[i] > 0 else 0.0)
                     )
-                    ulc[j] = part
                     if match[i] >= eligible:
-                        top = max(top, part)
+                        top = max(top, value[j])
+                        n_left += 1
                 for j in range(n_free):
                     i = free[j]
                     ok = match[i] >= eligible
-                    appeal[i] = np.exp((ulc[j] - top) / NOISE) if ok else 0.0
-                taken = np.zeros(F, np.bool_)
+                    appeal[i] = np.exp((value[j] - top) / NOISE) if ok else 0.0
                 for v in range(n_vac):
+                    if n_left == 0:
+                        break  # every later vacancy would find only signed or ineligible ones
+                    first = v % BLOCK
+                    if first == 0:  # candidates for the next BLOCK vacancies
+                        for j in range(u.size):
+                            u[j] = rng.random()
+                        draw_items(by_country, start, cdf, lo, per_unit, guide, u, cand)
                     b = vac[v]
                     lb = loc[b]
                     lc_gain = foreign[b] and local_content[lb] > 0
-                    total = 0.0
-                    for j in range(v * n_candidates, (v + 1) * n_candidates):
-                        c = cand[j]
-                        w = appeal[c] * pair[lb, loc[c]]
-                        if lc_gain and loc[c] == lb:
-                            w *= local_pull[lb]
-                        weight[j - v * n_candidates] = w
-                        total += w
-                    if not total > 0.0:
-                        continue  # no eligible candidate
-                    target = choice[v] * total
-                    cum = 0.0
-                    pick = -1
                     for j in range(n_candidates):
-                        if weight[j] > 0.0:
-                            pick = cand[v * n_candidates + j]  # the last eligible if rounding
-                            cum += weight[j]  # leaves the target just above the sum
-                            if cum > target:
-                                break
-                    if not taken[pick]:
-                        taken[pick] = True
+                        c = cand[first * n_candidates + j]
+                        weight[j] = appeal[c] * pair[lb, loc[c]]
+                        if lc_gain and loc[c] == lb:
+                            weight[j] *= local_pull[lb]
+                    j = logit_choice(weight, rng.random())
+                    if j < 0:
+                        continue  # no eligible candidate
+                    pick = cand[first * n_candidates + j]
+                    if buyer[pick] < 0:  # the first claim wins
+                        n_left -= 1
                         buyer[pick] = b
                         contract_age[pick] = 0
                         contract_len[pick] = (
@@ -323,7 +368,7 @@ def fill_vacancies(
                 cap_sum[buyer[i]] = 0.0
 
 
-@kernel
+@inline_kernel
 def unit_cost(
     wage: np.ndarray, labour: np.ndarray, saving: np.ndarray, k_production: float, g: int, s: int
 ) -> float:
