@@ -83,7 +83,9 @@ def build_model(world: World, seed: int | None = None) -> Model:
                 rows.append((role, by_role[role][0], home, loc, pop.capability, False, -1))
 
     n = len(rows)
-    F = int(n * 1.3) + 64  # headroom for entrants
+    # spare slots for the first entrants; entry.place grows the arrays by a quarter when they
+    # run out. Every pass over the firm arrays reads spare slots too, so they are kept few.
+    F = int(n * 1.05) + 64
     f = empty_firms(F)
     arr = np.array([(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows], dtype=float)
     idx = np.arange(n)
@@ -119,8 +121,8 @@ def build_model(world: World, seed: int | None = None) -> Model:
         seed=seed,
     )
     m.requirement = stages.req0.copy()
-    m.final_sales = np.zeros((F, m.G))
-    m.final_revenue = np.zeros((F, m.G))
+    m.final_sales = np.zeros((0, m.G))
+    m.final_revenue = np.zeros((0, m.G))
     m.drops = np.zeros(m.G)
     m.policy_cost = np.zeros(m.G)
     # start-up cash: two quarters of expected value added at a 10% margin

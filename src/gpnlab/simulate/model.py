@@ -52,8 +52,11 @@ class Model:
     seed: int
     period: int = 0
     requirement: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (S, D) now
-    final_sales: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, G) units
-    final_revenue: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, G) money
+    # firms selling to end buyers this period (brand leaders' marketing units, OBM firms) and
+    # their sales by destination country: (sellers, G) units and money
+    sellers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    final_sales: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    final_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
     offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period

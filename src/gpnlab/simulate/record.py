@@ -72,9 +72,9 @@ def emit_table(m: Model) -> IOTable:
     sup = f.sold_to >= 0  # the production ledger: exits after production do not erase flows
     b = f.sold_to[sup]
     Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).reshape(n, n)
-    sellers = np.flatnonzero(m.final_revenue.sum(axis=1) != 0)
+    sold = m.final_revenue.sum(axis=1) != 0
     Y = np.zeros((n, G))
-    np.add.at(Y, row[sellers], m.final_revenue[sellers])
+    np.add.at(Y, row[m.sellers[sold]], m.final_revenue[sold])
     labels, fd_labels = grid_labels(tuple(m.countries.codes), tuple(m.stages.names))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TableWarning)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from gpnlab.simulate.config import DIMENSIONS, ROLES, World
+from gpnlab.simulate.jit import kernel
 
 BL, CM, HT, LT = range(4)
 D = len(DIMENSIONS)
@@ -170,3 +171,21 @@ def role_stages(world: World) -> dict[int, list[int]]:
     for i, s in enumerate(world.stages):
         out[ROLES.index(s.role)].append(i)
     return out
+
+
+@kernel
+def members_by_stage(alive: np.ndarray, stage: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
+    """Alive firms grouped by stage in index order: ``members[bounds[s]:bounds[s + 1]]``."""
+    bounds = np.zeros(S + 1, np.int64)
+    for i in range(alive.size):
+        if alive[i]:
+            bounds[stage[i] + 1] += 1
+    for s in range(S):
+        bounds[s + 1] += bounds[s]
+    members = np.empty(bounds[S], np.int64)
+    fill = bounds[:S].copy()
+    for i in range(alive.size):
+        if alive[i]:
+            members[fill[stage[i]]] = i
+            fill[stage[i]] += 1
+    return members, bounds

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.jit import inline_kernel, kernel
 from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean
+from gpnlab.simulate.state import PRODUCTION
 
 NEEDED = 0.05
 STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
@@ -96,11 +97,6 @@ def capability_index(K: np.ndarray) -> np.ndarray:
     return row_mean(K)
 
 
-def productivity(m: Model, idx: np.ndarray) -> np.ndarray:
-    """Labour productivity multiplier: 1 at a production capability of 1 (bounded below)."""
-    return 0.4 + 0.6 * np.minimum(m.firms.K[idx, 0], 3.0)
-
-
 def agglomeration_saving(m: Model) -> np.ndarray:
     """(G, S) unit-cost saving from co-located active firms of the same stage.
 
@@ -126,9 +122,30 @@ def active_by_place(
     return counts
 
 
-def unit_labour_cost(m: Model, idx: np.ndarray, saving: np.ndarray) -> np.ndarray:
-    """Labour cost per unit, millions: wage x labour requirement / productivity, less savings."""
-    f = m.firms
-    loc, st = f.loc[idx], f.stage[idx]
-    base = m.countries.wage[loc] * 1e-3 * m.stages.labour[st] / productivity(m, idx)
-    return base * (1 - saving[loc, st])
+@inline_kernel
+def unit_cost(
+    wage: np.ndarray, labour: np.ndarray, saving: np.ndarray, k_production: float, g: int, s: int
+) -> float:
+    """Labour cost per unit, millions, of a plant of stage s in country g: wage x labour
+    requirement / productivity, less the agglomeration saving. Productivity is 1 at a
+    production capability of 1: ``0.4 + 0.6 min(K_production, 3)``."""
+    productivity = 0.4 + 0.6 * min(k_production, 3.0)
+    return wage[g] * 1e-3 * labour[s] / productivity * (1.0 - saving[g, s])
+
+
+@kernel
+def unit_labour_costs(
+    alive: np.ndarray,
+    loc: np.ndarray,
+    stage: np.ndarray,
+    K: np.ndarray,
+    wage: np.ndarray,
+    labour: np.ndarray,
+    saving: np.ndarray,
+) -> np.ndarray:
+    """:func:`unit_cost` of every alive firm (0 in empty slots)."""
+    ulc = np.zeros(alive.size)
+    for i in range(alive.size):
+        if alive[i]:
+            ulc[i] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], stage[i])
+    return ulc

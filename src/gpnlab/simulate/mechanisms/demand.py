@@ -50,8 +50,9 @@ def demand(m: Model) -> None:
     units = market_demand(m)
     sellers = np.flatnonzero(f.alive & (((f.role == BL) & (f.stage == 5)) | f.obm))
     f.final_units[:] = 0.0
-    m.final_sales[:] = 0.0
-    m.final_revenue[:] = 0.0
+    m.sellers = sellers
+    m.final_sales = np.zeros((0, m.G))
+    m.final_revenue = np.zeros((0, m.G))
     if sellers.size == 0:
         return
     tariff = m.instruments.effect("tariff_final")
@@ -76,6 +77,6 @@ def demand(m: Model) -> None:
     sold = share * units[None, :]
     price = m.market_price()[None, :] * np.where(is_obm[:, None], OBM_PRICE_DISCOUNT, 1.0)
     revenue = sold * price * (1 - tariff[None, :] * imported)
-    m.final_sales[sellers] = sold
-    m.final_revenue[sellers] = revenue
+    m.final_sales = sold
+    m.final_revenue = revenue
     f.final_units[sellers] = sold.sum(axis=1)

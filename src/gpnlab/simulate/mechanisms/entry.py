@@ -29,10 +29,6 @@ def place(m: Model, count: int) -> np.ndarray:
     free = np.flatnonzero(~f.alive & (f.died < m.period))
     if free.size < count:
         f.grow(max(count, f.size // 4))
-        m.final_sales = np.vstack([m.final_sales, np.zeros((f.size - m.final_sales.shape[0], m.G))])
-        m.final_revenue = np.vstack(
-            [m.final_revenue, np.zeros((f.size - m.final_revenue.shape[0], m.G))]
-        )
         if m.offered.shape[0]:
             m.offered = np.vstack([m.offered, np.zeros((f.size - m.offered.shape[0], D))])
         free = np.flatnonzero(~f.alive & (f.died < m.period))

@@ -22,16 +22,221 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import (
     agglomeration_saving,
     refresh_match,
-    unit_labour_cost,
+    unit_labour_costs,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL
+from gpnlab.simulate.state import BL, members_by_stage
 
 ODM_PREMIUM = 0.5
 LOCAL_CONTENT_COMPLIANCE = 0.5
+MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
+
+
+@kernel
+def feasibility(
+    buyer: np.ndarray,
+    members: np.ndarray,
+    bounds: np.ndarray,
+    order: np.ndarray,
+    inputs: np.ndarray,
+    input_ptr: np.ndarray,
+    feasible: np.ndarray,
+) -> None:
+    """Step 1, inputs first: a firm stays feasible when each input stage it needs has at least
+    one feasible supplier under contract to it. ``feasible`` starts as ``alive``."""
+    count = np.zeros(buyer.size, np.int64)
+    for s in order:
+        for q in range(input_ptr[s], input_ptr[s + 1]):
+            inp = inputs[q]
+            sup = members[bounds[inp] : bounds[inp + 1]]
+            for i in sup:
+                if buyer[i] >= 0 and feasible[i]:
+                    count[buyer[i]] += 1
+            for j in members[bounds[s] : bounds[s + 1]]:
+                if count[j] == 0:
+                    feasible[j] = False
+            for i in sup:
+                if buyer[i] >= 0:
+                    count[buyer[i]] = 0
+
+
+@kernel
+def volumes(
+    role: np.ndarray,
+    stage: np.ndarray,
+    buyer: np.ndarray,
+    inhouse: np.ndarray,
+    capacity: np.ndarray,
+    outsource: np.ndarray,
+    feasible: np.ndarray,
+    members: np.ndarray,
+    bounds: np.ndarray,
+    order: np.ndarray,
+    inputs: np.ndarray,
+    input_ptr: np.ndarray,
+    stage_role: np.ndarray,
+    units: np.ndarray,
+) -> None:
+    """Step 2, users first: each buyer's volume is split among its feasible suppliers of each
+    input stage in proportion to capacity; a brand leader gives ``1 - outsource`` of assembly
+    to its own plants and ``outsource`` to CMs (all to one side if the other has none).
+    ``units`` holds the final volumes of marketing units on entry, every firm's on exit."""
+    F = buyer.size
+    cap_own = np.zeros(F)
+    cap_mkt = np.zeros(F)
+    for n in range(order.size - 1, -1, -1):
+        s = order[n]
+        for q in range(input_ptr[s], input_ptr[s + 1]):
+            inp = inputs[q]
+            sup = members[bounds[inp] : bounds[inp + 1]]
+            for i in sup:
+                b = buyer[i]
+                if b >= 0 and feasible[i] and stage[b] == s:
+                    if inhouse[i]:
+                        cap_own[b] += capacity[i]
+                    else:
+                        cap_mkt[b] += capacity[i]
+            for i in sup:
+                b = buyer[i]
+                if b >= 0 and feasible[i] and stage[b] == s:
+                    # share to the market side: a brand leader's outsourcing share of assembly,
+                    # everything when it has no own plant, nothing when it has no CM
+                    if cap_own[b] <= 0:
+                        out = 1.0
+                    elif cap_mkt[b] <= 0:
+                        out = 0.0
+                    else:
+                        out = outsource[b] if role[b] == BL and stage_role[inp] != BL else 1.0
+                    if inhouse[i]:
+                        share = (1 - out) * capacity[i] / max(cap_own[b], 1e-300)
+                    else:
+                        share = out * capacity[i] / max(cap_mkt[b], 1e-300)
+                    units[i] += units[b] * share
+            for i in sup:
+                b = buyer[i]
+                if b >= 0:
+                    cap_own[b] = 0.0
+                    cap_mkt[b] = 0.0
+
+
+@kernel
+def prices(
+    stage: np.ndarray,
+    loc: np.ndarray,
+    buyer: np.ndarray,
+    units: np.ndarray,
+    contract_units: np.ndarray,
+    ulc: np.ndarray,
+    compliance: np.ndarray,
+    markup: np.ndarray,
+    match: np.ndarray,
+    odm: np.ndarray,
+    tariff: np.ndarray,
+    logistics: np.ndarray,
+    members: np.ndarray,
+    bounds: np.ndarray,
+    order: np.ndarray,
+    price: np.ndarray,
+    purchases: np.ndarray,
+    trade: np.ndarray,
+) -> None:
+    """Step 3, inputs first: ``p_f = (input cost + ulc_f compliance_f) (1 + mu_f)``; a stage's
+    sales to its buyers add to their purchases, trade costs (border crossed) and input cost
+    per unit."""
+    F = buyer.size
+    input_cost = np.zeros(F)
+    val_b = np.zeros(F)
+    trade_b = np.zeros(F)
+    cost_b = np.zeros(F)
+    for s in order:
+        here = members[bounds[s] : bounds[s + 1]]
+        for i in here:
+            mu = markup[s] * (0.5 + 0.5 * min(match[i], 2.0))
+            mu *= 1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0)
+            price[i] = (input_cost[i] + ulc[i] * compliance[i]) * (1 + mu)
+        for i in here:
+            b = buyer[i]
+            if b >= 0 and contract_units[i] > 0:
+                val = contract_units[i] * price[i]
+                tc = 0.0
+                if loc[i] != loc[b]:
+                    tc = val * (tariff[loc[b]] + logistics[loc[b]] + logistics[loc[i]])
+                val_b[b] += val
+                trade_b[b] += tc
+                cost_b[b] += val + tc
+        for i in here:  # each buyer's sums once (then zeroed: later suppliers add 0.0)
+            b = buyer[i]
+            if b >= 0 and contract_units[i] > 0:
+                purchases[b] += val_b[b]
+                trade[b] += trade_b[b]
+                if units[b] > 0:
+                    input_cost[b] += cost_b[b] / max(units[b], 1e-300)
+                val_b[b] = 0.0
+                trade_b[b] = 0.0
+                cost_b[b] = 0.0
+
+
+@kernel
+def accounts(
+    alive: np.ndarray,
+    buyer: np.ndarray,
+    stage: np.ndarray,
+    loc: np.ndarray,
+    home: np.ndarray,
+    contract_units: np.ndarray,
+    price: np.ndarray,
+    final_revenue: np.ndarray,
+    ulc: np.ndarray,
+    wage: np.ndarray,
+    labour: np.ndarray,
+    rate: np.ndarray,
+    cash: np.ndarray,
+    units: np.ndarray,
+    purchases: np.ndarray,
+    trade_costs: np.ndarray,
+    sales: np.ndarray,
+    sold_to: np.ndarray,
+    contract_value: np.ndarray,
+    employment: np.ndarray,
+    wage_bill: np.ndarray,
+    profit: np.ndarray,
+) -> None:
+    """Step 4, per firm: sales = contract units x price + final revenue; the ledger entry
+    (``sold_to``, ``contract_value``); employment = units x labour / productivity (productivity
+    folded into ``ulc``); wage bill; profit = sales - purchases - trade costs - wages - interest
+    on debt at the owner country's rate."""
+    for i in range(alive.size):
+        has_buyer = alive[i] and buyer[i] >= 0
+        contract_sales = (contract_units[i] if has_buyer else 0.0) * price[i]
+        sold = has_buyer and contract_sales > 0
+        sold_to[i] = buyer[i] if sold else -1
+        contract_value[i] = contract_sales if sold else 0.0
+        g, s = loc[i], stage[i]
+        if not alive[i]:
+            sales[i] = 0.0
+            employment[i] = 0.0
+            wage_bill[i] = 0.0
+            profit[i] = 0.0
+            continue
+        sales[i] = contract_sales + final_revenue[i]
+        productivity = ulc[i] / max(wage[g] * 1e-3 * labour[s], 1e-300)
+        employment[i] = units[i] * labour[s] * productivity
+        wage_bill[i] = employment[i] * wage[g] * 1e-3
+        interest = max(-cash[i], 0.0) * rate[home[i]]
+        profit[i] = sales[i] - purchases[i] - trade_costs[i] - wage_bill[i] - interest
+
+
+def stage_graph(m: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stage order (inputs first) and each stage's input stages as CSR arrays."""
+    st = m.stages
+    ptr = np.zeros(st.S + 1, np.int64)
+    ptr[1:] = np.cumsum([len(st.inputs[s]) for s in range(st.S)])
+    flat = [i for s in range(st.S) for i in st.inputs[s]]
+    return np.array(st.order, np.int64), np.array(flat, np.int64), ptr
 
 
 def production(m: Model) -> None:
@@ -39,96 +244,92 @@ def production(m: Model) -> None:
     F = f.size
     st = m.stages
     alive = f.alive
-    has_buyer = alive & (f.buyer >= 0)
+    members, bounds = members_by_stage(alive, f.stage, st.S)
+    order, inputs, input_ptr = stage_graph(m)
     # 1. feasibility, inputs first
     feasible = alive.copy()
-    for s in st.order:
-        users = alive & (f.stage == s)
-        for inp in st.inputs[s]:
-            sup = has_buyer & (f.stage == inp) & feasible
-            n_ok = np.bincount(f.buyer[sup], minlength=F)
-            feasible &= ~users | (n_ok > 0)
+    feasibility(f.buyer, members, bounds, order, inputs, input_ptr, feasible)
     # 2. volumes, users first
-    units = np.where(alive & (f.role == BL) & (f.stage == 5), f.final_units, 0.0)
+    units = np.where(alive & (f.role == BL) & (f.stage == MARKETING), f.final_units, 0.0)
     units = np.where(feasible, units, 0.0)
-    for s in reversed(st.order):
-        for inp in st.inputs[s]:
-            sup = np.flatnonzero(
-                has_buyer & feasible & (f.stage == inp) & (f.stage[np.maximum(f.buyer, 0)] == s)
-            )
-            if sup.size == 0:
-                continue
-            b = f.buyer[sup]
-            own = f.inhouse[sup]
-            cap = f.capacity[sup]
-            cap_own = np.bincount(b[own], cap[own], F)
-            cap_mkt = np.bincount(b[~own], cap[~own], F)
-            # a brand leader splits assembly between its plants and CMs; other inputs: market
-            out = np.where((f.role == BL) & (st.role[inp] != BL), f.outsource, 1.0)
-            out = np.where(cap_own > 0, np.where(cap_mkt > 0, out, 0.0), 1.0)
-            share = np.where(
-                own,
-                (1 - out[b]) * cap / np.maximum(cap_own[b], 1e-300),
-                out[b] * cap / np.maximum(cap_mkt[b], 1e-300),
-            )
-            units[sup] += units[b] * share
+    volumes(
+        f.role,
+        f.stage,
+        f.buyer,
+        f.inhouse,
+        f.capacity,
+        f.outsource,
+        feasible,
+        members,
+        bounds,
+        order,
+        inputs,
+        input_ptr,
+        st.role,
+        units,
+    )
     # own-brand units of OBM firms
     units += np.where(f.obm & alive, f.final_units, 0.0)
     f.units[:] = units
     # 3. prices, inputs first
-    saving = agglomeration_saving(m)
-    idx = np.flatnonzero(alive)
-    ulc = np.zeros(F)
-    ulc[idx] = unit_labour_cost(m, idx, saving)
+    c = m.countries
+    ulc = unit_labour_costs(alive, f.loc, f.stage, f.K, c.wage, st.labour, agglomeration_saving(m))
     if m.match_now.shape != (F,):  # production called before any review this period
         refresh_match(m)
-    mt = m.match_now
     lc = m.instruments.effect("local_content")
-    foreign_plant = f.home != f.loc
-    mu = st.markup[f.stage] * (0.5 + 0.5 * np.minimum(mt, 2.0)) * (1 + ODM_PREMIUM * f.odm)
-    tariff = m.instruments.effect("tariff_intermediate")
-    logistics = m.instruments.effect("logistics_cost")
-    input_cost = np.zeros(F)
+    compliance = 1 + LOCAL_CONTENT_COMPLIANCE * lc[f.loc] * (f.home != f.loc)
+    contract_units = units - np.where(f.obm, f.final_units, 0.0)
+    price = np.zeros(F)
     purchases = np.zeros(F)
     trade = np.zeros(F)
-    price = np.zeros(F)
-    compliance = 1 + LOCAL_CONTENT_COMPLIANCE * lc[f.loc] * foreign_plant
-    contract_units = units - np.where(f.obm, f.final_units, 0.0)
-    for s in st.order:
-        here = alive & (f.stage == s)
-        price = np.where(here, (input_cost + ulc * compliance) * (1 + mu), price)
-        # this stage's sales feed its buyers' input costs
-        sup = np.flatnonzero(has_buyer & here & (contract_units > 0))
-        if sup.size == 0:
-            continue
-        b = f.buyer[sup]
-        val = contract_units[sup] * price[sup]
-        border = f.loc[sup] != f.loc[b]
-        tc = val * border * (tariff[f.loc[b]] + logistics[f.loc[b]] + logistics[f.loc[sup]])
-        purchases += np.bincount(b, val, F)
-        trade += np.bincount(b, tc, F)
-        per_unit = (np.bincount(b, val + tc, F)) / np.maximum(units, 1e-300)
-        input_cost += np.where(units > 0, per_unit, 0.0)
+    prices(
+        f.stage,
+        f.loc,
+        f.buyer,
+        units,
+        contract_units,
+        ulc,
+        compliance,
+        st.markup,
+        m.match_now,
+        f.odm,
+        m.instruments.effect("tariff_intermediate"),
+        m.instruments.effect("logistics_cost"),
+        members,
+        bounds,
+        order,
+        price,
+        purchases,
+        trade,
+    )
     f.price[:] = price
-    # 4. accounts
-    contract_sales = np.where(has_buyer, contract_units, 0.0) * price
-    final = m.final_revenue.sum(axis=1)
-    f.sales[:] = np.where(alive, contract_sales + final, 0.0)
-    f.sold_to[:] = np.where(has_buyer & (contract_sales > 0), f.buyer, -1)
-    f.contract_value[:] = np.where(f.sold_to >= 0, contract_sales, 0.0)
     f.purchases[:] = purchases
     f.trade_costs[:] = trade
-    prod = np.ones(F)
-    prod[idx] = ulc[idx] / np.maximum(
-        m.countries.wage[f.loc[idx]] * 1e-3 * st.labour[f.stage[idx]], 1e-300
-    )
-    # employment (workers) = units x labour / productivity  (productivity folded into ulc)
-    f.employment[:] = np.where(alive, f.units * st.labour[f.stage] * prod, 0.0)
-    f.wage_bill[:] = f.employment * m.countries.wage[f.loc] * 1e-3
-    rate = m.countries.cost_of_capital[f.home] * (
-        1 - m.instruments.effect("patient_capital")[f.home]
-    )
-    interest = np.maximum(-f.cash, 0.0) * rate
-    f.profit[:] = np.where(
-        alive, f.sales - f.purchases - f.trade_costs - f.wage_bill - interest, 0.0
+    # 4. accounts
+    final = np.zeros(F)
+    final[m.sellers] = m.final_revenue.sum(axis=1)
+    rate = c.cost_of_capital * (1 - m.instruments.effect("patient_capital"))  # by owner
+    accounts(
+        alive,
+        f.buyer,
+        f.stage,
+        f.loc,
+        f.home,
+        contract_units,
+        price,
+        final,
+        ulc,
+        c.wage,
+        st.labour,
+        rate,
+        f.cash,
+        f.units,
+        f.purchases,
+        f.trade_costs,
+        f.sales,
+        f.sold_to,
+        f.contract_value,
+        f.employment,
+        f.wage_bill,
+        f.profit,
     )

@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.jit import inline_kernel, kernel
-from gpnlab.simulate.mechanisms.capability import agglomeration_saving
+from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, LT, PRODUCTION
+from gpnlab.simulate.state import BL, LT, PRODUCTION, members_by_stage
 
 VACANCY_SLACK = 1.15
 MAX_NEW = 3
@@ -156,24 +156,6 @@ def shuffle(rng: np.random.Generator, x: np.ndarray) -> None:
     for i in range(x.size - 1, 0, -1):
         j = min(int(rng.random() * (i + 1)), i)
         x[i], x[j] = x[j], x[i]
-
-
-@kernel
-def members_by_stage(alive: np.ndarray, stage: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
-    """Alive firms grouped by stage in index order: ``members[bounds[s]:bounds[s + 1]]``."""
-    bounds = np.zeros(S + 1, np.int64)
-    for i in range(alive.size):
-        if alive[i]:
-            bounds[stage[i] + 1] += 1
-    for s in range(S):
-        bounds[s + 1] += bounds[s]
-    members = np.empty(bounds[S], np.int64)
-    fill = bounds[:S].copy()
-    for i in range(alive.size):
-        if alive[i]:
-            members[fill[stage[i]]] = i
-            fill[stage[i]] += 1
-    return members, bounds
 
 
 @kernel
@@ -366,15 +348,6 @@ def fill_vacancies(
         for i in here:  # reset the scratch sums for the next stage
             if buyer[i] >= 0:
                 cap_sum[buyer[i]] = 0.0
-
-
-@inline_kernel
-def unit_cost(
-    wage: np.ndarray, labour: np.ndarray, saving: np.ndarray, k_production: float, g: int, s: int
-) -> float:
-    """Unit labour cost of a plant, as :func:`capability.unit_labour_cost` for one firm."""
-    productivity = 0.4 + 0.6 * min(k_production, 3.0)
-    return wage[g] * 1e-3 * labour[s] / productivity * (1.0 - saving[g, s])
 
 
 def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
