@@ -8,7 +8,7 @@ import pytest
 from gpnlab.errors import InputError
 from gpnlab.measure import ExportAccounts, bm_source
 from gpnlab.synthetic import random_table
-from gpnlab.table import IOTable
+from gpnlab.table import IOTable, TableWarning
 
 
 def small() -> IOTable:
@@ -24,6 +24,15 @@ def test_countries_with_fewer_sectors_are_padded_with_zero_output() -> None:
     assert t.x[3] == 0 and np.all(t.Z[3] == 0) and np.all(t.Z[:, 3] == 0)
     np.testing.assert_allclose(t.x, t.Z.sum(1) + t.Y.sum(1))
     np.testing.assert_allclose(t.x, t.Z.sum(0) + t.va)
+    # the label lists build hands over equal those read back from the padded labels
+    assert t.countries == list(dict.fromkeys(t.labels.get_level_values(0)))
+    assert t.sectors == list(dict.fromkeys(t.labels.get_level_values(1)))
+    assert t.categories == list(dict.fromkeys(t.fd_labels.get_level_values(1))) == ["F"]
+    with pytest.warns(TableWarning, match="produce nothing"):
+        dest = IOTable.build(
+            np.eye(2), np.ones((2, 2)), [("A", "s1"), ("A", "s2")], [("A", "F"), ("C", "F")]
+        )
+    assert dest.countries == ["A", "C"] == list(dict.fromkeys(dest.labels.get_level_values(0)))
 
 
 def test_output_rule_given_keeps_published_output() -> None:

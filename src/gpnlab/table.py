@@ -263,6 +263,8 @@ class IOTable:
             source=source,
             meta=dict(meta or {}),
         )
+        # the label lists were worked out above: seed the cached properties with them
+        table.__dict__.update(countries=countries, sectors=sectors, categories=categories)
         table._warn_quirks()
         return table
 
@@ -470,7 +472,8 @@ def _multiindex(
     field_name: str,
 ) -> pd.MultiIndex:
     if isinstance(labels, pd.MultiIndex):
-        mi = labels.set_names(list(names))
+        # the same object when already named: its cached checks (duplicates) are kept
+        mi = labels if list(labels.names) == list(names) else labels.set_names(list(names))
     else:
         try:
             mi = pd.MultiIndex.from_tuples([(str(a), str(b)) for a, b in labels], names=list(names))

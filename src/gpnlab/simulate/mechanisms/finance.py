@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL
 
@@ -32,17 +33,58 @@ def exit_firms(m: Model, idx: np.ndarray) -> None:
     f.buyer[idx] = -1
 
 
+@kernel
+def settle(
+    alive: np.ndarray,
+    role: np.ndarray,
+    inhouse: np.ndarray,
+    obm: np.ndarray,
+    buyer: np.ndarray,
+    loc: np.ndarray,
+    stage: np.ndarray,
+    profit: np.ndarray,
+    invest: np.ndarray,
+    sales_mean: np.ndarray,
+    subsidy: np.ndarray,
+    cash: np.ndarray,
+    age: np.ndarray,
+    idle: np.ndarray,
+) -> np.ndarray:
+    """One pass over alive firms: cash, age and idle quarters; returns the firms that exit
+    (insolvent or idle too long; brand leaders' own units never)."""
+    leaving = np.zeros(alive.size, np.bool_)
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        spend = invest[i] * max(profit[i], 0.0)
+        cash[i] += profit[i] - spend * (1 - subsidy[loc[i], stage[i]])
+        age[i] += 1
+        if buyer[i] < 0 and not obm[i] and role[i] != BL:
+            idle[i] += 1
+        else:
+            idle[i] = 0
+        insolvent = cash[i] < -INSOLVENCY_QUARTERS * sales_mean[i] and age[i] > 4
+        stale = idle[i] > IDLE_LIMIT
+        leaving[i] = (insolvent or stale) and not (role[i] == BL and not inhouse[i])
+    return np.flatnonzero(leaving)
+
+
 def finance(m: Model) -> None:
     f = m.firms
-    alive = f.alive
-    subsidy = m.instruments.targeted("learning_subsidy", f.loc, f.stage)
-    spend = f.invest * np.maximum(f.profit, 0.0)
-    f.cash[alive] += (f.profit - spend * (1 - subsidy))[alive]
-    f.age[alive] += 1
-    idle = alive & (f.buyer < 0) & ~f.obm & (f.role != BL)
-    f.idle[idle] += 1
-    f.idle[alive & ~idle] = 0
-    insolvent = alive & (f.cash < -INSOLVENCY_QUARTERS * f.sales_mean) & (f.age > 4)
-    stale = alive & (f.idle > IDLE_LIMIT)
-    out = np.flatnonzero((insolvent | stale) & ~((f.role == BL) & ~f.inhouse))
+    out = settle(
+        f.alive,
+        f.role,
+        f.inhouse,
+        f.obm,
+        f.buyer,
+        f.loc,
+        f.stage,
+        f.profit,
+        f.invest,
+        f.sales_mean,
+        m.instruments.table("learning_subsidy"),
+        f.cash,
+        f.age,
+        f.idle,
+    )
     exit_firms(m, out)

@@ -19,35 +19,72 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.model import Model
 
 EW = 0.2
 CAPACITY_ADJUSTMENT = 0.25
+MAX_COMMITMENT = 40  # quarters: longer commitments add nothing
+
+
+@kernel
+def invest_and_expand(
+    alive: np.ndarray,
+    buyer: np.ndarray,
+    contract_len: np.ndarray,
+    loc: np.ndarray,
+    home: np.ndarray,
+    stage: np.ndarray,
+    sales: np.ndarray,
+    units: np.ndarray,
+    volatility: np.ndarray,
+    rate: np.ndarray,
+    subsidy: np.ndarray,
+    investment_rate: float,
+    sales_mean: np.ndarray,
+    sales_var: np.ndarray,
+    invest: np.ndarray,
+    capacity: np.ndarray,
+) -> None:
+    """One pass over alive firms: update the sales moments, set ``i_f`` (module docstring),
+    expand capacity by a quarter of any output above it. ``volatility`` (G,) is scaled,
+    ``rate`` (G,) the owner country's cost of capital after patient capital, ``subsidy``
+    (G, S) the learning subsidy by location and stage."""
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        s, mean = sales[i], sales_mean[i]
+        sales_var[i] = (1 - EW) * sales_var[i] + EW * (s - mean) ** 2
+        sales_mean[i] = (1 - EW) * mean + EW * s
+        cv = min(np.sqrt(sales_var[i]) / max(sales_mean[i], 1e-12), 2.0)
+        L = min(contract_len[i], MAX_COMMITMENT) if buyer[i] >= 0 else 1
+        commit = (L / (L + 2.0)) / (4.0 / 6.0)
+        stability = 1.0 / (1.0 + 5.0 * cv + 5.0 * volatility[loc[i]])
+        finance = 1.0 / (1.0 + 10.0 * rate[home[i]])
+        boost = 1 + subsidy[loc[i], stage[i]]
+        invest[i] = min(1.0, investment_rate * commit * stability * finance * boost)
+        capacity[i] += CAPACITY_ADJUSTMENT * max(units[i] - capacity[i], 0.0)
 
 
 def investment(m: Model) -> None:
     f = m.firms
-    idx = np.flatnonzero(f.alive)
-    s = f.sales[idx]
-    mean = f.sales_mean[idx]
-    f.sales_var[idx] = (1 - EW) * f.sales_var[idx] + EW * (s - mean) ** 2
-    f.sales_mean[idx] = (1 - EW) * mean + EW * s
-    cv = np.sqrt(f.sales_var[idx]) / np.maximum(f.sales_mean[idx], 1e-12)
-    cv = np.minimum(cv, 2.0)
-    loc = f.loc[idx]
     c = m.countries
     mech = m.world.mechanisms
-    L = np.where(f.buyer[idx] >= 0, np.minimum(f.contract_len[idx], 40), 1)
-    commit = (L / (L + 2.0)) / (4.0 / 6.0)
-    sigma = c.volatility[loc] * mech.volatility_scale
-    stability = 1.0 / (1.0 + 5.0 * cv + 5.0 * sigma)
-    rate = c.cost_of_capital[f.home[idx]] * (
-        1 - m.instruments.effect("patient_capital")[f.home[idx]]
+    invest_and_expand(
+        f.alive,
+        f.buyer,
+        f.contract_len,
+        f.loc,
+        f.home,
+        f.stage,
+        f.sales,
+        f.units,
+        c.volatility * mech.volatility_scale,
+        c.cost_of_capital * (1 - m.instruments.effect("patient_capital")),
+        m.instruments.table("learning_subsidy"),
+        float(mech.investment_rate),
+        f.sales_mean,
+        f.sales_var,
+        f.invest,
+        f.capacity,
     )
-    finance = 1.0 / (1.0 + 10.0 * rate)
-    subsidy = m.instruments.targeted("learning_subsidy", loc, f.stage[idx])
-    f.invest[idx] = np.minimum(
-        1.0, mech.investment_rate * commit * stability * finance * (1 + subsidy)
-    )
-    over = f.units[idx] - f.capacity[idx]
-    f.capacity[idx] += CAPACITY_ADJUSTMENT * np.maximum(over, 0.0)

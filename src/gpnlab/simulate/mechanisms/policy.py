@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.config import Policy, World
+from gpnlab.simulate.jit import kernel
 
 REGIMES: dict[str, dict[str, object]] = {
     "laissez_faire": {},
@@ -137,21 +138,53 @@ def policy(m: object) -> None:
     assert isinstance(m, Model)
     f = m.firms
     inst = m.instruments
-    G = m.G
-    alive = f.alive
-    spend = f.invest * np.maximum(f.profit, 0.0)
-    ls = inst.raw["learning_subsidy"][f.loc] * inst.target[f.loc, f.stage]
-    cost = np.bincount(f.loc[alive], (spend * ls)[alive], G).astype(float)
-    rate = m.countries.cost_of_capital[f.home]
-    pc = inst.raw["patient_capital"][f.home] * rate * np.maximum(-f.cash, 0.0)
-    cost += np.bincount(f.home[alive], pc[alive], G)
-    domestic_sup = alive & (f.buyer >= 0) & (f.home == f.loc) & (f.role >= 2)
-    cost += (
-        COST_SCALE["supplier_development"]
-        * inst.raw["supplier_development"]
-        * np.bincount(f.loc[domestic_sup], minlength=G)
+    learning, patient, suppliers = support_costs(
+        f.alive,
+        f.role,
+        f.buyer,
+        f.loc,
+        f.home,
+        f.stage,
+        f.invest,
+        f.profit,
+        f.cash,
+        inst.raw["learning_subsidy"][:, None] * inst.target,
+        inst.raw["patient_capital"] * m.countries.cost_of_capital,
     )
+    cost = learning + patient
+    cost += COST_SCALE["supplier_development"] * inst.raw["supplier_development"] * suppliers
     lf = m.countries.labour_force
     cost += COST_SCALE["support_institutions"] * inst.raw["support_institutions"] * lf
     cost += COST_SCALE["human_capital"] * inst.raw["human_capital"] * lf
     m.policy_cost += cost
+
+
+@kernel
+def support_costs(
+    alive: np.ndarray,
+    role: np.ndarray,
+    buyer: np.ndarray,
+    loc: np.ndarray,
+    home: np.ndarray,
+    stage: np.ndarray,
+    invest: np.ndarray,
+    profit: np.ndarray,
+    cash: np.ndarray,
+    subsidy: np.ndarray,
+    forgone: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over alive firms, by country: subsidised learning spending (by location,
+    ``subsidy`` (G, S) raw rate on target), interest forgone on negative cash (by owner,
+    ``forgone`` (G,) raw rate x cost of capital), domestic suppliers under contract."""
+    G = forgone.size
+    learning = np.zeros(G)
+    patient = np.zeros(G)
+    suppliers = np.zeros(G)
+    for i in range(alive.size):
+        if not alive[i]:
+            continue
+        learning[loc[i]] += invest[i] * max(profit[i], 0.0) * subsidy[loc[i], stage[i]]
+        patient[home[i]] += forgone[home[i]] * max(-cash[i], 0.0)
+        if buyer[i] >= 0 and home[i] == loc[i] and role[i] >= 2:
+            suppliers[loc[i]] += 1.0
+    return learning, patient, suppliers
