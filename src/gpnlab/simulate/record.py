@@ -88,24 +88,40 @@ def emit_table(m: Model) -> IOTable:
         )
 
 
-def trade_indicators(table: IOTable) -> pd.DataFrame:
-    """Borin-Mancini country terms of the emitted table (the panel's trade columns)."""
+def trade_indicators(table: IOTable) -> dict[str, np.ndarray]:
+    """Borin-Mancini country terms of the emitted table (the panel's trade columns), one value
+    per country in table order."""
     acc = ExportAccounts(table)
     t = {k: v.sum(axis=(1, 2)) for k, v in bm_source_bilateral(acc).items()}
     g = t["GEXP"]
+    return {
+        "gross_exports": g,
+        "dva_share": safe_share(t["DVA"], g),
+        "fva_share": safe_share(t["FVA"], g),
+        "gvc_backward": t["GVCB"],
+        "gvc_forward": t["GVCF"],
+    }
+
+
+Rows = dict[str, np.ndarray | list[str]]
+"""Columns of one recorded quarter; :func:`frame` stacks the quarters into one table."""
+
+
+def frame(quarters: list[Rows]) -> pd.DataFrame:
+    """One DataFrame from the rows of several quarters (one construction per run)."""
+    first = quarters[0]
     return pd.DataFrame(
         {
-            "gross_exports": g,
-            "dva_share": safe_share(t["DVA"], g),
-            "fva_share": safe_share(t["FVA"], g),
-            "gvc_backward": t["GVCB"],
-            "gvc_forward": t["GVCF"],
-        },
-        index=pd.Index(table.countries, name="country"),
+            k: [v for q in quarters for v in q[k]]
+            if isinstance(first[k], list)
+            else np.concatenate([q[k] for q in quarters])
+            for k in first
+        }
     )
 
 
-def panel_rows(m: Model, table: IOTable) -> pd.DataFrame:
+def panel_rows(m: Model, table: IOTable) -> Rows:
+    """One row per country: the panel columns (``PANEL_OUTCOMES``) of this quarter."""
     f = m.firms
     G = m.G
     c = m.countries
@@ -139,52 +155,47 @@ def panel_rows(m: Model, table: IOTable) -> pd.DataFrame:
         / np.maximum(np.bincount(f.home[mkt], minlength=G), 1),
         np.nan,
     )
-    trade = trade_indicators(table)
-    out = pd.DataFrame(
-        {
-            "period": m.period,
-            "country": c.codes,
-            **{k: trade[k].to_numpy() for k in trade.columns},
-            "domestic_ht": by_loc(dom & (f.role == HT) & (f.buyer >= 0)),
-            "domestic_lt": by_loc(dom & (f.role == LT) & (f.buyer >= 0)),
-            "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
-            "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
-            "functional_position": functional,
-            "value_captured": captured,
-            "value_added": va_formal,
-            "employment": employment,
-            "wage_bill": by_loc(produced, f.wage_bill),
-            "informal_share": informal / c.labour_force,
-            "productivity": productivity,
-            "policy_cost": m.policy_cost.copy(),
-            "supplier_drops": m.drops.copy(),
-            "odm_firms": by_loc(dom & f.odm),
-            "obm_firms": by_loc(dom & f.obm),
-            "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
-            "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
-            "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),
-            "outsourcing_share": outsourcing,
-            "firms": by_loc(alive),
-        }
-    )
-    return out
+    return {
+        "period": np.full(G, m.period, np.int64),
+        "country": list(c.codes),
+        **trade_indicators(table),
+        "domestic_ht": by_loc(dom & (f.role == HT) & (f.buyer >= 0)),
+        "domestic_lt": by_loc(dom & (f.role == LT) & (f.buyer >= 0)),
+        "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
+        "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
+        "functional_position": functional,
+        "value_captured": captured,
+        "value_added": va_formal,
+        "employment": employment,
+        "wage_bill": by_loc(produced, f.wage_bill),
+        "informal_share": informal / c.labour_force,
+        "productivity": productivity,
+        "policy_cost": m.policy_cost.copy(),
+        "supplier_drops": m.drops.copy(),
+        "odm_firms": by_loc(dom & f.odm),
+        "obm_firms": by_loc(dom & f.obm),
+        "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
+        "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
+        "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),
+        "outsourcing_share": outsourcing,
+        "firms": by_loc(alive),
+    }
 
 
-def stage_rows(m: Model, table: IOTable) -> pd.DataFrame:
+def stage_rows(m: Model, table: IOTable) -> Rows:
+    """One row per (country, stage) of this quarter: output, value added, producing firms."""
     f = m.firms
     S, G = m.stages.S, m.G
     act = f.alive & (f.units > 0)
     firms = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=G * S)
-    return pd.DataFrame(
-        {
-            "period": m.period,
-            "stage": np.tile(m.stages.names, G),
-            "country": np.repeat(m.countries.codes, S),
-            "output": table.x,
-            "value_added": table.va,
-            "firms": firms,
-        }
-    )
+    return {
+        "period": np.full(G * S, m.period, np.int64),
+        "stage": list(m.stages.names) * G,
+        "country": [c for c in m.countries.codes for _ in range(S)],
+        "output": table.x,
+        "value_added": table.va,
+        "firms": firms,
+    }
 
 
 ROLE_NAMES = np.array(["BL", "CM", "HT", "LT"])

@@ -22,7 +22,7 @@ from gpnlab.io.own import write_own
 from gpnlab.simulate.config import World
 from gpnlab.simulate.init import build_model
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.record import emit_table, firm_table, panel_rows, stage_rows
+from gpnlab.simulate.record import Rows, emit_table, firm_table, frame, panel_rows, stage_rows
 from gpnlab.simulate.step import step, warm_up
 from gpnlab.table import IOTable
 
@@ -57,7 +57,8 @@ def simulate(
     m = build_model(world, seed)
     warm_up(m)
     T = world.periods if periods is None else periods
-    panels, stages = [], []
+    panels: list[Rows] = []
+    stages: list[Rows] = []
     tables: dict[int, IOTable] = {}
     for _ in range(T):
         step(m)
@@ -72,13 +73,14 @@ def simulate(
                 tables[m.period] = table
         if progress is not None:
             progress(m.period)
-    if not panels:  # no period recorded: empty tables with the columns of a recorded one
+    empty = not panels
+    if empty:  # no period recorded: empty tables with the columns of a recorded one
         table = emit_table(m)
-        panels.append(panel_rows(m, table).iloc[0:0])
-        stages.append(stage_rows(m, table).iloc[0:0])
+        panels.append(panel_rows(m, table))
+        stages.append(stage_rows(m, table))
     return Results(
-        panel=pd.concat(panels, ignore_index=True),
-        stages=pd.concat(stages, ignore_index=True),
+        panel=frame(panels).iloc[0:0] if empty else frame(panels),
+        stages=frame(stages).iloc[0:0] if empty else frame(stages),
         firms=firm_table(m),
         tables=tables,
         model=m if keep_model else None,

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import entry_weight
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import CM, HT, LT, D
+from gpnlab.simulate.state import BL, CM, HT, LT, D
 
 STARTUP_RATE = 0.006
 CM_RATE = 0.5
@@ -88,15 +89,38 @@ def new_firms(
     f.cash[idx] = 0.05 * capacity * 1e-4
 
 
+@kernel
+def peer_sums(
+    alive: np.ndarray,
+    inhouse: np.ndarray,
+    role: np.ndarray,
+    loc: np.ndarray,
+    stage: np.ndarray,
+    K: np.ndarray,
+    capacity: np.ndarray,
+    G: int,
+    S: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, capability sums (G*S, D) and capacity sums of active non-BL firms by
+    (location, stage), in one pass."""
+    n = np.zeros(G * S, np.int64)
+    k_sum = np.zeros((G * S, K.shape[1]))
+    cap = np.zeros(G * S)
+    for i in range(alive.size):
+        if alive[i] and not inhouse[i] and role[i] != BL:
+            key = loc[i] * S + stage[i]
+            n[key] += 1
+            for d in range(K.shape[1]):
+                k_sum[key, d] += K[i, d]
+            cap[key] += capacity[i]
+    return n, k_sum, cap
+
+
 def peer_tables(m: Model) -> tuple[np.ndarray, np.ndarray]:
     """Mean capability (G, S, D) and mean capacity (G, S) of active non-BL firms."""
     f = m.firms
     S, G = m.stages.S, m.G
-    act = f.alive & ~f.inhouse & (f.role != 0)
-    key = f.loc[act].astype(np.int64) * S + f.stage[act]
-    n = np.bincount(key, minlength=G * S)
-    K = np.stack([np.bincount(key, f.K[act, d], G * S) for d in range(D)], axis=1)
-    cap = np.bincount(key, f.capacity[act], G * S)
+    n, K, cap = peer_sums(f.alive, f.inhouse, f.role, f.loc, f.stage, f.K, f.capacity, G, S)
     with np.errstate(invalid="ignore", divide="ignore"):
         meanK = np.where(n[:, None] > 0, K / n[:, None], np.nan).reshape(G, S, D)
         meancap = np.where(n > 0, cap / n, np.nan).reshape(G, S)
