@@ -164,12 +164,12 @@ class IOTable:
             )
 
         # ---- pad to a full country x sector grid, country-major
-        countries = list(dict.fromkeys(rows.get_level_values(0)))
-        for c in dict.fromkeys(cols.get_level_values(0)):
+        countries = _in_order(rows, 0)
+        for c in _in_order(cols, 0):
             if c not in countries:
                 countries.append(c)
-        sectors = list(dict.fromkeys(rows.get_level_values(1)))
-        categories = list(dict.fromkeys(cols.get_level_values(1)))
+        sectors = _in_order(rows, 1)
+        categories = _in_order(cols, 1)
         if _is_grid(rows, countries) and _is_grid(cols, countries):
             full, full_fd = rows, cols  # already the full country-major grid (the simulator's)
             pos, fpos = np.arange(n), np.arange(len(cols))
@@ -199,7 +199,7 @@ class IOTable:
                 vp = np.zeros(N)
                 vp[pos] = vaf
                 vaf = vp
-        producing = set(rows.get_level_values(0))
+        producing = set(_in_order(rows, 0))
         extra_fd = [c for c in countries if c not in producing]
         if extra_fd:
             warnings.warn(
@@ -315,15 +315,15 @@ class IOTable:
 
     @cached_property
     def countries(self) -> list[str]:
-        return list(dict.fromkeys(self.labels.get_level_values(0)))
+        return _in_order(self.labels, 0)
 
     @cached_property
     def sectors(self) -> list[str]:
-        return list(dict.fromkeys(self.labels.get_level_values(1)))
+        return _in_order(self.labels, 1)
 
     @cached_property
     def categories(self) -> list[str]:
-        return list(dict.fromkeys(self.fd_labels.get_level_values(1)))
+        return _in_order(self.fd_labels, 1)
 
     @property
     def G(self) -> int:
@@ -444,6 +444,15 @@ class IOTable:
         )
 
 
+def _in_order(mi: pd.MultiIndex, level: int) -> list[str]:
+    """Distinct values of one level in order of first appearance (``dict.fromkeys`` of the
+    level's values), from the level's codes: no Python loop over the labels."""
+    codes = np.asarray(mi.codes[level])
+    if codes.size and codes.min() < 0:  # missing labels: keep them, as dict.fromkeys would
+        return list(dict.fromkeys(mi.get_level_values(level)))
+    return list(mi.levels[level].take(pd.unique(codes)).tolist())
+
+
 def _is_grid(mi: pd.MultiIndex, countries: list[str]) -> bool:
     """True if ``mi`` is every (country, item) pair, country-major, in first-appearance order
     of both levels, with ``countries`` as its first level (what ``from_product`` would give)."""
@@ -455,7 +464,7 @@ def _is_grid(mi: pd.MultiIndex, countries: list[str]) -> bool:
         and len(mi) == G * S
         and np.array_equal(c0, np.repeat(u0, S))
         and np.array_equal(c1, np.tile(u1, G))
-        and [str(v) for v in mi.levels[0][u0]] == countries
+        and [str(v) for v in mi.levels[0].take(u0).tolist()] == countries
     )
 
 
