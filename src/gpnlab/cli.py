@@ -222,7 +222,7 @@ def simulate(
                 "world",
                 name,
                 f"{len(w.countries)} countries, {len(w.stages)} stages, "
-                f"{sum(p.count for p in w.populations)} firm groups' members",
+                f"{sum(p.count for p in w.populations):,} firms, {w.periods} quarters",
             )
         for name, settings in REGIMES.items():
             t.add_row(
