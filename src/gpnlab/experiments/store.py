@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from gpnlab import __version__
@@ -150,11 +151,20 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
             con.register("new_stages", pd.concat(stages, ignore_index=True))
             con.execute("INSERT INTO stages SELECT * FROM new_stages")
             con.unregister("new_stages")
-        con.executemany(
-            "UPDATE runs SET status = ?, wall_s = ?, error = ?, attempts = attempts + 1 "
-            "WHERE run_id = ?",
-            [[r.status, r.wall_s, r.error or None, r.run_id] for r in results],
+        status = pd.DataFrame(
+            {
+                "run_id": np.array(ids, dtype=np.int32),
+                "status": [r.status for r in results],
+                "wall_s": np.array([r.wall_s for r in results], dtype=np.float64),
+                "error": pd.Series([r.error or None for r in results], dtype=object),
+            }
         )
+        con.register("new_status", status)  # one statement for the batch, not one per run
+        con.execute(
+            "UPDATE runs SET status = u.status, wall_s = u.wall_s, error = u.error, "
+            "attempts = runs.attempts + 1 FROM new_status AS u WHERE runs.run_id = u.run_id"
+        )
+        con.unregister("new_status")
         con.commit()
     except BaseException:
         con.rollback()
