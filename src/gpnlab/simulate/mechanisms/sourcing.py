@@ -159,6 +159,150 @@ def shuffle(rng: np.random.Generator, x: np.ndarray) -> None:
 
 
 @kernel
+def open_vacancies(
+    rng: np.random.Generator,
+    s: int,
+    role: np.ndarray,
+    stage: np.ndarray,
+    buyer: np.ndarray,
+    inhouse: np.ndarray,
+    obm: np.ndarray,
+    units: np.ndarray,
+    final_units: np.ndarray,
+    outsource: np.ndarray,
+    capacity: np.ndarray,
+    members: np.ndarray,
+    bounds: np.ndarray,
+    buys: np.ndarray,
+    stage_role: np.ndarray,
+    max_new: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The free suppliers of stage s (its own role, not in-house) and the vacancies for them,
+    one entry per vacancy (the buyer), shuffled.
+
+    Buyers that themselves sell (to a buyer, to end markets) open vacancies for the capacity
+    short of ``VACANCY_SLACK`` x their volume, at most max(max_new, a quarter of the suppliers
+    that volume needs): the pace of search does not depend on how finely capacity is split.
+    """
+    here = members[bounds[s] : bounds[s + 1]]
+    cap_sum = np.zeros(buyer.size)  # capacity already under contract, per buyer
+    n_free = 0
+    mean_cap = 0.0
+    for i in here:
+        if not inhouse[i]:
+            if buyer[i] >= 0:
+                cap_sum[buyer[i]] += capacity[i]
+            elif role[i] == stage_role[s]:
+                n_free += 1
+                mean_cap += capacity[i]
+    free = np.empty(n_free, np.int64)
+    n_free = 0
+    for i in here:
+        if not inhouse[i] and buyer[i] < 0 and role[i] == stage_role[s]:
+            free[n_free] = i
+            n_free += 1
+    if n_free == 0:
+        return free, np.empty(0, np.int64)
+    mean_cap = max(mean_cap / n_free, 1e-12)
+    n_buyers = 0
+    for b in range(buys.shape[0]):
+        if buys[b, s]:
+            n_buyers += bounds[b + 1] - bounds[b]
+    open_b = np.empty(n_buyers, np.int64)
+    open_n = np.empty(n_buyers, np.int64)
+    n_open = 0
+    n_vac = 0
+    for b in range(buys.shape[0]):
+        if not buys[b, s]:
+            continue
+        for j in members[bounds[b] : bounds[b + 1]]:
+            mkt = role[j] == BL and stage[j] == MARKETING
+            if not (buyer[j] >= 0 or mkt or obm[j]):
+                continue
+            if mkt:
+                vol = max(final_units[j], 1e-9) * outsource[j]
+            else:
+                vol = units[j] if units[j] > 0 else 0.6 * capacity[j]
+            if not vol > 0:
+                continue
+            need = vol * VACANCY_SLACK
+            limit = max(float(max_new), np.ceil(0.25 * need / mean_cap))
+            n_new = int(min(max(np.ceil((need - cap_sum[j]) / mean_cap), 0.0), limit))
+            if n_new > 0:
+                open_b[n_open] = j
+                open_n[n_open] = n_new
+                n_open += 1
+                n_vac += n_new
+    vac = np.empty(n_vac, np.int64)
+    v = 0
+    for j in range(n_open):
+        for _ in range(open_n[j]):
+            vac[v] = open_b[j]
+            v += 1
+    shuffle(rng, vac)
+    return free, vac
+
+
+@kernel
+def supplier_appeal(
+    s: int,
+    free: np.ndarray,
+    loc: np.ndarray,
+    K: np.ndarray,
+    cash: np.ndarray,
+    match: np.ndarray,
+    wage: np.ndarray,
+    labour: np.ndarray,
+    saving: np.ndarray,
+    volatility: np.ndarray,
+    eligible: float,
+    appeal: np.ndarray,
+) -> int:
+    """``appeal[f] = exp((v_f - max v) / NOISE)`` for the free suppliers of stage s, with the
+    supplier part of the score ``v_f = -2 log(unit labour cost / median) + 1.5 min(match, 1.5)
+    - 2 volatility(loc) + 0.3 [cash > 0]``; 0 for ineligible ones. Returns how many are
+    eligible."""
+    value = np.empty(free.size)
+    for j in range(free.size):
+        i = free[j]
+        value[j] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], s)
+    ref = max(np.median(value), 1e-12)
+    top = -np.inf
+    n_eligible = 0
+    for j in range(free.size):
+        i = free[j]
+        value[j] = (
+            -2.0 * np.log(value[j] / ref)
+            + 1.5 * min(match[i], 1.5)
+            - 2.0 * volatility[loc[i]]
+            + (0.3 if cash[i] > 0 else 0.0)
+        )
+        if match[i] >= eligible:
+            top = max(top, value[j])
+            n_eligible += 1
+    for j in range(free.size):
+        i = free[j]
+        appeal[i] = np.exp((value[j] - top) / NOISE) if match[i] >= eligible else 0.0
+    return n_eligible
+
+
+@kernel
+def pair_appeal(region: np.ndarray, tariff: np.ndarray, logistics: np.ndarray) -> np.ndarray:
+    """(G, G) ``exp(part / NOISE)`` of the (buyer country, supplier country) part of the score:
+    crossing the border adds the importer's tariff and both sides' logistics to the landed
+    cost; the same region is a plus."""
+    G = region.size
+    pair = np.empty((G, G))
+    for lb in range(G):
+        for lf in range(G):
+            part = 0.3 if region[lb] == region[lf] else 0.0
+            if lb != lf:
+                part -= 2.0 * np.log(1.0 + (tariff[lb] + logistics[lb] + logistics[lf]))
+            pair[lb, lf] = np.exp(part / NOISE)
+    return pair
+
+
+@kernel
 def fill_vacancies(
     rng: np.random.Generator,
     role: np.ndarray,
@@ -205,149 +349,70 @@ def fill_vacancies(
     choice. Once every eligible free supplier is signed, the remaining vacancies of the stage
     stay open (no draws).
     """
-    F = buyer.size
-    S = stage_role.size
-    G = wage.size
-    cap_sum = np.zeros(F)
-    appeal = np.zeros(F)  # exp(supplier part of the score / NOISE), per free supplier
+    appeal = np.zeros(buyer.size)  # exp(supplier part of the score / NOISE), free suppliers
     weight = np.empty(n_candidates)
     u = np.empty(BLOCK * n_candidates)
     cand = np.empty(BLOCK * n_candidates, np.int64)
-    foreign = home != loc  # foreign-owned plants (local-content rules bind them)
-    # (buyer country, supplier country) part: crossing the border costs tariff and logistics
-    # on the landed cost; same region is a plus
-    pair = np.empty((G, G))
-    for lb in range(G):
-        for lf in range(G):
-            part = 0.3 if region[lb] == region[lf] else 0.0
-            if lb != lf:
-                part -= 2.0 * np.log(1.0 + (tariff[lb] + logistics[lb] + logistics[lf]))
-            pair[lb, lf] = np.exp(part / NOISE)
-    local_pull = np.exp(3.0 * local_content / NOISE)
-    for s in range(S):
+    pair = pair_appeal(region, tariff, logistics)
+    local_pull = np.exp(3.0 * local_content / NOISE)  # domestic supplier, foreign plant
+    for s in range(stage_role.size):
         if not buys[:, s].any():
             continue
-        here = members[bounds[s] : bounds[s + 1]]
-        # capacity already under contract per buyer; free suppliers of the stage's own role
-        n_free = 0
-        for i in here:
-            if not inhouse[i]:
-                if buyer[i] >= 0:
-                    cap_sum[buyer[i]] += capacity[i]
-                elif role[i] == stage_role[s]:
-                    n_free += 1
-        free = np.empty(n_free, np.int64)
-        n_free = 0
-        mean_cap = 0.0
-        for i in here:
-            if not inhouse[i] and buyer[i] < 0 and role[i] == stage_role[s]:
-                free[n_free] = i
-                n_free += 1
-                mean_cap += capacity[i]
-        if n_free > 0:
-            mean_cap = max(mean_cap / n_free, 1e-12)
-            # buyers that themselves sell (to a buyer, to end markets) open vacancies: the
-            # capacity short of VACANCY_SLACK x their volume, at most max(max_new, a quarter
-            # of the suppliers that volume needs) -- the pace of search does not depend on
-            # how finely capacity is split among firms
-            n_buyers = 0
-            for b in range(S):
-                if buys[b, s]:
-                    n_buyers += bounds[b + 1] - bounds[b]
-            open_b = np.empty(n_buyers, np.int64)
-            open_n = np.empty(n_buyers, np.int64)
-            n_open = 0
-            n_vac = 0
-            for b in range(S):
-                if not buys[b, s]:
-                    continue
-                for j in members[bounds[b] : bounds[b + 1]]:
-                    mkt = role[j] == BL and stage[j] == MARKETING
-                    if not (buyer[j] >= 0 or mkt or obm[j]):
-                        continue
-                    if mkt:
-                        vol = max(final_units[j], 1e-9) * outsource[j]
-                    else:
-                        vol = units[j] if units[j] > 0 else 0.6 * capacity[j]
-                    if not vol > 0:
-                        continue
-                    need = vol * VACANCY_SLACK
-                    limit = max(float(max_new), np.ceil(0.25 * need / mean_cap))
-                    n_new = int(min(max(np.ceil((need - cap_sum[j]) / mean_cap), 0.0), limit))
-                    if n_new > 0:
-                        open_b[n_open] = j
-                        open_n[n_open] = n_new
-                        n_open += 1
-                        n_vac += n_new
-            if n_vac > 0:
-                vac = np.empty(n_vac, np.int64)
-                v = 0
-                for j in range(n_open):
-                    for _ in range(open_n[j]):
-                        vac[v] = open_b[j]
-                        v += 1
-                shuffle(rng, vac)
-                # candidates: more visible in agglomerations and under supplier development
-                cluster = np.zeros(G)
-                for i in here:
-                    cluster[loc[i]] += 1.0
-                w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
-                by_country, start, cdf, lo, per_unit, guide = country_sampler(free, loc[free], w_c)
-                # supplier part of exp(score / NOISE): cost against the median, match,
-                # volatility of its location, cash; 0 for ineligible suppliers
-                value = np.empty(n_free)
-                for j in range(n_free):
-                    i = free[j]
-                    value[j] = unit_cost(wage, labour, saving, K[i, PRODUCTION], loc[i], s)
-                ref = max(np.median(value), 1e-12)
-                top = -np.inf
-                n_left = 0  # eligible free suppliers not yet signed
-                for j in range(n_free):
-                    i = free[j]
-                    value[j] = (
-                        -2.0 * np.log(value[j] / ref)
-                        + 1.5 * min(match[i], 1.5)
-                        - 2.0 * volatility[loc[i]]
-                        + (0.3 if cash[i] > 0 else 0.0)
-                    )
-                    if match[i] >= eligible:
-                        top = max(top, value[j])
-                        n_left += 1
-                for j in range(n_free):
-                    i = free[j]
-                    ok = match[i] >= eligible
-                    appeal[i] = np.exp((value[j] - top) / NOISE) if ok else 0.0
-                for v in range(n_vac):
-                    if n_left == 0:
-                        break  # every later vacancy would find only signed or ineligible ones
-                    first = v % BLOCK
-                    if first == 0:  # candidates for the next BLOCK vacancies
-                        for j in range(u.size):
-                            u[j] = rng.random()
-                        draw_items(by_country, start, cdf, lo, per_unit, guide, u, cand)
-                    b = vac[v]
-                    lb = loc[b]
-                    lc_gain = foreign[b] and local_content[lb] > 0
-                    for j in range(n_candidates):
-                        c = cand[first * n_candidates + j]
-                        weight[j] = appeal[c] * pair[lb, loc[c]]
-                        if lc_gain and loc[c] == lb:
-                            weight[j] *= local_pull[lb]
-                    j = logit_choice(weight, rng.random())
-                    if j < 0:
-                        continue  # no eligible candidate
-                    pick = cand[first * n_candidates + j]
-                    if buyer[pick] < 0:  # the first claim wins
-                        n_left -= 1
-                        buyer[pick] = b
-                        contract_age[pick] = 0
-                        contract_len[pick] = (
-                            max(1, commitment // 2) if role[pick] == LT else commitment
-                        )
-                        idle[pick] = 0
-        for i in here:  # reset the scratch sums for the next stage
-            if buyer[i] >= 0:
-                cap_sum[buyer[i]] = 0.0
+        free, vac = open_vacancies(
+            rng,
+            s,
+            role,
+            stage,
+            buyer,
+            inhouse,
+            obm,
+            units,
+            final_units,
+            outsource,
+            capacity,
+            members,
+            bounds,
+            buys,
+            stage_role,
+            max_new,
+        )
+        if vac.size == 0:
+            continue
+        # candidates: more visible in agglomerations and under supplier development
+        cluster = np.zeros(wage.size)
+        for i in members[bounds[s] : bounds[s + 1]]:
+            cluster[loc[i]] += 1.0
+        w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
+        by_country, start, cdf, lo, per_unit, guide = country_sampler(free, loc[free], w_c)
+        n_left = supplier_appeal(
+            s, free, loc, K, cash, match, wage, labour, saving, volatility, eligible, appeal
+        )  # eligible free suppliers not yet signed
+        for v in range(vac.size):
+            if n_left == 0:
+                break  # every later vacancy would find only signed or ineligible ones
+            first = v % BLOCK
+            if first == 0:  # candidates for the next BLOCK vacancies
+                for j in range(u.size):
+                    u[j] = rng.random()
+                draw_items(by_country, start, cdf, lo, per_unit, guide, u, cand)
+            b = vac[v]
+            lb = loc[b]
+            lc_gain = home[b] != lb and local_content[lb] > 0
+            for j in range(n_candidates):
+                c = cand[first * n_candidates + j]
+                weight[j] = appeal[c] * pair[lb, loc[c]]
+                if lc_gain and loc[c] == lb:
+                    weight[j] *= local_pull[lb]
+            j = logit_choice(weight, rng.random())
+            if j < 0:
+                continue  # no eligible candidate
+            pick = cand[first * n_candidates + j]
+            if buyer[pick] < 0:  # the first claim wins
+                n_left -= 1
+                buyer[pick] = b
+                contract_age[pick] = 0
+                contract_len[pick] = max(1, commitment // 2) if role[pick] == LT else commitment
+                idle[pick] = 0
 
 
 def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
