@@ -118,3 +118,24 @@ def test_unknown_code_in_aggregation_mapping() -> None:
         t.aggregate(countries={"XX": "G"})
     with pytest.raises(InputError, match="sector 'zz'"):
         t.aggregate(sectors={"zz": "G"})
+
+
+def test_label_layout_is_remembered_per_label_object_only() -> None:
+    """Tables built on the same label objects share the worked-out layout; other label objects
+    (even equal ones, or the same labels in another order) get their own, and changing one
+    table's lists does not leak into the next table."""
+    import pandas as pd
+
+    rows = pd.MultiIndex.from_product([["A", "B"], ["s1", "s2"]], names=["country", "sector"])
+    cols = pd.MultiIndex.from_product([["A", "B"], ["F"]], names=["country", "category"])
+    Z, Y = np.eye(4), np.ones((4, 2))
+    first = IOTable.build(Z, Y, rows, cols)
+    first.countries.append("X")
+    again = IOTable.build(Z, Y, rows, cols)
+    assert again.countries == ["A", "B"] and again.labels is rows
+    swapped = pd.MultiIndex.from_tuples(
+        [("B", "s1"), ("B", "s2"), ("A", "s1"), ("A", "s2")], names=["country", "sector"]
+    )
+    other = IOTable.build(Z, Y, swapped, cols)
+    assert other.countries == ["B", "A"]
+    np.testing.assert_allclose(other.x, Z.sum(1) + Y.sum(1))

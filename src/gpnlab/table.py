@@ -164,13 +164,10 @@ class IOTable:
             )
 
         # ---- pad to a full country x sector grid, country-major
-        countries = _in_order(rows, 0)
-        for c in _in_order(cols, 0):
-            if c not in countries:
-                countries.append(c)
-        sectors = _in_order(rows, 1)
-        categories = _in_order(cols, 1)
-        if _is_grid(rows, countries) and _is_grid(cols, countries):
+        layout = _layout(rows, cols)
+        countries, sectors = list(layout.countries), list(layout.sectors)
+        categories = list(layout.categories)
+        if layout.grid:
             full, full_fd = rows, cols  # already the full country-major grid (the simulator's)
             pos, fpos = np.arange(n), np.arange(len(cols))
         else:
@@ -199,8 +196,7 @@ class IOTable:
                 vp = np.zeros(N)
                 vp[pos] = vaf
                 vaf = vp
-        producing = set(_in_order(rows, 0))
-        extra_fd = [c for c in countries if c not in producing]
+        extra_fd = [c for c in countries if c not in layout.producing]
         if extra_fd:
             warnings.warn(
                 f"{source}: final-demand countries {extra_fd} produce nothing in this table; "
@@ -442,6 +438,48 @@ class IOTable:
             source=self.source,
             meta=self.meta,
         )
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What the labels say about the grid: countries (producing first, then final-demand-only
+    ones), sectors, categories, whether rows and columns already are the full country-major
+    grid, and the producing countries."""
+
+    countries: tuple[str, ...]
+    sectors: tuple[str, ...]
+    categories: tuple[str, ...]
+    grid: bool
+    producing: frozenset[str]
+
+
+_LAYOUTS: dict[tuple[int, int], tuple[pd.MultiIndex, pd.MultiIndex, _Layout]] = {}
+
+
+def _layout(rows: pd.MultiIndex, cols: pd.MultiIndex) -> _Layout:
+    """:class:`_Layout` of a table's labels, remembered for the last few label objects (the
+    simulator emits a table with the same label objects every quarter). Entries keep their
+    label objects alive, so an ``id`` is never reused while it is remembered."""
+    key = (id(rows), id(cols))
+    hit = _LAYOUTS.get(key)
+    if hit is not None and hit[0] is rows and hit[1] is cols:
+        return hit[2]
+    countries = _in_order(rows, 0)
+    producing = frozenset(countries)
+    for c in _in_order(cols, 0):
+        if c not in producing and c not in countries:
+            countries.append(c)
+    layout = _Layout(
+        countries=tuple(countries),
+        sectors=tuple(_in_order(rows, 1)),
+        categories=tuple(_in_order(cols, 1)),
+        grid=_is_grid(rows, countries) and _is_grid(cols, countries),
+        producing=producing,
+    )
+    if len(_LAYOUTS) >= 32:
+        _LAYOUTS.clear()
+    _LAYOUTS[key] = (rows, cols, layout)
+    return layout
 
 
 def _in_order(mi: pd.MultiIndex, level: int) -> list[str]:
