@@ -167,3 +167,41 @@ def test_compiled_kernels_compute_what_their_python_source_says(tmp_path: Path) 
         subprocess.run([sys.executable, "-c", code, str(out)], env=env, check=True)
     for f in ("panel.parquet", "firms.parquet"):
         assert (tmp_path / "compiled" / f).read_bytes() == (tmp_path / "python" / f).read_bytes()
+
+
+@pytest.mark.slow
+def test_kernels_stay_in_bounds(tmp_path: Path) -> None:
+    """numba does not check array bounds: run tiny to mid-size worlds, every regime, a downturn
+    and enough quarters for the firm arrays to grow, with bounds checking on (its own cache)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from gpnlab.simulate import load_preset, simulate\n"
+        "from gpnlab.simulate.config import Shocks, scale_firms\n"
+        "from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime\n"
+        "for firms in (30, 400):\n"
+        "    for regime in REGIMES:\n"
+        "        w = apply_regime(scale_firms(load_preset('default'), firms), regime)\n"
+        "        simulate(w, seed=firms, periods=8, mrio_every=4)\n"
+        "from gpnlab.simulate.init import build_model\n"
+        "from gpnlab.simulate.mechanisms.entry import place\n"
+        "from gpnlab.simulate.record import emit_table\n"
+        "from gpnlab.simulate.step import step, warm_up\n"
+        "w = scale_firms(load_preset('default'), 300)\n"
+        "w = w.model_copy(update={'shocks': Shocks(downturn_start=6, downturn_length=6,"
+        " downturn_depth=0.5)})\n"
+        "m = build_model(w, 5)\n"
+        "warm_up(m)\n"
+        "F0 = m.firms.size\n"
+        "for t in range(30):\n"
+        "    if t == 10:\n"
+        "        place(m, F0)  # more slots than are free: the arrays grow, as entry does\n"
+        "    step(m)\n"
+        "    emit_table(m)\n"
+        "assert m.firms.size > F0, (m.firms.size, F0)\n"
+    )
+    env = {**os.environ, "NUMBA_BOUNDSCHECK": "1", "NUMBA_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
