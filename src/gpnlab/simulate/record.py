@@ -21,7 +21,7 @@ from gpnlab.measure.borin_mancini import bm_source_bilateral
 from gpnlab.measure.tiva import safe_share
 from gpnlab.simulate.mechanisms.capability import capability_index
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, HT, LT
+from gpnlab.simulate.state import BL, HT, LT, MARKETING
 from gpnlab.table import IOTable, TableWarning
 
 PANEL_OUTCOMES = (
@@ -148,7 +148,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     va_formal = by_loc(produced, va)
     informal = c.informal
     productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
-    mkt = alive & (f.role == BL) & (f.stage == 5)
+    mkt = alive & (f.role == BL) & (f.stage == MARKETING)
     outsourcing = np.where(
         np.bincount(f.home[mkt], minlength=G) > 0,
         np.bincount(f.home[mkt], f.outsource[mkt], G)

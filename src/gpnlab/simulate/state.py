@@ -20,6 +20,7 @@ from gpnlab.simulate.jit import kernel
 BL, CM, HT, LT = range(4)
 D = len(DIMENSIONS)
 PRODUCTION, PROCESS, DESIGN, COORDINATION, BRAND = range(D)
+MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
 OPEN_ENDED = 10**6  # committed length of a link to an own unit: never reviewed away
 
 

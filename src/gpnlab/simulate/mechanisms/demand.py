@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, BRAND
+from gpnlab.simulate.state import BL, BRAND, MARKETING
 
 PERSISTENCE = 0.7
 BRAND_SENSITIVITY = 4.0
@@ -48,7 +48,7 @@ def demand(m: Model) -> None:
     """Allocate each market's units among sellers; sets final_units, final_sales, revenue."""
     f = m.firms
     units = market_demand(m)
-    sellers = np.flatnonzero(f.alive & (((f.role == BL) & (f.stage == 5)) | f.obm))
+    sellers = np.flatnonzero(f.alive & (((f.role == BL) & (f.stage == MARKETING)) | f.obm))
     f.final_units[:] = 0.0
     m.sellers = sellers
     m.final_sales = np.zeros((0, m.G))

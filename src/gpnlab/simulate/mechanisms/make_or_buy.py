@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL
+from gpnlab.simulate.state import BL, MARKETING
 
 STEP = 0.05
 MARGIN = 0.05
@@ -35,7 +35,7 @@ def make_or_buy(m: Model) -> None:
         np.bincount(b[~own], f.units[sup][~own], F), 1e-12
     )
     has_both = (np.bincount(b[own], minlength=F) > 0) & (np.bincount(b[~own], minlength=F) > 0)
-    mkt = f.alive & (f.role == BL) & (f.stage == 5) & has_both
+    mkt = f.alive & (f.role == BL) & (f.stage == MARKETING) & has_both
     cheaper = mkt & (cost_cm < cost_in * (1 - MARGIN))
     dearer = mkt & (cost_cm > cost_in * (1 + MARGIN))
     f.outsource[cheaper] = np.minimum(1.0, f.outsource[cheaper] + STEP)

@@ -107,13 +107,11 @@ class Instruments:
             return self.raw[name]
         return self.raw[name] * self.capacity
 
-    def targeted(self, name: str, country: np.ndarray, stage: np.ndarray) -> np.ndarray:
-        """Effect of a support instrument for firms at (country, stage) (0 off target)."""
-        return self.effect(name)[country] * self.target[country, stage]
-
-    def table(self, name: str) -> np.ndarray:
-        """(G, S) effect of a support instrument by (country, stage): what kernels index."""
-        return self.effect(name)[:, None] * self.target
+    def table(self, name: str, *, raw: bool = False) -> np.ndarray:
+        """(G, S) effect of a support instrument by (country, stage), 0 off the targeted
+        stages: what kernels index. ``raw``: the instrument as set, before state capacity
+        (what it costs)."""
+        return (self.raw[name] if raw else self.effect(name))[:, None] * self.target
 
 
 # fiscal cost of support instruments, millions per quarter per unit of the instrument
@@ -148,7 +146,7 @@ def policy(m: object) -> None:
         f.invest,
         f.profit,
         f.cash,
-        inst.raw["learning_subsidy"][:, None] * inst.target,
+        inst.table("learning_subsidy", raw=True),
         inst.raw["patient_capital"] * m.countries.cost_of_capital,
     )
     cost = learning + patient

@@ -29,11 +29,10 @@ from gpnlab.simulate.mechanisms.capability import (
     unit_labour_costs,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, members_by_stage
+from gpnlab.simulate.state import BL, MARKETING, members_by_stage
 
 ODM_PREMIUM = 0.5
 LOCAL_CONTENT_COMPLIANCE = 0.5
-MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
 
 
 @kernel

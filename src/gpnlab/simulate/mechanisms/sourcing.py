@@ -32,12 +32,11 @@ import numpy as np
 from gpnlab.simulate.jit import inline_kernel, kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, LT, PRODUCTION, members_by_stage
+from gpnlab.simulate.state import BL, LT, MARKETING, PRODUCTION, members_by_stage
 
 VACANCY_SLACK = 1.15
 MAX_NEW = 3
 NOISE = 0.3
-MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
 BLOCK = 32  # vacancies whose candidates are drawn at once
 
 
