@@ -17,7 +17,7 @@ from gpnlab.simulate.jit import inline_kernel, kernel
 from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean
-from gpnlab.simulate.state import PRODUCTION
+from gpnlab.simulate.state import BL, PRODUCTION
 
 NEEDED = 0.05
 STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
@@ -31,7 +31,7 @@ def mean_capability(
     total = 0.0
     n = 0
     for i in range(K.shape[0]):
-        if alive[i] and role[i] == 0 and not inhouse[i]:
+        if alive[i] and role[i] == BL and not inhouse[i]:
             for k in range(K.shape[1]):
                 total += K[i, k]
             n += K.shape[1]
