@@ -24,6 +24,7 @@ import numpy as np
 
 from gpnlab.simulate.config import Policy, World
 from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.state import HT
 
 REGIMES: dict[str, dict[str, object]] = {
     "laissez_faire": {},
@@ -183,6 +184,6 @@ def support_costs(
             continue
         learning[loc[i]] += invest[i] * max(profit[i], 0.0) * subsidy[loc[i], stage[i]]
         patient[home[i]] += forgone[home[i]] * max(-cash[i], 0.0)
-        if buyer[i] >= 0 and home[i] == loc[i] and role[i] >= 2:
+        if buyer[i] >= 0 and home[i] == loc[i] and role[i] >= HT:  # HT and LT suppliers
             suppliers[loc[i]] += 1.0
     return learning, patient, suppliers
