@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from gpnlab.simulate.config import ROLES, World
 from gpnlab.simulate.mechanisms.policy import Instruments
-from gpnlab.simulate.state import Countries, Firms
+from gpnlab.simulate.state import BL, Countries, Firms
 
 
 @dataclass
@@ -40,6 +41,25 @@ class Stages:
     @property
     def S(self) -> int:
         return len(self.names)
+
+    @cached_property
+    def graph(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stage order (inputs first) and each stage's input stages as CSR arrays
+        (``inputs[ptr[s]:ptr[s + 1]]``), for the kernels."""
+        ptr = np.zeros(self.S + 1, np.int64)
+        ptr[1:] = np.cumsum([len(i) for i in self.inputs])
+        flat = [i for s in range(self.S) for i in self.inputs[s]]
+        return np.array(self.order, np.int64), np.array(flat, np.int64), ptr
+
+    @cached_property
+    def market_buys(self) -> np.ndarray:
+        """(S, S) bool: ``[b, s]`` when a buyer of stage b buys stage s on the market (not
+        from its own units: brand leaders' stages are in-house)."""
+        out = np.zeros((self.S, self.S), np.bool_)
+        for b in range(self.S):
+            for s in self.inputs[b]:
+                out[b, s] = self.role[s] != BL
+        return out
 
 
 @dataclass

@@ -229,22 +229,13 @@ def accounts(
         profit[i] = sales[i] - purchases[i] - trade_costs[i] - wage_bill[i] - interest
 
 
-def stage_graph(m: Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stage order (inputs first) and each stage's input stages as CSR arrays."""
-    st = m.stages
-    ptr = np.zeros(st.S + 1, np.int64)
-    ptr[1:] = np.cumsum([len(st.inputs[s]) for s in range(st.S)])
-    flat = [i for s in range(st.S) for i in st.inputs[s]]
-    return np.array(st.order, np.int64), np.array(flat, np.int64), ptr
-
-
 def production(m: Model) -> None:
     f = m.firms
     F = f.size
     st = m.stages
     alive = f.alive
     members, bounds = members_by_stage(alive, f.stage, st.S)
-    order, inputs, input_ptr = stage_graph(m)
+    order, inputs, input_ptr = st.graph
     # 1. feasibility, inputs first
     feasible = alive.copy()
     feasibility(f.buyer, members, bounds, order, inputs, input_ptr, feasible)

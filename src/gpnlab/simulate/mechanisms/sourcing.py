@@ -40,17 +40,6 @@ NOISE = 0.3
 BLOCK = 32  # vacancies whose candidates are drawn at once
 
 
-def buys_on_market(m: Model) -> np.ndarray:
-    """(S, S) bool: ``[b, s]`` when a buyer of stage b buys stage s on the market (not from
-    its own units: brand leaders' stages are in-house)."""
-    S = m.stages.S
-    out = np.zeros((S, S), np.bool_)
-    for b in range(S):
-        for s in m.stages.inputs[b]:
-            out[b, s] = m.stages.role[s] != BL
-    return out
-
-
 @kernel
 def country_sampler(
     items: np.ndarray, country: np.ndarray, weight: np.ndarray
@@ -440,7 +429,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         f.idle,
         members,
         bounds,
-        buys_on_market(m),
+        m.stages.market_buys,
         m.stages.role,
         m.stages.labour,
         m.countries.wage,
