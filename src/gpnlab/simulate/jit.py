@@ -25,9 +25,3 @@ F = TypeVar("F", bound=Callable[..., Any])
 def kernel(fn: F) -> F:
     """Compile ``fn`` in nopython mode, cached, without fastmath."""
     return cast(F, numba.njit(cache=True, nogil=True, fastmath=False)(fn))
-
-
-def inline_kernel(fn: F) -> F:
-    """As :func:`kernel`, and inlined into the kernels that call it (a small function called
-    once per candidate: a real call would count references to every array it is passed)."""
-    return cast(F, numba.njit(cache=True, nogil=True, fastmath=False, inline="always")(fn))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import inline_kernel, kernel
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean
@@ -122,7 +122,7 @@ def active_by_place(
     return counts
 
 
-@inline_kernel
+@kernel
 def unit_cost(
     wage: np.ndarray, labour: np.ndarray, saving: np.ndarray, k_production: float, g: int, s: int
 ) -> float:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import inline_kernel, kernel
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, LT, MARKETING, PRODUCTION, members_by_stage
@@ -115,7 +115,7 @@ def sample_by_country(
     return out
 
 
-@inline_kernel
+@kernel
 def logit_choice(weight: np.ndarray, u: float) -> int:
     """Index j drawn with probability ``weight[j] / sum(weight)`` by uniform ``u``; -1 if the
     weights are all zero. With ``weight = exp(v / sigma)`` this is the winner of
