@@ -22,9 +22,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from gpnlab.atomic import atomic_dir
 from gpnlab.errors import InputError
 from gpnlab.io.labels import join_labels, split_labels
+from gpnlab.outdir import atomic_dir
 from gpnlab.table import IOTable, OutputRule, ValueAddedRule
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -154,12 +154,12 @@ def write_own(
     fmt: Literal["csv", "parquet"] = "csv",
     overwrite: bool = False,
 ) -> Path:
-    """Write ``table`` in the project's own layout, atomically (temp folder, then rename)."""
+    """Write ``table`` in the project's own layout, atomically (temp folder, then rename).
+
+    ``folder`` must be new, empty or a table gpnlab wrote; ``overwrite`` writes beside a user's
+    files without deleting any (:func:`gpnlab.outdir.atomic_dir`).
+    """
     target = Path(folder)
-    if target.exists() and not overwrite:
-        raise InputError(
-            "output folder exists", where=str(target), field="--out", fix="remove it or overwrite"
-        )
     rows = join_labels(table.labels)
     frames = {
         "Z": pd.DataFrame(table.Z, index=rows, columns=rows),
@@ -167,7 +167,7 @@ def write_own(
         "x": pd.DataFrame({"output": table.x}, index=rows),
         "va": pd.DataFrame({"va": table.va}, index=rows),
     }
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, command="write-table", overwrite=overwrite) as tmp:
         for name, df in frames.items():
             if fmt == "parquet":
                 df.reset_index(names="label").to_parquet(tmp / f"{name}.parquet", index=False)

@@ -10,7 +10,8 @@
 * ``participation.png``, ``position.png`` -- figures
 * ``meta.json`` -- source, unit, shape, output rule, gpnlab version
 
-The folder appears whole or not at all (:func:`gpnlab.atomic.atomic_dir`).
+The folder appears whole or not at all, and only where gpnlab may write
+(:func:`gpnlab.outdir.atomic_dir`).
 """
 
 from __future__ import annotations
@@ -20,17 +21,28 @@ import os
 from pathlib import Path
 
 from gpnlab import __version__
-from gpnlab.atomic import atomic_dir
 from gpnlab.measure.indicators import Indicators
+from gpnlab.outdir import atomic_dir
 from gpnlab.report.measure_figures import participation_figure, position_figure
 from gpnlab.table import IOTable
 
 
 def write_indicators(
-    ind: Indicators, table: IOTable, out: str | os.PathLike[str], *, figures: bool = True
+    ind: Indicators,
+    table: IOTable,
+    out: str | os.PathLike[str],
+    *,
+    figures: bool = True,
+    overwrite: bool = False,
+    notes: list[str] | None = None,
+    options: dict[str, object] | None = None,
 ) -> Path:
-    """Write ``ind`` into ``out`` atomically and return the folder."""
-    with atomic_dir(out) as tmp:
+    """Write ``ind`` into ``out`` atomically and return the folder.
+
+    ``notes`` (the table quirks that were handled, e.g. value added taken as a residual) and
+    ``options`` (how the table was read) go into ``meta.json``.
+    """
+    with atomic_dir(out, command="measure", overwrite=overwrite) as tmp:
         ind.country.reset_index().to_csv(tmp / "country.csv", index=False, float_format="%.10g")
         ind.sector.reset_index().to_csv(tmp / "sector.csv", index=False, float_format="%.10g")
         ind.bilateral.to_parquet(tmp / "bilateral.parquet", index=False)
@@ -50,6 +62,8 @@ def write_indicators(
             "rows": table.n,
             "gpnlab_version": __version__,
             "perspective": "Borin-Mancini exporter perspective, source-based",
+            "options": options or {},
+            "notes": notes or [],
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return Path(out)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from gpnlab import __version__
-from gpnlab.atomic import atomic_dir
 from gpnlab.io.own import write_own
+from gpnlab.outdir import atomic_dir
 from gpnlab.simulate.config import World
 from gpnlab.simulate.init import build_model
 from gpnlab.simulate.model import Model
@@ -89,10 +89,20 @@ def simulate(
 
 
 def write_results(
-    res: Results, world: World, out: str | os.PathLike[str], *, seed: int, timers: dict[str, float]
+    res: Results,
+    world: World,
+    out: str | os.PathLike[str],
+    *,
+    seed: int,
+    timers: dict[str, float],
+    overwrite: bool = False,
 ) -> Path:
-    """Write panel, stages, firms, mrio/period=T/ and manifest.json into ``out`` atomically."""
-    with atomic_dir(out) as tmp:
+    """Write panel, stages, firms, mrio/period=T/ and manifest.json into ``out`` atomically.
+
+    ``out`` must be new, empty or an earlier ``gpnlab simulate`` output; ``overwrite`` adds the
+    files beside a user's without deleting any (:func:`gpnlab.outdir.atomic_dir`).
+    """
+    with atomic_dir(out, command="simulate", overwrite=overwrite) as tmp:
         res.panel.to_parquet(tmp / "panel.parquet", index=False)
         res.stages.to_parquet(tmp / "stages.parquet", index=False)
         res.firms.to_parquet(tmp / "firms.parquet", index=False)
