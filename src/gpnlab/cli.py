@@ -1,10 +1,15 @@
 """The ``gpnlab`` command line (Typer + Rich).
 
-Bad input prints one line ``error: <file>: <what> (field ...); fix: ...`` and exits with code 2.
+Bad input prints one line ``error: <file>: <what> (field ...); fix: ...`` and exits with code 2,
+with nothing written. A full disk or another failure of the machine prints one line and exits
+with 1; Ctrl-C exits with 130 and SIGTERM with 143 (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import time
 import warnings
 from collections.abc import Iterator
@@ -38,31 +43,119 @@ console = Console(stderr=True)
 out_console = Console()
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (temporary files removed), then exit 143."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _error_line(text: str, code: int) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {text}".replace("\n", " "), highlight=False, soft_wrap=True)
+    return typer.Exit(code=code)
+
+
 @contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn :class:`InputError` into one line on stderr and exit code 2, and an experiment
-    that stopped early into one line (the runs kept, how to resume) and exit 1 (130 on
-    Ctrl-C)."""
+def user_errors(stored_safe: bool = False) -> Iterator[None]:
+    """One line on stderr for everything that can go wrong, never a traceback.
+
+    * :class:`InputError` (bad input, refused output folder, a resource bound) -> exit 2;
+    * an experiment that stopped early -> its line (runs kept, how to resume), exit 130 on
+      Ctrl-C, 143 on SIGTERM, else 1;
+    * a full disk -> "disk is full" (and, for experiments, that stored runs are safe), exit 1;
+      other operating-system errors -> the path and the reason, exit 1;
+    * Ctrl-C / SIGTERM elsewhere -> "interrupted; nothing was written", exit 130 / 143.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (e.g. called from a test's thread)
+        previous = None
     try:
         yield
-    except (InputError, ExperimentStopped) as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        code = 2 if isinstance(exc, InputError) else 130 if exc.reason == "interrupted" else 1
-        raise typer.Exit(code=code) from None
+    except InputError as exc:
+        raise _error_line(str(exc), 2) from None
+    except ExperimentStopped as exc:
+        default = 130 if exc.reason == "interrupted" else 143 if exc.reason == "terminated" else 1
+        raise _error_line(str(exc), int(getattr(exc, "exit_code", default))) from None
+    except OSError as exc:
+        safe = "; the runs stored so far are safe" if stored_safe else "; nothing was written"
+        if exc.errno == errno.ENOSPC:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise _error_line(
+                f"{where}the disk is full{safe}; free space and run again", 1
+            ) from None
+        what = exc.strerror or type(exc).__name__
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise _error_line(f"{where}{what}{safe}", 1) from None
+    except MemoryError:
+        raise _error_line(
+            "out of memory; nothing was written; fix: a smaller job or --max-memory", 1
+        ) from None
+    except KeyboardInterrupt:
+        raise _error_line("interrupted; nothing was written", 130) from None
+    except Terminated:
+        raise _error_line("terminated (SIGTERM); nothing was written", 143) from None
+    except Exception as exc:
+        if os.environ.get("GPNLAB_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
+        raise _error_line(
+            f"internal error (a bug in gpnlab, not in your input): {type(exc).__name__}: "
+            f"{first}; rerun with GPNLAB_DEBUG=1 for the traceback and report it",
+            1,
+        ) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
-def table_warnings() -> Iterator[None]:
-    """Show the table quirks that were handled (warnings) as notes, once each."""
+def table_warnings() -> Iterator[list[str]]:
+    """Show the table quirks that were handled (warnings) as notes, once each; the yielded
+    list receives them (for ``meta.json``)."""
+    notes: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TableWarning)
-        yield
-    seen: set[str] = set()
-    for w in caught:
-        msg = str(w.message)
-        if issubclass(w.category, TableWarning) and msg not in seen:
-            seen.add(msg)
-            console.print(f"[yellow]note:[/] {msg}", highlight=False, soft_wrap=True)
+        try:
+            yield notes
+        finally:
+            for w in caught:
+                msg = str(w.message)
+                if issubclass(w.category, TableWarning) and msg not in notes:
+                    notes.append(msg)
+                    console.print(f"[yellow]note:[/] {msg}", highlight=False, soft_wrap=True)
+            caught.clear()
+
+
+def at_least(value: int | None, low: int, option: str, fix: str) -> None:
+    """Refuse ``--option value`` below ``low`` in one line."""
+    if value is not None and value < low:
+        raise InputError(
+            f"{option} {value} is below {low}", where=option, field=option[2:], fix=fix
+        )
+
+
+def memory_option(max_memory: str | None) -> None:
+    from gpnlab.resources import set_memory_limit
+
+    set_memory_limit(max_memory)
+
+
+MaxMemory = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory", help="refuse work estimated above this memory, e.g. 8G [available]"
+    ),
+]
+Overwrite = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="write into a folder gpnlab did not create (its files are never deleted)",
+    ),
+]
 
 
 def progress_bar(unit: str = "") -> Progress:
@@ -113,13 +206,17 @@ def measure(
         bool, typer.Option(help="also write sink-based Borin-Mancini terms (bilateral_sink)")
     ] = False,
     figures: Annotated[bool, typer.Option(help="write PNG figures")] = True,
+    overwrite: Overwrite = False,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Measure GVC position and participation from an inter-country IO table."""
     from gpnlab.io.formats import FORMATS, read_table
     from gpnlab.measure.indicators import measure_all
     from gpnlab.measure.outputs import write_indicators
+    from gpnlab.outdir import check_output
 
     with user_errors():
+        memory_option(max_memory)
         if fmt not in FORMATS:
             raise InputError(
                 f"unknown format {fmt!r}",
@@ -134,7 +231,8 @@ def measure(
                 field="--output",
                 fix="use rowsums or given",
             )
-        target = out or Path("out") / f"measure-{path.stem or 'table'}"
+        target = out or Path("out") / f"measure-{_stem(path, year)}"
+        check_output(target, command="measure", overwrite=overwrite)  # refuse before the work
         steps = [
             "read",
             "Leontief inverse",
@@ -146,16 +244,26 @@ def measure(
         ] + (["WWZ"] if wwz else [])
         steps.append("write")
         t0 = time.perf_counter()
-        with progress_bar() as bar, table_warnings():
+        with progress_bar() as bar:
             task = bar.add_task("reading table", total=len(steps))
-            table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
 
             def step(name: str) -> None:
                 bar.update(task, advance=1, description=name)
 
-            ind = measure_all(table, with_wwz=wwz, with_sink=sink, progress=step)
+            with table_warnings() as notes:
+                table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
+                ind = measure_all(table, with_wwz=wwz, with_sink=sink, progress=step)
             step("writing")
-            write_indicators(ind, table, target, figures=figures)
+            options = {"format": fmt, "output": output, "merge_split": merge_split, "year": year}
+            write_indicators(
+                ind,
+                table,
+                target,
+                figures=figures,
+                overwrite=overwrite,
+                notes=notes,
+                options=options,
+            )
             bar.update(task, completed=len(steps), description="done")
         elapsed = time.perf_counter() - t0
     _print_country_summary(ind.country, table.unit)
@@ -163,6 +271,12 @@ def measure(
         f"{table.G} countries x {table.N} sectors ({table.n} rows) measured in {elapsed:.2f} s; "
         f"results in [bold]{target}[/]"
     )
+
+
+def _stem(path: Path, year: int | None) -> str:
+    """Default output name: the table's file or folder name (and the year), never empty."""
+    name = Path(os.path.abspath(path)).name.removesuffix(".gz").removesuffix(".csv")
+    return "-".join(p for p in (name or "table", str(year) if year is not None else "") if p)
 
 
 def _print_country_summary(country: object, unit: str, top: int = 12) -> None:
@@ -203,8 +317,12 @@ def simulate(
     list_presets: Annotated[
         bool, typer.Option("--list-presets", help="list worlds and regimes")
     ] = False,
+    overwrite: Overwrite = False,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Simulate the global production network firm by firm under a policy regime."""
+    from gpnlab.outdir import check_output
+    from gpnlab.simulate.budget import check_simulation
     from gpnlab.simulate.config import load_world, scale_firms
     from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime
     from gpnlab.simulate.presets import load_preset, preset_names
@@ -231,6 +349,12 @@ def simulate(
         out_console.print(t)
         return
     with user_errors():
+        memory_option(max_memory)
+        at_least(seed, 0, "--seed", "give a seed >= 0")
+        at_least(periods, 1, "--periods", "give T >= 1")
+        at_least(firms, 10, "--firms", "give N >= 10")
+        at_least(mrio_every, 0, "--mrio-every", "give K >= 1, or 0 for no tables")
+        check_output(out, command="simulate", overwrite=overwrite)  # refuse before the work
         world = load_world(config) if config is not None else load_preset(preset)
         if regime not in REGIMES:
             raise InputError(
@@ -250,13 +374,10 @@ def simulate(
                     fix=f"use codes among {', '.join(codes)}",
                 )
         world = apply_regime(world, regime, focal_codes)
+        T = periods or world.periods
         if firms is not None:
             world = scale_firms(world, firms)
-        if periods is not None and periods < 1:
-            raise InputError(
-                "periods must be at least 1", where="--periods", field="periods", fix="give T >= 1"
-            )
-        T = periods or world.periods
+        check_simulation(world, T, mrio_every=mrio_every, where="--firms/--periods")
         run_seed = world.seed if seed is None else seed
         with progress_bar() as bar:
             task = bar.add_task(f"simulating {world.name} / {regime}", total=T)
@@ -269,7 +390,7 @@ def simulate(
                 progress=lambda _p: bar.advance(task),
             )
         assert res.model is not None
-        write_results(res, world, out, seed=run_seed, timers=res.model.timers)
+        write_results(res, world, out, seed=run_seed, timers=res.model.timers, overwrite=overwrite)
     last = res.panel[res.panel.period == res.panel.period.max()]
     t = Table(title=f"Period {int(last.period.iloc[0])}: {world.name}, regime {regime}")
     for col in (
@@ -322,12 +443,18 @@ def experiment(
         ),
     ] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="write report.html")] = True,
+    overwrite: Overwrite = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="start even if the runs would take more than a day")
+    ] = False,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Run an experiment (regimes x focal countries x design x seeds) into DuckDB, then report."""
     from gpnlab.experiments.execute import resolve_base, run_experiment
     from gpnlab.experiments.spec import load_spec
 
-    with user_errors():
+    with user_errors(stored_safe=True):
+        memory_option(max_memory)
         spec, root = load_spec(spec_file)
         base = resolve_base(spec, root, where=str(spec_file))
         target = out or Path("out/experiments") / spec.name
@@ -347,6 +474,8 @@ def experiment(
                 workers=workers,
                 scheduler=scheduler,
                 fresh=not resume,
+                overwrite=overwrite,
+                yes=yes,
                 where=str(spec_file),
                 on_start=start,
                 on_batch=lambda n: bar.advance(task, n),
@@ -376,11 +505,11 @@ def _report(folder: Path) -> None:
     """Write the report, show its notes and the ranking, end with the report's path."""
     from gpnlab.report.experiment_report import write_report
 
-    with user_errors():
+    with user_errors(stored_safe=True):
         path, notes = write_report(folder)
-    for note in notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
-    _print_ranking(folder)
+        for note in notes:
+            console.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
+        _print_ranking(folder)
     out_console.print(f"report: {path}", soft_wrap=True, highlight=False)
 
 
@@ -400,7 +529,13 @@ def _print_ranking(folder: Path) -> None:
         "value_captured": "Δ value capt.",
         "policy_cost": "Δ cost",
     }
-    cols = [c for c in short if f"{c}_diff" in rank.columns]
+    cols = [c for c in short if {f"{c}_diff", f"{c}_ci_low", f"{c}_ci_high"} <= set(rank.columns)]
+    if not cols or rank["regime"].nunique() < 2:
+        console.print(
+            "[yellow]note:[/] one regime only: nothing to rank (differences need two regimes)",
+            highlight=False,
+        )
+        return
     t = Table(
         title="Regimes ranked: difference from the baseline at the last quarter",
         caption="* the interval excludes 0 (intervals: tables/ranking.csv, report.html)",

@@ -154,6 +154,41 @@ def record_files(folder: Path, command: str, names: Iterable[str]) -> None:
     write_marker(folder, command, owned_files(folder, command) | set(names))
 
 
+@contextmanager
+def staged_files(folder: Path, command: str, *, field: str = "--out") -> Iterator[Path]:
+    """Yield a hidden staging folder inside ``folder``; when the block succeeds, move each
+    file written there into ``folder`` (one rename each) and record them as ``command``'s.
+
+    A file that exists in ``folder`` and that ``command`` did not write is never replaced: the
+    clash is refused, before anything moves. On error the staging folder is removed.
+    """
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    except OSError as exc:
+        raise _refuse(
+            folder, f"cannot write in the folder ({exc.strerror})", "check its permissions", field
+        ) from None
+    try:
+        yield stage
+        new = _tree(stage)
+        mine = owned_files(folder, command)
+        clash = [n for n in new if (folder / n).exists() and n not in mine]
+        if clash:
+            raise _refuse(
+                folder,
+                f"{clash[0]} exists and gpnlab did not write it"
+                + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
+                "move it away; gpnlab never replaces a file of yours",
+                field,
+            )
+        for name in new:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(stage / name, folder / name)
+        record_files(folder, command, new)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def _tree(folder: Path) -> list[str]:
     """Relative paths of the files under ``folder``."""
     return sorted(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import html
-import os
 import warnings
 from pathlib import Path
 
@@ -23,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from gpnlab import __version__
-from gpnlab.atomic import atomic_dir
 from gpnlab.experiments.analysis import (
     FewReplicatesWarning,
     differences,
@@ -38,6 +36,7 @@ from gpnlab.experiments.design import build_runs, design_points, salib_problem
 from gpnlab.experiments.spec import Spec
 from gpnlab.experiments.store import read_meta, read_tables
 from gpnlab.experiments.worker import simulate_run
+from gpnlab.outdir import staged_files
 from gpnlab.report import experiment_figures as figs
 from gpnlab.report.network_figure import network_figure
 from gpnlab.simulate.config import World
@@ -186,7 +185,9 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
     if n_done < len(runs):
         notes.append(f"only {n_done} of {len(runs)} runs are done: the report is partial")
 
-    with atomic_dir(out / "tables") as tdir:
+    with staged_files(out, "experiment", field="DIR") as stage:
+        tdir = stage / "tables"
+        tdir.mkdir()
         summary.to_csv(tdir / "summary.csv", index=False)
         diffs.to_csv(tdir / "differences.csv", index=False)
         rank.to_csv(tdir / "ranking.csv", index=False)
@@ -195,68 +196,74 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
         if not sens.empty:
             sens.to_csv(tdir / "sensitivity.csv", index=False)
 
-    fig_dir = out / "figures"
-    fig_dir.mkdir(exist_ok=True)
-    body = []
-    first_point = int(summary["point"].min()) if len(summary) else 0
-    for focal in spec.focal:
-        if summary.empty or focal not in set(summary["focal"]):
-            continue
-        body.append(f"<h2>Focal country {html.escape(focal)}</h2>")
-        p = figs.trajectories(
-            summary, focal, first_point, spec.regimes, fig_dir / f"trajectories_{focal}.png", level
-        )
-        body.append(_img(p, f"trajectories {focal}"))
-        kept = [o for o in figs.TRAJECTORY_OUTCOMES if o in spec.outputs.columns]
-        if len(spec.regimes) > 1 and len(diffs):
-            p = figs.difference_forest(
-                diffs, focal, first_point, kept, fig_dir / f"differences_{focal}.png", level
+        fig_dir = stage / "figures"
+        fig_dir.mkdir()
+        body = []
+        first_point = int(summary["point"].min()) if len(summary) else 0
+        for focal in spec.focal:
+            if summary.empty or focal not in set(summary["focal"]):
+                continue
+            body.append(f"<h2>Focal country {html.escape(focal)}</h2>")
+            p = figs.trajectories(
+                summary,
+                focal,
+                first_point,
+                spec.regimes,
+                fig_dir / f"trajectories_{focal}.png",
+                level,
             )
-            body.append(_img(p, f"differences {focal}"))
-        if len(smile):
-            p = figs.smile_curve(smile, focal, spec.regimes, fig_dir / f"smile_{focal}.png")
-            body.append(_img(p, f"smile curve {focal}"))
-            p = figs.concentration(
-                conc, focal, spec.regimes, fig_dir / f"concentration_{focal}.png"
-            )
-            body.append(_img(p, f"concentration {focal}"))
+            body.append(_img(p, f"trajectories {focal}"))
+            kept = [o for o in figs.TRAJECTORY_OUTCOMES if o in spec.outputs.columns]
+            if len(spec.regimes) > 1 and len(diffs):
+                p = figs.difference_forest(
+                    diffs, focal, first_point, kept, fig_dir / f"differences_{focal}.png", level
+                )
+                body.append(_img(p, f"differences {focal}"))
+            if len(smile):
+                p = figs.smile_curve(smile, focal, spec.regimes, fig_dir / f"smile_{focal}.png")
+                body.append(_img(p, f"smile curve {focal}"))
+                p = figs.concentration(
+                    conc, focal, spec.regimes, fig_dir / f"concentration_{focal}.png"
+                )
+                body.append(_img(p, f"concentration {focal}"))
 
-    # network picture of one run, re-simulated (a run is a pure function of its inputs)
-    run0 = next(r for r in build_runs(spec, points) if r.regime == spec.baseline)
-    res = simulate_run(spec, base, run0, mrio_every=spec.periods)
-    net = network_figure(
-        res.tables[spec.periods],
-        [s.role for s in base.stages],
-        fig_dir / "network.png",
-        title=f"Network of one run ({spec.baseline}, replicate 0) after {spec.periods} quarters",
-    )
-
-    meta = (
-        f"<p>{n_done} of {len(runs)} runs done; {spec.replicates} replicate seed(s) per cell; "
-        f"design <code>{spec.design.kind}</code> with {len(points)} point(s); "
-        f"{spec.periods} quarters; base world <code>{html.escape(base.name)}</code>"
-        + (f" scaled to about {spec.firms} firms" if spec.firms else "")
-        + f"; intervals at {level:.0%}, "
-        + ("percentile bootstrap" if spec.analysis.interval == "bootstrap" else "Student t")
-        + " across replicates; differences paired by "
-        f"seed; gpnlab {__version__}.</p>"
-    )
-    warn_html = (
-        '<div class="warn"><b>Notes</b><ul>'
-        + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-        + "</ul></div>"
-        if notes
-        else ""
-    )
-    sens_html = ""
-    if not sens.empty:
-        p = figs.sensitivity_bars(sens, spec.design.kind, fig_dir / "sensitivity.png")
-        sens_html = (
-            "<h2>Sensitivity</h2>"
-            + _img(p, "sensitivity")
-            + sens.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+        # network picture of one run, re-simulated (a run is a pure function of its inputs)
+        run0 = next(r for r in build_runs(spec, points) if r.regime == spec.baseline)
+        res = simulate_run(spec, base, run0, mrio_every=spec.periods)
+        net = network_figure(
+            res.tables[spec.periods],
+            [s.role for s in base.stages],
+            fig_dir / "network.png",
+            title=f"Network of one run ({spec.baseline}, replicate 0) after "
+            f"{spec.periods} quarters",
         )
-    doc = f"""<!DOCTYPE html>
+
+        meta = (
+            f"<p>{n_done} of {len(runs)} runs done; {spec.replicates} replicate seed(s) per cell; "
+            f"design <code>{spec.design.kind}</code> with {len(points)} point(s); "
+            f"{spec.periods} quarters; base world <code>{html.escape(base.name)}</code>"
+            + (f" scaled to about {spec.firms} firms" if spec.firms else "")
+            + f"; intervals at {level:.0%}, "
+            + ("percentile bootstrap" if spec.analysis.interval == "bootstrap" else "Student t")
+            + " across replicates; differences paired by "
+            f"seed; gpnlab {__version__}.</p>"
+        )
+        warn_html = (
+            '<div class="warn"><b>Notes</b><ul>'
+            + "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+            + "</ul></div>"
+            if notes
+            else ""
+        )
+        sens_html = ""
+        if not sens.empty:
+            p = figs.sensitivity_bars(sens, spec.design.kind, fig_dir / "sensitivity.png")
+            sens_html = (
+                "<h2>Sensitivity</h2>"
+                + _img(p, "sensitivity")
+                + sens.to_html(index=False, float_format=lambda v: f"{v:.3f}")
+            )
+        doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>gpnlab report: {html.escape(spec.name)}</title><style>{CSS}</style></head><body>
 <h1>Industrial-policy regimes compared: {html.escape(spec.name)}</h1>
@@ -276,8 +283,5 @@ country, with the {level:.0%} interval in brackets; shaded cells exclude zero. R
 <code>*.parquet</code>.</p>
 </body></html>
 """
-    final = out / "report.html"
-    tmp = out / f".report.html.tmp-{os.getpid()}"
-    tmp.write_text(doc)
-    os.replace(tmp, final)
-    return final, notes
+        (stage / "report.html").write_text(doc, encoding="utf-8")
+    return out / "report.html", notes
