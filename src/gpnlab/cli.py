@@ -137,6 +137,24 @@ def at_least(value: int | None, low: int, option: str, fix: str) -> None:
         )
 
 
+def parse_periods(text: str | None, last: int, option: str) -> list[int] | None:
+    """``"20,60,100"`` -> ``[20, 60, 100]``, each a quarter in 1..``last``."""
+    if text is None:
+        return None
+    try:
+        periods = sorted({int(p) for p in text.split(",") if p.strip()})
+    except ValueError:
+        periods = []
+    if not periods or periods[0] < 1 or periods[-1] > last:
+        raise InputError(
+            f"{option} {text!r} is not a list of quarters between 1 and {last}",
+            where=option,
+            field=option[2:],
+            fix=f"give quarters such as 20,60,{last}",
+        )
+    return periods
+
+
 def memory_option(max_memory: str | None) -> None:
     from gpnlab.resources import set_memory_limit
 
@@ -314,6 +332,10 @@ def simulate(
     mrio_every: Annotated[
         int, typer.Option(help="write the IO table every K periods (0: never)")
     ] = 0,
+    snapshots: Annotated[
+        str | None,
+        typer.Option(help="firm table at these quarters, T1,T2,... (firms.parquet) [the last]"),
+    ] = None,
     list_presets: Annotated[
         bool, typer.Option("--list-presets", help="list worlds and regimes")
     ] = False,
@@ -379,6 +401,7 @@ def simulate(
             world = scale_firms(world, firms)
         check_simulation(world, T, mrio_every=mrio_every, where="--firms/--periods")
         run_seed = world.seed if seed is None else seed
+        snaps = parse_periods(snapshots, T, "--snapshots")
         with progress_bar() as bar:
             task = bar.add_task(f"simulating {world.name} / {regime}", total=T)
             res = run_simulation(
@@ -388,6 +411,8 @@ def simulate(
                 mrio_every=mrio_every,
                 keep_model=True,
                 progress=lambda _p: bar.advance(task),
+                links=True,
+                snapshots=snaps,
             )
         assert res.model is not None
         write_results(res, world, out, seed=run_seed, timers=res.model.timers, overwrite=overwrite)
@@ -419,7 +444,8 @@ def simulate(
         )
     out_console.print(t)
     out_console.print(
-        f"{len(res.firms)} firms x {T} quarters in {res.wall_time:.1f} s; results in [bold]{out}[/]"
+        f"{int((res.firms.period == T).sum())} firms x {T} quarters in {res.wall_time:.1f} s; "
+        f"results in [bold]{out}[/]"
     )
 
 

@@ -135,11 +135,13 @@ def test_review_drops_failing_and_excess_lower_tier_suppliers() -> None:
     match = np.array([1.0, 0.9, 1.3, 1.1, 1.2, 0.2, 0.5, 0.1])
     loc = np.zeros(n, i16)
     drops = np.zeros(1)
+    why = np.zeros(n, i8)
     drop_suppliers(np.ones(n, bool), buyer, inhouse, role, loc, contract_age, contract_len,
-                   units, capacity, match, 0.7, drops)  # fmt: skip
+                   units, capacity, match, 0.7, drops, why)  # fmt: skip
     # LT 1-4 pass: capacity 20 vs need 8 -> excess 20 - 1.5 x 8 = 8: the weakest (1: 0.9, then
     # 3: 1.1) go while their capacity (5, then 10) stays within 8 -> only firm 1
     assert 20 - EXCESS * 8 == 8
     assert buyer.tolist() == [-1, -1, 0, 0, 0, -1, 0, 0]
     assert drops[0] == 2  # firm 1 (excess) and firm 5 (below the threshold)
+    assert why.tolist() == [0, 3, 0, 0, 0, 1, 0, 0]  # capacity buffer, capability
     assert contract_age[6] == 1 and contract_age[7] == 0  # aged, not due / never reviewed

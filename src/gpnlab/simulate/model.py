@@ -81,6 +81,8 @@ class Model:
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
     offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period
     match_now: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capability match (F)
+    # why review dropped each supplier this period (links.END_*; read by the recording only)
+    link_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     frontier0: float = 0.0  # flagships' capability index at the start (requirement cap)
     obm_attempts: int = 0
     obm_successes: int = 0

@@ -201,18 +201,23 @@ def stage_rows(m: Model, table: IOTable) -> Rows:
 ROLE_NAMES = np.array(["BL", "CM", "HT", "LT"])
 
 
-def firm_table(m: Model) -> pd.DataFrame:
+def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
+    """One row per alive firm now (``period`` = this quarter); ``firm`` is the stable id from
+    ``ids`` (per slot, :class:`gpnlab.simulate.links.LinkTracker`), else the slot."""
     f = m.firms
     idx = np.flatnonzero(f.alive)
     codes = np.array(m.countries.codes)
     return pd.DataFrame(
         {
-            "firm": idx,
+            "period": np.full(idx.size, m.period, np.int64),
+            "firm": idx if ids is None else ids[idx],
             "role": ROLE_NAMES[f.role[idx]],
             "stage": np.array(m.stages.names)[f.stage[idx]],
             "home": codes[f.home[idx]],
             "location": codes[f.loc[idx]],
-            "buyer": f.buyer[idx],
+            "buyer": f.buyer[idx]
+            if ids is None
+            else np.where(f.buyer[idx] >= 0, ids[f.buyer[idx]], -1),
             "capability": capability_index(f.K[idx]),
             **{
                 f"k_{d}": f.K[idx, i]

@@ -39,9 +39,12 @@ def drop_suppliers(
     match: np.ndarray,
     threshold: float,
     drops: np.ndarray,
+    why: np.ndarray,
 ) -> None:
     """Age contracts, drop the suppliers that fail review (module docstring); count drops by
-    supplier location into ``drops``."""
+    supplier location into ``drops``; write why each supplier was dropped into ``why`` (1 match
+    below the threshold, 2 the buyer produced nothing, 3 the capacity buffer; 0 not dropped),
+    an array only the recording reads (:mod:`gpnlab.simulate.links`)."""
     F = buyer.size
     dropped = np.zeros(F, np.bool_)
     # lower-tier suppliers due for review that pass it, and their buyers' volume and capacity
@@ -59,6 +62,7 @@ def drop_suppliers(
         # a buyer that produced nothing this quarter has no volume to give: its suppliers go
         if match[i] < threshold or units[b] <= 0:
             dropped[i] = True
+            why[i] = 1 if match[i] < threshold else 2
         elif role[i] == LT:
             buffer[n_buffer] = i
             n_buffer += 1
@@ -96,6 +100,7 @@ def drop_suppliers(
             if within > excess:
                 break
             dropped[group[k]] = True
+            why[group[k]] = 3
     for i in range(F):
         if dropped[i]:
             buyer[i] = -1
@@ -107,6 +112,10 @@ def review(m: Model) -> None:
     update_requirements(m)
     f = m.firms
     m.drops[:] = 0.0
+    if m.link_end.shape != (f.size,):
+        m.link_end = np.zeros(f.size, np.int8)
+    else:
+        m.link_end[:] = 0
     drop_suppliers(
         f.alive,
         f.buyer,
@@ -120,4 +129,5 @@ def review(m: Model) -> None:
         m.match_now,
         float(m.world.mechanisms.drop_threshold),
         m.drops,
+        m.link_end,
     )
