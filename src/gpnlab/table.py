@@ -116,6 +116,20 @@ class IOTable:
         rows = _multiindex(labels, ("country", "sector"), source, "Z labels")
         cols = _multiindex(fd_labels, ("country", "category"), source, "Y columns")
         n = Zf.shape[0]
+        if n == 0:
+            raise InputError(
+                "the table is empty (Z is 0 x 0)",
+                where=source,
+                field="Z",
+                fix="give at least one COUNTRY_SECTOR row and column",
+            )
+        if len(cols) == 0:
+            raise InputError(
+                "the table has no final-demand columns",
+                where=source,
+                field="Y",
+                fix="give Y at least one COUNTRY_CATEGORY column",
+            )
         if len(rows) != n:
             raise InputError(
                 f"{len(rows)} row labels for a {n} x {n} Z",
@@ -206,6 +220,7 @@ class IOTable:
             )
 
         rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
+        _check_sums(rowsums, Zf, Yf, full, source)
         residue = (rowsums <= 0) & (np.abs(Yf).sum(axis=1) + Zf.sum(axis=1) + Zf.sum(axis=0) > 0)
         if output == "rowsums" and np.any(residue):
             # WIOD: e.g. LUX c5/c8 carry re-export and inventory entries that net to <= 0 after
@@ -222,9 +237,12 @@ class IOTable:
                     field="Y",
                     fix="check the final-demand columns (large negative inventories) and Z",
                 )
+            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+            shown = ", ".join(names[:10]) + more
             warnings.warn(
-                f"{source}: {names} sell nothing net of inventories (rounding residue, "
-                f"{moved:g} in absolute flows); set to zero output and their flows to zero",
+                f"{source}: {len(names)} sectors sell nothing net of inventories (row sums of "
+                f"[Z Y] <= 0): {shown}; their {moved:g} of absolute flows are rounding residue, "
+                "so they are set to zero output and their flows to zero (output='rowsums')",
                 TableWarning,
                 stacklevel=2,
             )
@@ -440,6 +458,27 @@ class IOTable:
         )
 
 
+def _check_sums(
+    rowsums: np.ndarray, Z: np.ndarray, Y: np.ndarray, labels: pd.MultiIndex, where: str
+) -> None:
+    """Refuse values whose row sums of [Z Y] or column sums of Z overflow to infinity (issue 9:
+    an all-1e308 table measured as all-NaN). Cells are finite here (:func:`_as_float`)."""
+    bad = ~np.isfinite(rowsums)
+    if np.all(np.isfinite(Z.sum(axis=0))) and not np.any(bad):
+        return
+    bad |= ~np.isfinite(Z.sum(axis=0))
+    first = labels[int(np.flatnonzero(bad)[0])]
+    big = max(float(np.abs(Z).max()), float(np.abs(Y).max()))
+    raise InputError(
+        f"values overflow: the row sums of [Z Y] or column sums of Z of {int(bad.sum())} "
+        f"sectors are infinite (first: {first[0]}_{first[1]}; largest cell {big:.3g})",
+        where=where,
+        field="Z",
+        fix="express the table in a larger unit (e.g. millions instead of units) or repair the "
+        "cells",
+    )
+
+
 @dataclass(frozen=True)
 class _Layout:
     """What the labels say about the grid: countries (producing first, then final-demand-only
@@ -539,9 +578,10 @@ def _multiindex(
             fix="label rows COUNTRY_SECTOR and final demand COUNTRY_CATEGORY",
         )
     if mi.has_duplicates:
-        dup = mi[mi.duplicated()][0]
+        dups = list(dict.fromkeys(f"{a}_{b}" for a, b in mi[mi.duplicated()]))
+        shown = ", ".join(dups[:5]) + (f" and {len(dups) - 5} more" if len(dups) > 5 else "")
         raise InputError(
-            f"duplicated label {dup[0]}_{dup[1]}",
+            f"duplicated label{'s' if len(dups) > 1 else ''} {shown}",
             where=where,
             field=field_name,
             fix="each COUNTRY_SECTOR (or COUNTRY_CATEGORY) label may appear once",
