@@ -10,32 +10,67 @@ Backends (the results are the same bits on each; a run is a pure function of its
 Runs travel in batches (several runs per task) so that scheduling overhead stays small. Only
 this driver writes to the store, one transaction per finished batch; runs that were pending,
 failed or in flight when a previous driver stopped are run again on resume.
+
+Reliability (issue 9, docs/reliability.md):
+
+* the output folder is *owned* (:mod:`gpnlab.outdir`): new, empty, or one ``gpnlab
+  experiment`` wrote before; every file written is listed in its marker, and ``--fresh``
+  removes only the database files listed there;
+* an exclusive lock (``OUT/.gpnlab.lock``, :func:`fcntl.flock`, holding the driver's pid) is
+  taken before anything is removed or opened and held for the whole run: a second driver on
+  the same folder is refused with one line;
+* the run count, memory and time are estimated before the design is drawn; more than the
+  machine's memory is refused, more than a day of work needs ``yes=True`` (``--yes``);
+* SIGINT, SIGTERM, a dead worker or a full disk end in :class:`Stopped` (the runs stored,
+  how to resume; ``exit_code`` 130 / 143 / 1); every run committed before stays stored;
+* pool workers exit when the driver is gone (:func:`~gpnlab.experiments.worker.watch_driver`),
+  and a stop ends them at once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import importlib
 import logging
 import math
 import multiprocessing
 import os
+import shlex
+import signal
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
+import duckdb
 import numpy as np
 
+from gpnlab import outdir, resources
 from gpnlab.errors import ExperimentStopped, InputError
+from gpnlab.experiments import design
 from gpnlab.experiments.design import RunSpec, build_runs, design_points
 from gpnlab.experiments.parameters import ParameterError, apply_parameters
 from gpnlab.experiments.spec import Spec
-from gpnlab.experiments.store import DB_NAME, commit_results, export_parquet, open_store
+from gpnlab.experiments.store import (
+    DB_NAME,
+    TABLES,
+    commit_results,
+    count_done,
+    export_parquet,
+    is_disk_full,
+    open_store,
+)
 from gpnlab.experiments.store import pending_runs as stored_pending
-from gpnlab.experiments.worker import RunResult, run_batch
-from gpnlab.simulate.config import World, load_world
+from gpnlab.experiments.worker import RunResult, run_batch, serve
+from gpnlab.simulate.config import World, load_world, scale_firms
 from gpnlab.simulate.mechanisms.policy import REGIMES
 from gpnlab.simulate.presets import load_preset
 
@@ -183,25 +218,346 @@ def single_threaded_blas() -> Iterator[None]:
                 os.environ[k] = v
 
 
+COMMAND = "experiment"
+LOCK_NAME = ".gpnlab.lock"
+LOG_NAME = "experiment.log"
+#: Every file ``gpnlab experiment`` writes into its folder (the report adds its own).
+FILES = (DB_NAME, DB_NAME + ".wal", LOG_NAME, LOCK_NAME, *(f"{t}.parquet" for t in TABLES))
+#: Driver memory per run (RunSpec, its row in the store's creation frame, bookkeeping).
+RUN_BYTES = 1024
+PARAM_BYTES = 160
+EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_STOPPED = 130, 143, 1
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler that :func:`run_experiment` installs (like
+    KeyboardInterrupt for SIGINT: not an ``Exception``, so no ``except Exception`` eats it)."""
+
+
+class Stopped(ExperimentStopped):
+    """The experiment stopped early; the runs stored before are kept.
+
+    ``reason``: ``"interrupted"`` (SIGINT), ``"terminated"`` (SIGTERM), ``"disk full"``, or the
+    error's type and first line; ``exit_code``: 130, 143 or 1; ``resume``: the command that
+    resumes (never with ``--fresh``, which would discard the stored runs).
+    """
+
+    def __init__(
+        self, reason: str, stored: int, total: int, out: Path, *, exit_code: int, resume: str
+    ) -> None:
+        super().__init__(reason, stored, total, out)
+        self.exit_code, self.resume = exit_code, resume
+        what = f"experiment stopped ({reason})"
+        if reason == "disk full":
+            what = "experiment stopped (disk full: no space left on the device)"
+            todo = f"free disk space, then resume with: {resume}"
+        else:
+            todo = f"resume with: {resume}"
+        msg = f"{out}: {what}; {stored} of {total} runs are stored and safe; {todo}"
+        self.args = (msg,)
+
+
+def resume_command(where: str, out: Path) -> str:
+    """How to resume: the CLI command when ``where`` is the spec file's path."""
+    if where == "spec" or not where:
+        return "the same spec into the same folder (without --fresh)"
+    return f"gpnlab experiment {shlex.quote(where)} --out {shlex.quote(str(out))}"
+
+
+@dataclass
+class _Signals:
+    """The stop signal that arrived first (if any) and when."""
+
+    signum: int | None = None
+    at: float = 0.0
+
+
+#: A second SIGINT/SIGTERM within this many seconds of the first does not interrupt the cleanup.
+REPEAT_GRACE_S = 10.0
+
+
+@contextmanager
+def stop_signals() -> Iterator[_Signals]:
+    """SIGINT raises KeyboardInterrupt and SIGTERM :class:`Terminated` for the duration (in the
+    main thread only; the old handlers come back after). The first signal is recorded, so an
+    interruption that a library turns into its own error (DuckDB: ``RuntimeError: Query
+    interrupted``) is still known as one; repeats in the next :data:`REPEAT_GRACE_S` seconds
+    are ignored, so that the stop (workers ended, store closed) finishes."""
+    state = _Signals()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        now = time.monotonic()
+        if state.signum is not None and now - state.at < REPEAT_GRACE_S:
+            return
+        if state.signum is None:
+            state.signum = signum
+        state.at = now
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield state
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, KeyboardInterrupt | duckdb.InterruptException):
+            return True
+        if isinstance(e, RuntimeError | duckdb.Error) and "interrupted" in str(e).lower():
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def stop_reason(exc: BaseException, signals: _Signals) -> tuple[str, int]:
+    """The reason and exit code of a stop caused by ``exc``."""
+    if signals.signum == signal.SIGTERM or isinstance(exc, Terminated):
+        return "terminated", EXIT_TERMINATED
+    if signals.signum == signal.SIGINT or _is_interrupt(exc):
+        return "interrupted", EXIT_INTERRUPTED
+    if is_disk_full(exc):
+        return "disk full", EXIT_STOPPED
+    lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    return lines[0], EXIT_STOPPED
+
+
+# -- run count, memory and time, before anything is allocated ------------------------------
+
+
+def count_runs(spec: Spec) -> int:
+    """Runs of ``spec`` without drawing the design (points x regimes x focal x replicates)."""
+    fn = getattr(design, "count_runs", None)
+    if fn is not None:
+        return int(fn(spec))
+    # TODO(issue 9): design.count_runs lands with the spec/design change; remove this then.
+    d = len(spec.parameters)
+    kind = spec.design.kind
+    if d == 0:
+        points = 1
+    elif kind == "factorial":
+        points = math.prod(len(p.levels or ()) for p in spec.parameters.values())
+    elif kind == "lhs":
+        points = spec.design.samples
+    elif kind == "sobol":
+        points = spec.design.samples * ((2 * d + 2) if spec.design.second_order else (d + 2))
+    else:
+        points = spec.design.samples * (d + 1)
+    return points * len(spec.regimes) * len(spec.focal) * spec.replicates
+
+
+def _design_bytes(spec: Spec, runs: int) -> int:
+    """Driver memory: the design points, the run list and the store's creation frame."""
+    fn = getattr(design, "design_bytes", None)
+    drawn = int(fn(spec)) if fn is not None else 0  # TODO(issue 9): until design_bytes lands
+    return drawn + runs * (RUN_BYTES + PARAM_BYTES * len(spec.parameters))
+
+
+def _simulation_budget(spec: Spec, world: World) -> tuple[int, float]:
+    """Bytes and seconds of one run's simulation."""
+    try:
+        budget: Any = importlib.import_module("gpnlab.simulate.budget")
+    except ImportError:  # TODO(issue 9): gpnlab.simulate.budget lands with the spec change
+        firms = sum(p.count for p in world.populations)
+        return 0, 2e-6 * max(firms, 1) * spec.periods
+    return int(budget.simulation_bytes(world, spec.periods)), float(
+        budget.simulation_seconds(world, spec.periods)
+    )
+
+
+def check_resources(
+    spec: Spec, base: World, runs: int, local_workers: int, workers: int, *, yes: bool, where: str
+) -> float:
+    """Refuse (one line, :class:`~gpnlab.resources.ResourceError`) an experiment whose memory
+    (the design in the driver + one simulation per local worker) exceeds the machine, or whose
+    estimated time exceeds a day without ``yes``; returns the estimated seconds."""
+    world = base if spec.firms is None else scale_firms(base, spec.firms)
+    sim_bytes, sim_s = _simulation_budget(spec, world)
+    driver = _design_bytes(spec, runs)
+    pool = sim_bytes * local_workers
+    resources.check_memory(
+        driver + pool,
+        what=(
+            f"the experiment ({runs:,} runs; design {resources.human_bytes(driver)}, "
+            f"{local_workers} simulation(s) of {resources.human_bytes(sim_bytes)} at once)"
+        ),
+        where=where,
+        field="firms" if pool >= driver else "design",
+        fix=(
+            "fewer --processes, fewer firms or periods, or a smaller design; "
+            "or raise --max-memory on a larger machine"
+        ),
+    )
+    return resources.check_run_count(runs, sim_s, workers, yes=yes, where=where, field="runs")
+
+
+# -- the folder: ownership and lock ----------------------------------------------------------
+
+
+def _check_names(folder: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
+    """The experiment's files already in ``folder`` must be gpnlab's (``overwrite`` lets
+    gpnlab write beside the user's files, never over them); returns the owned ones."""
+    owned = outdir.owned_files(folder, COMMAND)
+    clash = sorted(n for n in FILES if n not in skip and (folder / n).exists() and n not in owned)
+    if clash:
+        raise InputError(
+            f"{clash[0]} exists and gpnlab did not write it"
+            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
+            where=str(folder),
+            field="--out",
+            fix="move it away or give --out another folder",
+        )
+    return owned
+
+
+def _lock_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
+
+
+@contextmanager
+def experiment_lock(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s experiment lock (exclusive, non-blocking ``flock``) for the block; a
+    second holder is refused with one line naming the folder and the running driver's pid."""
+    path = folder / LOCK_NAME
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise InputError(
+            f"cannot create the experiment's lock file {LOCK_NAME} ({exc.strerror})",
+            where=str(folder),
+            field="--out",
+            fix="choose a folder you can write to",
+        ) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _lock_holder(fd)
+            raise InputError(
+                f"another gpnlab process{f' (pid {pid})' if pid else ''} is running the "
+                "experiment in this folder",
+                where=str(folder),
+                field="--out",
+                fix="wait for it to finish or stop it (it can be resumed), "
+                "or give --out another folder",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+# -- backends ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    proc: Any  # multiprocessing.Process of the chosen context
+    conn: Connection
+    busy: bool = False
+
+
+def _exit_text(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
 def _local_results(
     spec: Spec, base: World, tasks: list[list[RunSpec]], processes: int
 ) -> Iterator[list[RunResult]]:
+    """Results of ``tasks`` as they finish, from ``processes`` worker processes.
+
+    A small pool of its own rather than ``ProcessPoolExecutor``: one pipe per worker, no
+    threads, so a stop can end the workers at once (SIGKILL) without the executor's manager
+    thread hanging on a half-sent result; a worker that dies raises ``BrokenProcessPool``.
+    Workers run :func:`~gpnlab.experiments.worker.serve` (they watch the driver and exit
+    when it is gone).
+    """
     if processes == 1:
         for t in tasks:
             yield run_batch(spec, base, t)
         return
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
-    with single_threaded_blas(), ProcessPoolExecutor(max_workers=processes, mp_context=ctx) as pool:
-        futures: list[Future[list[RunResult]]] = [
-            pool.submit(run_batch, spec, base, t) for t in tasks
-        ]
-        try:
-            for f in as_completed(futures):
-                yield f.result()
-        finally:
-            for f in futures:
-                f.cancel()
+    ctx: Any = multiprocessing.get_context(method)
+    queue = deque(tasks)
+    pool: list[_Worker] = []
+    try:
+        with single_threaded_blas():
+            for _ in range(min(processes, len(tasks))):
+                mine, theirs = ctx.Pipe()
+                proc = ctx.Process(
+                    target=serve, args=(theirs, spec, base, os.getpid()), daemon=True
+                )
+                proc.start()
+                theirs.close()
+                pool.append(_Worker(proc, mine))
+        for w in pool:
+            w.conn.send(queue.popleft())
+            w.busy = True
+        while any(w.busy for w in pool):
+            busy = [w for w in pool if w.busy]
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
+            for w in busy:
+                if w.conn in ready or w.conn.poll():
+                    try:
+                        kind, payload = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.proc.join(1)
+                        raise BrokenProcessPool(
+                            f"pool worker {w.proc.pid} ended abruptly "
+                            f"({_exit_text(w.proc.exitcode)})"
+                        ) from None
+                    w.busy = False
+                    if kind == "error":
+                        raise RuntimeError(f"pool worker {w.proc.pid}: {payload}")
+                    if queue:
+                        w.conn.send(queue.popleft())
+                        w.busy = True
+                    yield payload
+                elif w.proc.sentinel in ready:
+                    w.proc.join(1)
+                    raise BrokenProcessPool(
+                        f"pool worker {w.proc.pid} ended abruptly ({_exit_text(w.proc.exitcode)})"
+                    )
+    finally:
+        _end_pool(pool)
+
+
+def _end_pool(pool: list[_Worker]) -> None:
+    """Ask idle workers to exit; kill the busy ones (a stop does not wait for their batch)."""
+    for w in pool:
+        if not w.busy:
+            with contextlib.suppress(OSError, ValueError):
+                w.conn.send(None)
+        elif w.proc.is_alive():
+            with contextlib.suppress(OSError):
+                w.proc.kill()
+    deadline = time.monotonic() + 5.0
+    for w in pool:
+        w.proc.join(max(0.0, deadline - time.monotonic()))
+        if w.proc.is_alive():
+            with contextlib.suppress(OSError):
+                w.proc.kill()
+            w.proc.join(1.0)
+        w.conn.close()
 
 
 def _dask_results(
@@ -217,6 +573,27 @@ def _dask_results(
         client.cancel(futures)
 
 
+# -- the experiment ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Progress:
+    done_before: int | None = None  # runs done when the store was opened
+    committed: int = 0  # runs committed as done since
+
+
+def _stored_in(folder: Path) -> int:
+    """Runs done in ``folder``'s database if gpnlab wrote it, read from the file (0 if there
+    is none or it cannot be read)."""
+    if DB_NAME not in outdir.owned_files(folder, COMMAND) or not (folder / DB_NAME).exists():
+        return 0
+    try:
+        with duckdb.connect(str(folder / DB_NAME), read_only=True) as con:
+            return count_done(con)
+    except (duckdb.Error, RuntimeError):
+        return 0
+
+
 def run_experiment(
     spec: Spec,
     base: World,
@@ -229,79 +606,166 @@ def run_experiment(
     where: str = "spec",
     on_start: Callable[[int, int], None] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    overwrite: bool = False,
+    yes: bool = False,
 ) -> Outcome:
     """Run (or resume) an experiment into ``out``; returns counts and wall time.
 
     ``on_start(total, already_done)`` and ``on_batch(runs_finished)`` drive a progress bar.
+    ``overwrite`` lets gpnlab write into a folder that holds other files (never over them);
+    ``yes`` starts an experiment estimated to take more than a day. Bad input raises
+    :class:`~gpnlab.errors.InputError` before anything is written; a stop raises
+    :class:`Stopped` (runs stored, how to resume, ``exit_code``).
     """
     t0 = time.perf_counter()
-    points = design_points(spec)
-    validate(spec, base, points, where=where)
-    runs = build_runs(spec, points)
+    out = Path(out)
+    resume = resume_command(where, out)
+    with stop_signals() as signals:
+        return _run(
+            spec, base, out, t0, signals,
+            processes=processes, workers=workers, scheduler=scheduler, fresh=fresh,
+            where=where, on_start=on_start, on_batch=on_batch, overwrite=overwrite,
+            yes=yes, resume=resume,
+        )  # fmt: skip
+
+
+def _run(
+    spec: Spec,
+    base: World,
+    out: Path,
+    t0: float,
+    signals: _Signals,
+    *,
+    processes: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    fresh: bool,
+    where: str,
+    on_start: Callable[[int, int], None] | None,
+    on_batch: Callable[[int], None] | None,
+    overwrite: bool,
+    yes: bool,
+    resume: str,
+) -> Outcome:
+    total = 0
+    folder: Path | None = None
+    progress = _Progress()
     client = None
-    if workers is not None or scheduler is not None:
+    try:
         if workers is not None and workers < 1:
             raise InputError("workers must be at least 1", where="--workers", field="workers")
-        client = connect_dask(workers, scheduler)  # before any run: fails fast
-    try:
-        if fresh and out.exists():
-            for name in (DB_NAME, DB_NAME + ".wal"):
-                (out / name).unlink(missing_ok=True)
-        con = open_store(out, spec, base, runs)
-        try:
-            todo = stored_pending(con, runs)
-            if on_start is not None:
-                on_start(len(runs), len(runs) - len(todo))
-            twins = group_twins(todo)
-            reps = [r for r in todo if r.run_id in twins]
-            if client is not None:
-                n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-                stream = _dask_results(
-                    client, spec, base, batches(reps, n_workers, spec.batch_size)
-                )
-                backend = f"dask ({n_workers} workers)"
-            else:
-                n_proc = processes or os.cpu_count() or 1
-                stream = _local_results(spec, base, batches(reps, n_proc, spec.batch_size), n_proc)
-                backend = f"local ({n_proc} processes)"
-            failed = 0
-            try:
-                with (out / "experiment.log").open("a") as log:
-                    for rep_results in stream:
-                        results = with_twins(rep_results, twins)
-                        commit_results(con, results)
-                        for r in results:
-                            failed += r.status == "failed"
-                            log.write(f"run {r.run_id} {r.status} {r.wall_s:.3f}s {r.error}\n")
-                        log.flush()
-                        if on_batch is not None:
-                            on_batch(len(results))
-            except (KeyboardInterrupt, Exception) as exc:
-                (stored,) = con.execute(
-                    "SELECT count(*) FROM runs WHERE status = 'done'"
-                ).fetchone() or (0,)
-                reason = (
-                    "interrupted"
-                    if isinstance(exc, KeyboardInterrupt)
-                    else f"{type(exc).__name__}: {exc}".splitlines()[0]
-                )
-                raise ExperimentStopped(reason, int(stored), len(runs), out) from exc
-            export_parquet(con, out)
-        finally:
-            con.close()
+        if processes is not None and processes < 1:
+            raise InputError("processes must be at least 1", where="--processes", field="processes")
+        total = count_runs(spec)
+        dask = workers is not None or scheduler is not None
+        if scheduler is not None:
+            client = connect_dask(workers, scheduler)  # before any run: fails fast
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            local = 0
+        else:
+            n_workers = workers or processes or os.cpu_count() or 1
+            local = n_workers
+        check_resources(spec, base, total, local, n_workers, yes=yes, where=where)
+        points = design_points(spec)
+        validate(spec, base, points, where=where)
+        runs = build_runs(spec, points)
+        total = len(runs)
+        if dask and client is None:
+            client = connect_dask(workers, scheduler)
+        # the folder: checked (nothing written), claimed (only the marker), then locked
+        checked = outdir.check_output(out, command=COMMAND, overwrite=overwrite)
+        if checked.exists():
+            _check_names(checked)
+        folder = outdir.claim_folder(out, command=COMMAND, overwrite=overwrite)
+        with experiment_lock(folder):
+            owned = _check_names(folder, skip=(LOCK_NAME,))  # again, under the lock
+            outdir.record_files(folder, COMMAND, FILES)
+            if fresh:
+                for name in (DB_NAME, DB_NAME + ".wal"):
+                    if name in owned:
+                        (folder / name).unlink(missing_ok=True)
+            outcome = _execute(
+                spec, base, runs, folder, client, processes, progress, on_start, on_batch
+            )
+            outdir.record_files(folder, COMMAND, FILES)  # again: a concurrent claim may race
+    except InputError:
+        raise
+    except BaseException as exc:
+        reason, code = stop_reason(exc, signals)
+        if folder is None and code == EXIT_STOPPED and reason != "disk full":
+            raise  # before the folder is touched, an error is not a stop of the experiment
+        if progress.done_before is not None:
+            stored = progress.done_before + progress.committed
+        else:
+            stored = _stored_in(out)
+        raise Stopped(reason, stored, total, out, exit_code=code, resume=resume) from exc
     finally:
         if client is not None:
             cluster = client.cluster
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            with contextlib.suppress(Exception):
+                client.close()
+                if cluster is not None:
+                    cluster.close()
+    return replace(outcome, out=out, wall_s=time.perf_counter() - t0)
+
+
+def _execute(
+    spec: Spec,
+    base: World,
+    runs: list[RunSpec],
+    folder: Path,
+    client: Any,
+    processes: int | None,
+    progress: _Progress,
+    on_start: Callable[[int, int], None] | None,
+    on_batch: Callable[[int], None] | None,
+) -> Outcome:
+    """Open the store, run what is pending, commit batch by batch, export the tables."""
+    con = open_store(folder, spec, base, runs)
+    try:
+        todo = stored_pending(con, runs)
+        progress.done_before = len(runs) - len(todo)
+        if on_start is not None:
+            on_start(len(runs), len(runs) - len(todo))
+        twins = group_twins(todo)
+        reps = [r for r in todo if r.run_id in twins]
+        stream: Iterator[list[RunResult]]
+        if client is not None:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            stream = _dask_results(client, spec, base, batches(reps, n_workers, spec.batch_size))
+            backend = f"dask ({n_workers} workers)"
+        else:
+            n_proc = processes or os.cpu_count() or 1
+            stream = _local_results(spec, base, batches(reps, n_proc, spec.batch_size), n_proc)
+            backend = f"local ({n_proc} processes)"
+        failed = 0
+        try:
+            with (folder / LOG_NAME).open("a") as log:
+                for rep_results in stream:
+                    results = with_twins(rep_results, twins)
+                    commit_results(con, results)
+                    progress.committed += sum(r.status == "done" for r in results)
+                    for r in results:
+                        failed += r.status == "failed"
+                        log.write(f"run {r.run_id} {r.status} {r.wall_s:.3f}s {r.error}\n")
+                    log.flush()
+                    if on_batch is not None:
+                        on_batch(len(results))
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()  # ends the pool's workers if the loop stopped early
+        export_parquet(con, folder)
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
     return Outcome(
-        out,
+        folder,
         len(runs),
         len(todo),
         failed,
         len(runs) - len(todo),
-        time.perf_counter() - t0,
+        0.0,
         backend,
         simulated=len(reps),
     )

@@ -15,8 +15,11 @@ write-ahead log. Only the driver process writes.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -39,7 +42,9 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _create(con: duckdb.DuckDBPyConnection, spec: Spec, base: World, runs: list[RunSpec]) -> None:
+def _create_tables(
+    con: duckdb.DuckDBPyConnection, spec: Spec, base: World, runs: list[RunSpec]
+) -> None:
     pcols = "".join(f", {_q(n)} DOUBLE" for n in spec.parameters)
     ocols = ", ".join(f"{_q(c)} DOUBLE" for c in spec.outputs.columns)
     con.begin()
@@ -83,10 +88,87 @@ def _create(con: duckdb.DuckDBPyConnection, spec: Spec, base: World, runs: list[
     con.commit()
 
 
+def _create(con: duckdb.DuckDBPyConnection, spec: Spec, base: World, runs: list[RunSpec]) -> None:
+    """Create the tables and the pending runs in one transaction (nothing if it fails)."""
+    try:
+        _create_tables(con, spec, base, runs)
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise
+
+
+LOCK_HELD = ("Could not set lock", "Conflicting lock")
+DISK_FULL = ("No space left on device", "Disk quota exceeded", "disk is full", "out of disk space")
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) says the disk is full: an
+    ``OSError`` with errno ENOSPC / EDQUOT, or a DuckDB error whose message says so."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(exc, (duckdb.Error, OSError)) and any(m in str(exc) for m in DISK_FULL):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+FIX_DAMAGED = (
+    "run again with --fresh to start over (it removes only gpnlab's own files), "
+    "or give --out another folder"
+)
+
+
+def _cannot_open(
+    exc: duckdb.Error, path: Path, *, field: str, fix_lock: str, fix_damaged: str = FIX_DAMAGED
+) -> InputError:
+    """One line for a database that will not open: held by another program, or damaged."""
+    text = _first_line(exc)
+    if any(m in text for m in LOCK_HELD):
+        pid = re.search(r"\(PID (\d+)\)", text)
+        who = f"another program (pid {pid.group(1)})" if pid else "another program"
+        return InputError(
+            f"{who} has the results database open", where=str(path), field=field, fix=fix_lock
+        )
+    if "Permission denied" in text:
+        return InputError(
+            "cannot open the results database (permission denied)",
+            where=str(path),
+            field=field,
+            fix="choose a folder you can write to",
+        )
+    return InputError(
+        f"the results database is damaged or not a DuckDB file ({text})",
+        where=str(path),
+        field=field,
+        fix=fix_damaged,
+    )
+
+
+def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
+    (n,) = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone() or (0,)
+    return bool(n)
+
+
 def open_store(
     out: Path, spec: Spec, base: World, runs: list[RunSpec]
 ) -> duckdb.DuckDBPyConnection:
-    """Create ``out/results.duckdb`` or reopen it to resume (the spec must be the same)."""
+    """Create ``out/results.duckdb`` or reopen it to resume (the spec must be the same).
+
+    A database that will not open is one line: held by another program (close it), or damaged
+    / not a DuckDB file (``--fresh`` or another ``--out``). A database whose creation never
+    committed (the driver was killed while creating it) holds no tables and is created again.
+    A full disk is raised as it is (the caller reports it).
+    """
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -97,26 +179,37 @@ def open_store(
             fix="choose a folder you can write to",
         ) from None
     path = out / DB_NAME
-    fresh = not path.exists()
+    fix_lock = (
+        "close the program that has it open (a DuckDB shell, a notebook), "
+        "or give --out another folder"
+    )
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise InputError(
-            f"cannot open the results database ({exc})".replace("\n", " "),
-            where=str(path),
-            field="--out",
-            fix="close other programs using it or choose another --out",
-        ) from None
-    if fresh:
-        try:
-            _create(con, spec, base, runs)
-        except BaseException:
-            con.close()
-            path.unlink(missing_ok=True)
-            Path(str(path) + ".wal").unlink(missing_ok=True)
+        if is_disk_full(exc):
             raise
-        return con
-    row = con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
+        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
+    try:
+        fresh = not _has_meta(con)
+        if fresh:
+            if con.execute("SELECT count(*) FROM information_schema.tables").fetchone() != (0,):
+                raise InputError(
+                    "the results database holds tables but no experiment",
+                    where=str(path),
+                    field="--out",
+                    fix=FIX_DAMAGED,
+                )
+            _create(con, spec, base, runs)
+            return con
+        row = con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
+    except duckdb.Error as exc:
+        con.close()
+        if is_disk_full(exc):
+            raise
+        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
+    except BaseException:
+        con.close()
+        raise
     if row is None or row[0] != spec.digest():
         con.close()
         raise InputError(
@@ -126,6 +219,12 @@ def open_store(
             fix="choose another --out, or --fresh to discard the stored runs",
         )
     return con
+
+
+def count_done(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs stored as done."""
+    (n,) = con.execute("SELECT count(*) FROM runs WHERE status = 'done'").fetchone() or (0,)
+    return int(n)
 
 
 def pending_runs(con: duckdb.DuckDBPyConnection, runs: list[RunSpec]) -> list[RunSpec]:
@@ -167,7 +266,10 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
         con.unregister("new_status")
         con.commit()
     except BaseException:
-        con.rollback()
+        # a failed COMMIT (e.g. disk full) has already ended the transaction: rolling back
+        # again would only replace the real error with "cannot rollback"
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
         raise
 
 
@@ -178,14 +280,37 @@ def _read_only(out: Path) -> duckdb.DuckDBPyConnection:
             "no results database", where=str(out), field="DIR", fix="run gpnlab experiment first"
         )
     try:
-        return duckdb.connect(str(path), read_only=True)
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            ok = _has_meta(con)
+        except BaseException:
+            con.close()
+            raise
+        if ok:
+            return con
+        con.close()
     except duckdb.Error as exc:
-        raise InputError(
-            f"cannot read the results database ({type(exc).__name__})",
-            where=str(path),
+        err = _cannot_open(
+            exc,
+            path,
             field="DIR",
-            fix="wait for the running experiment to finish (it holds the database) or stop it",
-        ) from None
+            fix_lock="wait for the running experiment to finish (it holds the database) or stop it",
+            fix_damaged="run the experiment again with --fresh, or restore the folder",
+        )
+        if "has the results database open" in err.what:
+            raise InputError(
+                f"cannot read the results database ({type(exc).__name__})",
+                where=str(path),
+                field="DIR",
+                fix=err.fix,
+            ) from None
+        raise err from None
+    raise InputError(
+        "the results database holds no experiment (its creation did not finish)",
+        where=str(path),
+        field="DIR",
+        fix="run gpnlab experiment again into this folder",
+    )
 
 
 def read_meta(out: Path) -> tuple[Spec, World]:
@@ -225,7 +350,11 @@ def export_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> list[Path]:
         final = out / f"{name}.parquet"
         tmp = out / f".{name}.parquet.tmp-{os.getpid()}"
         target = tmp.as_posix().replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM {name} ORDER BY ALL) TO '{target}' (FORMAT parquet)")
-        os.replace(tmp, final)
+        try:
+            con.execute(f"COPY (SELECT * FROM {name} ORDER BY ALL) TO '{target}' (FORMAT parquet)")
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         paths.append(final)
     return paths

@@ -3,13 +3,22 @@
 This is what a process-pool or Dask worker executes, a batch of runs per task. It never touches
 the results store (only the driver writes, so a killed worker cannot corrupt it). A run that
 raises is returned as ``failed`` with its one-line error; ``--resume`` retries it.
+
+Pool processes run :func:`watch_driver` first: they leave Ctrl-C to the driver (which stops the
+pool itself) and exit on their own as soon as the driver is gone, so a driver killed with
+SIGKILL leaves no worker (nor the forkserver and resource tracker they keep alive) behind.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import threading
 import time
 import traceback
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 
 import numpy as np
 import pandas as pd
@@ -82,3 +91,71 @@ def execute_run(spec: Spec, base: World, run: RunSpec) -> RunResult:
 def run_batch(spec: Spec, base: World, runs: list[RunSpec]) -> list[RunResult]:
     """One task: several runs in sequence (keeps scheduling overhead small)."""
     return [execute_run(spec, base, r) for r in runs]
+
+
+#: Exit status of a pool worker whose driver died.
+ORPHAN_EXIT = 75
+#: Seconds between two checks that the driver is alive (where pidfd is not available).
+POLL_S = 0.5
+
+
+def watch_driver(driver_pid: int) -> None:
+    """Pool initializer: ignore SIGINT, and exit as soon as process ``driver_pid`` ends.
+
+    SIGINT from the terminal reaches the whole process group; the driver handles it and stops
+    the pool, so a worker must not die with a KeyboardInterrupt traceback of its own. A
+    forkserver worker's parent is the forkserver, not the driver, so the driver's pid is
+    watched explicitly: a pidfd (Linux >= 5.3) becomes readable when the process ends;
+    elsewhere the pid is polled every :data:`POLL_S` seconds.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(
+        target=_exit_with_driver, args=(driver_pid,), name="gpnlab-watch-driver", daemon=True
+    ).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - exists, owned by someone else
+        return True
+    return True
+
+
+def _exit_with_driver(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(ORPHAN_EXIT)
+    except (OSError, AttributeError):  # pragma: no cover - no pidfd on this system
+        fd = -1
+    if fd >= 0:
+        select.select([fd], [], [])  # readable once the process has ended
+        os._exit(ORPHAN_EXIT)
+    while _alive(pid):  # pragma: no cover - fallback without pidfd
+        time.sleep(POLL_S)
+    os._exit(ORPHAN_EXIT)  # pragma: no cover
+
+
+def serve(conn: Connection, spec: Spec, base: World, driver_pid: int) -> None:
+    """Main of a pool process: run the batches the driver sends on ``conn`` until it sends
+    None (or goes away). Replies ``("done", results)`` or ``("error", one line)``."""
+    watch_driver(driver_pid)
+    while True:
+        try:
+            runs = conn.recv()
+        except (EOFError, OSError):
+            return
+        if runs is None:
+            return
+        try:
+            reply: tuple[str, object] = ("done", run_batch(spec, base, runs))
+        except Exception as exc:  # run_batch records failed runs itself; this is a bug
+            last = traceback.format_exception_only(exc)[-1].strip().replace("\n", " ")
+            reply = ("error", last)
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):  # the driver is gone
+            return
