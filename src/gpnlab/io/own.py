@@ -15,7 +15,7 @@ In Parquet files the labels are in a first column named ``label``. Values in one
 from __future__ import annotations
 
 import os
-import zlib
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -24,18 +24,40 @@ import pandas as pd
 
 from gpnlab.errors import InputError
 from gpnlab.io.labels import join_labels, split_labels
+from gpnlab.io.matrix import (
+    Header,
+    Matrix,
+    check_table_memory,
+    count_countries,
+    expect_file,
+    read_matrix,
+    read_text_file,
+    refuse_duplicates,
+    sniff,
+)
 from gpnlab.outdir import atomic_dir
-from gpnlab.table import IOTable, OutputRule, ValueAddedRule
+from gpnlab.table import IOTable, OutputRule, TableWarning, ValueAddedRule
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
+#: The one value column of each vector file.
+VECTOR_COLUMNS = {"x": "output", "va": "va"}
 
 
 def find_file(folder: Path, stem: str, *, required: bool = True) -> Path | None:
-    """``folder/stem`` with one of the known suffixes."""
-    for suffix in SUFFIXES:
-        p = folder / f"{stem}{suffix}"
-        if p.exists():
-            return p
+    """``folder/stem`` with one of the known suffixes (a folder of that name is refused)."""
+    found = [
+        folder / f"{stem}{suffix}" for suffix in SUFFIXES if (folder / f"{stem}{suffix}").exists()
+    ]
+    if len(found) > 1:
+        raise InputError(
+            f"{len(found)} files for {stem}: {', '.join(p.name for p in found)}",
+            where=str(folder),
+            field=stem,
+            fix=f"keep one {stem} file (.csv, .csv.gz or .parquet)",
+        )
+    if found:
+        expect_file(found[0], f"{stem} matrix")
+        return found[0]
     if required:
         raise InputError(
             f"missing file {stem}.csv, {stem}.csv.gz or {stem}.parquet",
@@ -47,56 +69,51 @@ def find_file(folder: Path, stem: str, *, required: bool = True) -> Path | None:
 
 
 def read_wide(path: Path) -> tuple[list[str], list[str], np.ndarray]:
-    """Read a wide labelled matrix: (row labels, column labels, values)."""
-    try:
-        if path.suffix == ".parquet":
-            df = pd.read_parquet(path)
-            if df.columns[0] != "label":
-                raise InputError(
-                    "first column must be named 'label'",
-                    where=str(path),
-                    field="label",
-                    fix="store row labels in a first column called label",
-                )
-            rows = df["label"].astype(str).tolist()
-            df = df.drop(columns="label")
-        else:
-            df = pd.read_csv(path, index_col=0, engine="pyarrow")
-            rows = [str(r) for r in df.index]
-        cols = [str(c) for c in df.columns]
-        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
-    except InputError:
-        raise
-    except (EOFError, OSError, zlib.error, ValueError, KeyError, IndexError) as exc:
-        raise InputError(
-            f"cannot read the file ({type(exc).__name__}: {str(exc)[:120]}); it may be truncated "
-            "or not a wide labelled matrix",
-            where=str(path),
-            field=path.name,
-            fix="re-export or re-download the file",
-        ) from exc
-    if not np.all(np.isfinite(values)):
-        bad = int(values.size - np.count_nonzero(np.isfinite(values)))
-        raise InputError(
-            f"{bad} empty, NaN or infinite cells",
-            where=str(path),
-            field=path.name.split(".")[0],
-            fix="fill missing cells with 0 or repair the file (a truncated file shows up here too)",
-        )
-    return rows, cols, values
+    """Read a wide labelled matrix: (row labels, column labels, values), every cell a finite
+    number (:mod:`gpnlab.io.matrix` names the first bad cell, label or byte)."""
+    name = path.name.split(".")[0]
+    m = read_matrix(sniff(path, what=f"{name} matrix"), field=name)
+    m.refuse_nonfinite(name)
+    return m.rows, m.cols, m.values
 
 
-def read_aligned(path: Path, name: str, rows: list[str]) -> tuple[list[str], np.ndarray]:
-    """Read a wide matrix whose row labels must equal ``rows`` (those of Z)."""
-    got_rows, cols, values = read_wide(path)
-    if got_rows != rows:
+def _read_checked(header: Header, name: str, rows: list[str] | None) -> Matrix:
+    """Read ``name`` (Z, Y, x or va): finite cells, unique labels, rows equal to ``rows``."""
+    m = read_matrix(header, field=name)
+    refuse_duplicates(m.rows, where=m.path, field=f"{name} labels", axis="row")
+    refuse_duplicates(m.cols, where=m.path, field=f"{name} columns", axis="column")
+    if rows is not None and m.rows != rows:
         raise InputError(
-            f"row labels of {name} differ from those of Z",
-            where=str(path),
+            f"row labels of {name} differ from those of Z ({len(m.rows)} rows, Z has "
+            f"{len(rows)}; first difference: {_first_difference(m.rows, rows)})",
+            where=str(m.path),
             field=f"{name} labels",
             fix=f"give {name} the same COUNTRY_SECTOR rows as Z, in the same order",
         )
-    return cols, values
+    m.refuse_nonfinite(name)
+    return m
+
+
+def _first_difference(got: list[str], want: list[str]) -> str:
+    for i, (a, b) in enumerate(zip(got, want, strict=False)):
+        if a != b:
+            return f"data row {i + 1} is {a!r}, Z has {b!r}"
+    i = min(len(got), len(want))
+    return f"data row {i + 1} is missing" if len(got) < len(want) else f"extra data row {i + 1}"
+
+
+def _one_column(header: Header, name: str) -> None:
+    """``x`` holds exactly one value column ``output``; ``va`` one column ``va``."""
+    want = VECTOR_COLUMNS[name]
+    if header.value_columns != [want]:
+        got = ", ".join(repr(c) for c in header.value_columns[:5])
+        raise InputError(
+            f"expected exactly one column named {want!r} after the labels, found "
+            f"{header.n_cols}: {got}",
+            where=str(header.path),
+            field=f"{name} columns",
+            fix=f"write {name} as two columns: the labels and {want}",
+        )
 
 
 def read_own(
@@ -105,44 +122,74 @@ def read_own(
     output: OutputRule = "rowsums",
     value_added: ValueAddedRule = "residual",
 ) -> IOTable:
-    """Read a table in the project's own layout (see module docstring)."""
+    """Read a table in the project's own layout (see module docstring).
+
+    The headers of all files are read first; the memory the table needs is checked against
+    the limit (:func:`gpnlab.io.matrix.check_table_memory`) before any body is read.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise InputError(
-            "not a folder",
+            "is a file, but the own layout is a folder" if root.exists() else "folder not found",
             where=str(root),
             field="PATH",
-            fix="give the folder that holds Z, Y and x files",
+            fix="give the folder that holds Z, Y and x files"
+            + (" (for one OECD ICIO CSV file pass --format oecd-icio)" if root.exists() else ""),
         )
     zpath = find_file(root, "Z")
     ypath = find_file(root, "Y")
     xpath = find_file(root, "x", required=False)
     vpath = find_file(root, "va", required=False)
     assert zpath is not None and ypath is not None
-    zrows, zcols, Z = read_wide(zpath)
-    if zrows != zcols:
+    hz, hy = sniff(zpath, what="Z matrix"), sniff(ypath, what="Y matrix")
+    hx = None if xpath is None else sniff(xpath, what="x vector")
+    hv = None if vpath is None else sniff(vpath, what="va vector")
+    for h, name in ((hx, "x"), (hv, "va")):
+        if h is not None:
+            _one_column(h, name)
+    n = hz.n_cols
+    check_table_memory(
+        zpath,
+        cells=float(max(n, hz.rows_estimate)) * n,
+        n=n,
+        G=count_countries(hz.value_columns),
+        extra_cells=float(max(n, hy.rows_estimate)) * (hy.n_cols + 2),
+    )
+    mz = _read_checked(hz, "Z", None)
+    if mz.rows != mz.cols:
         raise InputError(
-            f"row and column labels of Z differ ({len(zrows)} rows, {len(zcols)} columns)",
+            f"row and column labels of Z differ ({len(mz.rows)} rows, {len(mz.cols)} columns; "
+            f"first difference: {_first_difference(mz.rows, mz.cols)})",
             where=str(zpath),
             field="Z labels",
             fix="Z must be square with the same COUNTRY_SECTOR labels on rows and columns "
             "(a truncated file has fewer rows)",
         )
-    ycols, Y = read_aligned(ypath, "Y", zrows)
-    x = None if xpath is None else read_aligned(xpath, "x", zrows)[1][:, 0]
-    va = None if vpath is None else read_aligned(vpath, "va", zrows)[1][:, 0]
+    my = _read_checked(hy, "Y", mz.rows)
+    x = None if hx is None else _read_checked(hx, "x", mz.rows).values[:, 0]
+    va = None if hv is None else _read_checked(hv, "va", mz.rows).values[:, 0]
+    if x is None and output == "given":
+        warnings.warn(
+            f"{root}: no x file, so gross output is the row sums of [Z Y] (output='rowsums')",
+            TableWarning,
+            stacklevel=2,
+        )
     unit_file = root / "unit.txt"
-    unit = unit_file.read_text().strip() if unit_file.exists() else "millions (source currency)"
+    unit = (
+        read_text_file(unit_file, what="unit.txt").strip().splitlines()[0:1]
+        if unit_file.exists()
+        else []
+    )
     return IOTable.build(
-        Z,
-        Y,
-        split_labels(zrows, where=str(zpath), field="Z labels"),
-        split_labels(ycols, where=str(ypath), field="Y columns"),
+        mz.values,
+        my.values,
+        split_labels(mz.rows, where=str(zpath), field="Z labels"),
+        split_labels(my.cols, where=str(ypath), field="Y columns"),
         x=x,
         va=va,
         output=output if x is not None else "rowsums",
         value_added=value_added,
-        unit=unit,
+        unit=unit[0].strip() if unit else "millions (source currency)",
         source=str(root),
     )
 
