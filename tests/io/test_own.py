@@ -82,7 +82,8 @@ def test_empty_cell_is_reported_with_file(tmp_path: Path) -> None:
     p.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match="Z.csv") as info:
         read_own(tmp_path / "t")
-    assert "NaN" in str(info.value)
+    assert "blank or missing" in str(info.value)
+    assert "row 'C01_s01'" in str(info.value) and "column 'C01_s02'" in str(info.value)
 
 
 def test_mismatched_y_rows(tmp_path: Path) -> None:

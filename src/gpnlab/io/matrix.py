@@ -103,10 +103,12 @@ class Matrix:
             return
         k = int(np.count_nonzero(bad))
         i, j = (int(a) for a in np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape))
-        kind = "infinite" if np.isinf(self.values[i, j]) else "blank or missing (n/a, NA, NaN)"
+        kind = "an infinite" if np.isinf(self.values[i, j]) else "a blank or missing (n/a, NA)"
+        at = f"row {self.rows[i]!r} (data row {i + 1}), column {self.cols[j]!r}"
         raise InputError(
-            f"{k} blank, missing or infinite cell{'s' if k > 1 else ''}; the first is {kind}, at "
-            f"row {self.rows[i]!r} (data row {i + 1}), column {self.cols[j]!r}",
+            f"{kind} cell at {at}"
+            if k == 1
+            else f"{k} blank, missing or infinite cells; the first is {kind} cell at {at}",
             where=str(self.path),
             field=field,
             fix="write a number in every cell (0 for no flow); a truncated file shows up here too",

@@ -21,7 +21,7 @@ shipped with gpnlab.
 from __future__ import annotations
 
 import os
-import zlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,16 +29,79 @@ import pandas as pd
 
 from gpnlab.errors import InputError
 from gpnlab.io.labels import split_labels
-from gpnlab.table import IOTable, OutputRule, ValueAddedRule
+from gpnlab.io.matrix import (
+    PARSE_COPIES,
+    Header,
+    Matrix,
+    check_table_memory,
+    count_countries,
+    expect_file,
+    read_matrix,
+    refuse_duplicates,
+    sniff,
+)
+from gpnlab.table import IOTable, OutputRule, TableWarning, ValueAddedRule
 
 SPLIT_COUNTRIES = {"CN1": "CHN", "CN2": "CHN", "MX1": "MEX", "MX2": "MEX"}
 SPECIAL_ROWS = ("TLS", "VA", "OUT")
 OUTPUT_LABELS = ("OUT", "TOTAL")
+#: Header suffixes that are not producing country-sectors (final-demand categories, output):
+#: used only to estimate the table's size from the header.
+NOT_PRODUCERS = frozenset(
+    {"HFCE", "NPISH", "GGFC", "GFCF", "INVNT", "DPABR", "NONRES", "P33", "OUT", "TOTAL"}
+)
 
 
 def _merge_label(label: str) -> str:
     country, sep, rest = label.partition("_")
     return SPLIT_COUNTRIES.get(country, country) + sep + rest
+
+
+def _icio_file(p: Path) -> Path:
+    """The ICIO CSV file: ``p`` itself, or the one CSV file in the folder ``p``."""
+    if p.is_dir():
+        files = sorted(p.glob("*.csv")) + sorted(p.glob("*.csv.gz"))
+        if len(files) != 1:
+            names = ", ".join(f.name for f in files[:5]) + (" ..." if len(files) > 5 else "")
+            raise InputError(
+                f"folder holds {len(files)} CSV files" + (f" ({names})" if files else ""),
+                where=str(p),
+                field="PATH",
+                fix="give the path of one ICIO CSV file (one year), or pick it with --year",
+            )
+        p = files[0]
+    expect_file(p, "ICIO CSV file")
+    return p
+
+
+def _estimate_memory(h: Header, merge_split: bool) -> None:
+    """Check memory from the header (rows unknown: the estimate from the file size, at least
+    the number of columns), before the body is read."""
+    producers = [c for c in h.value_columns if c.strip().rpartition("_")[2] not in NOT_PRODUCERS]
+    n = len(producers)
+    check_table_memory(
+        h.path,
+        cells=float(max(h.rows_estimate, h.n_cols)) * h.n_cols,
+        n=n,
+        G=count_countries(producers),
+        copies=PARSE_COPIES + (2 if merge_split else 0),
+    )
+
+
+def _refuse_merge_collisions(labels: list[str], *, where: Path, axis: str) -> None:
+    """``merge_split`` sums CN1/CN2 into CHN: refuse a file that also has CHN's own rows."""
+    groups: dict[str, list[str]] = {}
+    for lab in labels:
+        groups.setdefault(_merge_label(lab), []).append(lab)
+    for merged, members in groups.items():
+        if len(members) > 1 and any(m.partition("_")[0] not in SPLIT_COUNTRIES for m in members):
+            raise InputError(
+                f"{axis}s {', '.join(members)} would all be merged into {merged}",
+                where=str(where),
+                field=f"{axis} labels",
+                fix="the file has both the split halves (CN1/CN2, MX1/MX2) and the country; "
+                "drop one, or pass --no-merge-split",
+            )
 
 
 def read_oecd_icio(
@@ -48,38 +111,46 @@ def read_oecd_icio(
     output: OutputRule = "rowsums",
     value_added: ValueAddedRule = "residual",
 ) -> IOTable:
-    """Read one OECD ICIO CSV file (see module docstring)."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(p.glob("*.csv")) + sorted(p.glob("*.csv.gz"))
-        if len(files) != 1:
-            raise InputError(
-                f"folder holds {len(files)} CSV files",
-                where=str(p),
-                field="PATH",
-                fix="give the path of one ICIO CSV file (one year)",
-            )
-        p = files[0]
-    if not p.exists():
-        raise InputError("file not found", where=str(p), field="PATH", fix="check the path")
-    try:
-        df = pd.read_csv(p, index_col=0, engine="pyarrow")
-    except (EOFError, OSError, zlib.error, ValueError) as exc:
-        raise InputError(
-            f"cannot read the file ({type(exc).__name__}: {str(exc)[:120]})",
-            where=str(p),
-            field=p.name,
-            fix="re-download the ICIO CSV; it may be truncated",
-        ) from exc
-    df.index = [str(i).strip() for i in df.index]
-    df.columns = [str(c).strip() for c in df.columns]
+    """Read one OECD ICIO CSV file (see module docstring).
+
+    Refused with one line (:class:`InputError`): text cells; blank or missing-value (``n/a``)
+    cells anywhere in the country-sector rows, and in the VA, TLS and OUT rows under the
+    intermediate-use columns (blank cells elsewhere in those rows are not used); duplicated row
+    or column labels; merged labels that would collide. A file without VA or OUT rows is read
+    with a :class:`TableWarning` saying what is computed instead.
+    """
+    p = _icio_file(Path(path))
+    h = sniff(p, what="ICIO CSV file")
+    _estimate_memory(h, merge_split)
+    m = read_matrix(h, field="values")
+    index = [str(i).strip() for i in m.rows]
+    columns = [str(c).strip() for c in m.cols]
+    refuse_duplicates(index, where=p, field="row labels", axis="row")
+    refuse_duplicates(columns, where=p, field="column labels", axis="column")
+    rows0 = [r for r in index if r not in SPECIAL_ROWS]
+    used = np.ones(m.values.shape, dtype=bool)
+    special = np.array([r in SPECIAL_ROWS for r in index])
+    if special.any():
+        used[np.ix_(special, ~np.isin(columns, rows0))] = False
+    Matrix(path=p, rows=index, cols=columns, values=m.values).refuse_nonfinite("values", used)
+    values0 = np.where(used, m.values, 0.0) if not used.all() else m.values
+    df = pd.DataFrame(values0, index=index, columns=columns)
     if merge_split:
+        _refuse_merge_collisions(index, where=p, axis="row")
+        _refuse_merge_collisions(columns, where=p, axis="column")
         df.index = [_merge_label(i) for i in df.index]
         df.columns = [_merge_label(c) for c in df.columns]
         df = df.groupby(level=0, sort=False).sum()
         df = df.T.groupby(level=0, sort=False).sum().T
 
     rows = [r for r in df.index if r not in SPECIAL_ROWS]
+    if not rows:
+        raise InputError(
+            "no country-sector rows",
+            where=str(p),
+            field="row labels",
+            fix="this is not an ICIO table, or it is truncated; check --format",
+        )
     row_set = set(rows)
     missing = [r for r in rows if r not in df.columns]
     if missing:
@@ -99,25 +170,10 @@ def read_oecd_icio(
             field="columns",
             fix="this is not an ICIO table; check --format",
         )
-    try:
-        values = df.to_numpy(dtype=np.float64, na_value=np.nan)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"non-numeric cells ({str(exc)[:80]})",
-            where=str(p),
-            field="values",
-            fix="every cell after the label column must be a number",
-        ) from exc
+    values = df.to_numpy(dtype=np.float64, na_value=np.nan)
     ridx = df.index.get_indexer(pd.Index(rows))
     cidx = df.columns.get_indexer(pd.Index(rows))
     fidx = df.columns.get_indexer(pd.Index(fd_cols))
-    if not np.all(np.isfinite(values[ridx])):
-        raise InputError(
-            "empty, NaN or infinite cells in the country-sector rows",
-            where=str(p),
-            field="values",
-            fix="fill missing cells with 0 or re-download the file (it may be truncated)",
-        )
     Z = values[np.ix_(ridx, cidx)]
     Y = values[np.ix_(ridx, fidx)]
     x = None
@@ -127,6 +183,23 @@ def read_oecd_icio(
         x = values[df.index.get_loc("OUT"), cidx]
     va = values[df.index.get_loc("VA"), cidx] if "VA" in df.index else None
     tls = values[df.index.get_loc("TLS"), cidx] if "TLS" in df.index else None
+    lacking = [name for name, got in (("VA", va is not None), ("OUT", x is not None)) if not got]
+    if lacking:
+        warnings.warn(
+            f"{p}: no {' or '.join(lacking)} row"
+            + (" or column" if "OUT" in lacking else "")
+            + "; "
+            + "; ".join(
+                text
+                for name, text in (
+                    ("VA", "value added is the residual x - 1'Z (not checked against VA)"),
+                    ("OUT", "gross output is the row sums of [Z Y] (not checked against OUT)"),
+                )
+                if name in lacking
+            ),
+            TableWarning,
+            stacklevel=2,
+        )
     return IOTable.build(
         Z,
         Y,

@@ -13,6 +13,7 @@ from typing import Any, cast
 import pandas as pd
 
 from gpnlab.errors import InputError
+from gpnlab.io.matrix import HEADER_LIMIT, check_table_memory, count_countries
 from gpnlab.table import IOTable, OutputRule
 
 
@@ -70,14 +71,57 @@ def to_pymrio(table: IOTable, name: str = "gpnlab") -> Any:
     return io
 
 
+_EXTS = (".txt", ".csv", ".parquet")
+
+
+def _check_pymrio_memory(folder: Path) -> None:
+    """Estimate memory from the header of the saved ``Z`` (pymrio writes ``Z.txt`` tab-separated,
+    two label columns, or ``Z.parquet``) before pymrio reads anything; every saved n x n matrix
+    (Z, A, L) is read by pymrio."""
+    square = [f for f in ("Z", "A", "L") if any((folder / f"{f}{e}").is_file() for e in _EXTS)]
+    z = next((folder / f"Z{e}" for e in _EXTS if (folder / f"Z{e}").is_file()), None)
+    if z is None:
+        return  # pymrio's own error names what is missing
+    labels: list[str] = []
+    if z.suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            n = int(pq.ParquetFile(z).metadata.num_columns)
+        except Exception:  # an unreadable file: pymrio's own error says so
+            return
+    else:
+        with open(z, "rb") as fh:
+            first = fh.readline(HEADER_LIMIT).decode("utf-8", errors="replace")
+        labels = first.rstrip("\r\n").split("\t")[2:]
+        n = len(labels)
+    check_table_memory(
+        folder,
+        cells=float(n) * n * max(len(square), 1),
+        n=n,
+        G=count_countries(labels) if labels else max(n // 50, 1),  # Parquet: about 50 sectors
+    )
+
+
 def read_pymrio_folder(path: str | os.PathLike[str], *, output: OutputRule = "rowsums") -> IOTable:
-    """Load an IOSystem saved by pymrio (``io.save_all(path)``) and convert it."""
+    """Load an IOSystem saved by pymrio (``io.save_all(path)``, a folder or a zip archive) and
+    convert it; memory is checked from the header of ``Z`` first."""
+    p = Path(path)
+    if p.is_file() and p.suffix != ".zip":
+        raise InputError(
+            "is a file, but a saved pymrio system is a folder (or a .zip archive)",
+            where=str(p),
+            field="PATH",
+            fix="give the folder written by IOSystem.save_all(), or pass --format own / oecd-icio",
+        )
     pymrio = _pymrio()
+    if p.is_dir():
+        _check_pymrio_memory(p)
     try:
-        io = pymrio.load_all(Path(path))
+        io = pymrio.load_all(p)
     except Exception as exc:  # pymrio raises many kinds; all mean "not a pymrio folder"
         raise InputError(
-            f"not a saved pymrio system ({type(exc).__name__}: {str(exc)[:100]})",
+            f"not a saved pymrio system ({type(exc).__name__}: {' '.join(str(exc).split())[:100]})",
             where=str(path),
             field="PATH",
             fix="save with IOSystem.save_all(), or pass --format own / oecd-icio",
