@@ -9,7 +9,7 @@ documented in ``docs/calibration.md`` with its source or reason.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -18,9 +18,31 @@ from gpnlab.errors import InputError, read_toml
 DIMENSIONS = ("production", "process", "design", "coordination", "brand")
 ROLES = ("BL", "CM", "HT", "LT")
 
+MAX_FIRMS = 2**30
+"""Most firm slots a world may start with. Firm indices (``buyer``, ``sold_to``) are int32
+(``state.empty_firms``) and the arrays keep 5% spare slots and grow by a quarter when entry
+fills them (``init.build_model``, ``entry.place``), so 2**30 keeps every index below 2**31."""
+MAX_SEED = 2**63 - 1
+"""Largest seed: the results store keeps seeds as BIGINT (``experiments/store.py``)."""
+MAX_COUNTRIES = 1000
+"""Countries are int16 in the firm arrays; the emitted table has countries x stages sectors."""
+MAX_STAGES = 100
+"""Stages are int8 in the firm arrays (``state.empty_firms``)."""
+
+
+class FieldError(ValueError):
+    """A cross-field check of :class:`World` that failed, with the path of the field to fix
+    (pydantic reports model-level errors without a location)."""
+
+    def __init__(self, msg: str, field: str) -> None:
+        super().__init__(msg)
+        self.field = field
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: every float field, in lists too, must be finite (``wage = inf``
+    # or ``nan`` is refused at load with its field path instead of failing much later)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Policy(Strict):
@@ -66,17 +88,21 @@ class Country(Strict):
     code: str = Field(min_length=2, max_length=8)
     name: str = ""
     region: str
-    wage: float = Field(gt=0, description="thousand model currency per worker-quarter")
+    wage: float = Field(gt=0, le=1e4, description="thousand model currency per worker-quarter")
     knowledge_base: float = Field(ge=0, le=1, description="national innovation system, 0..1")
     institutions: float = Field(ge=0, le=1, description="support institutions, 0..1")
     tech_communities: float = Field(
         0.0, ge=0, le=1, description="transnational technical communities"
     )
     volatility: float = Field(ge=0, le=1, description="sd of quarterly demand/finance shocks")
-    home_market: float = Field(gt=0, description="final demand, millions per quarter at t=0")
+    home_market: float = Field(
+        gt=0, le=1e9, description="final demand, millions per quarter at t=0"
+    )
     state_capacity: float = Field(0.5, ge=0, le=1)
     cost_of_capital: float = Field(0.03, ge=0, le=0.5, description="per quarter")
-    labour_force: float = Field(gt=0, description="workers (thousands) in the sector's labour pool")
+    labour_force: float = Field(
+        gt=0, le=1e7, description="workers (thousands) in the sector's labour pool"
+    )
     flagship_home: bool = False
     policy: Policy = Field(default_factory=lambda: Policy.model_validate({}))
 
@@ -84,15 +110,19 @@ class Country(Strict):
 class Stage(Strict):
     """A value-chain stage (Ernst 2002, sec. 2.4 and 3.1)."""
 
-    name: str
+    name: str = Field(min_length=1, max_length=64)
     complexity: float = Field(ge=0, le=1)
     tacitness: float = Field(ge=0, le=1)
     scale: float = Field(ge=0, le=1)
     precision: float = Field(ge=0, le=1)
     differentiation: float = Field(ge=0, le=1)
-    labour: float = Field(gt=0, description="worker-quarters per final unit at capability 1")
+    labour: float = Field(
+        gt=0, le=100, description="worker-quarters per final unit at capability 1"
+    )
     markup: float = Field(ge=0, le=2, description="base margin over cost (market power)")
-    requirement: list[float] = Field(min_length=5, max_length=5, description="capability needed")
+    requirement: list[Annotated[float, Field(ge=0, le=10)]] = Field(
+        min_length=5, max_length=5, description="capability needed (index, 1 = demanding)"
+    )
     inputs: list[int] = Field(default_factory=list, description="stages bought per unit")
     role: Literal["BL", "CM", "HT", "LT"] = Field(description="role that operates the stage")
 
@@ -102,7 +132,7 @@ class Population(Strict):
 
     country: str
     role: Literal["BL", "CM", "HT", "LT"]
-    count: int = Field(ge=0)
+    count: int = Field(ge=0, le=MAX_FIRMS)
     capability: float = Field(0.5, ge=0, le=3, description="mean initial capability index")
     location: str | None = Field(None, description="plant location if not home (foreign CM plants)")
 
@@ -110,17 +140,19 @@ class Population(Strict):
 class Market(Strict):
     """End-market region: demand growth and requirement level (Lauridsen: shift to the South)."""
 
-    region: str
-    growth: float = Field(description="demand growth per quarter")
-    requirement: float = Field(gt=0, description="multiplier of stage requirements")
-    price: float = Field(gt=0, description="final price per unit, model currency")
+    region: str = Field(min_length=1)
+    growth: float = Field(
+        ge=-0.25, le=0.25, description="demand growth per quarter (shipped: 0.3% to 1.5%)"
+    )
+    requirement: float = Field(gt=0, le=10, description="multiplier of stage requirements")
+    price: float = Field(gt=0, le=1e3, description="final price per unit, model currency")
 
 
 class Shocks(Strict):
     """A common demand shock (e.g. a global downturn) in given periods."""
 
-    downturn_start: int | None = None
-    downturn_length: int = Field(4, ge=0)
+    downturn_start: int | None = Field(None, ge=0, le=10_000)
+    downturn_length: int = Field(4, ge=0, le=10_000)
     downturn_depth: float = Field(0.25, ge=0, lt=1)
 
 
@@ -138,7 +170,7 @@ class Mechanisms(Strict):
         0.01, ge=0, le=0.2, description="growth of stage requirements per quarter"
     )
     product_cycle: int = Field(
-        2, ge=1, description="quarters between requirement steps (about 6 months)"
+        2, ge=1, le=10_000, description="quarters between requirement steps (about 6 months)"
     )
     drop_threshold: float = Field(
         0.7, ge=0, le=2, description="score below which a supplier is dropped"
@@ -149,7 +181,9 @@ class Mechanisms(Strict):
     make_or_buy: bool = True
     upgrading: bool = True
     entry: bool = True
-    commitment: float = Field(4.0, ge=1, description="committed contract length, quarters")
+    commitment: float = Field(
+        4.0, ge=1, le=1000, description="committed contract length, quarters (int32 counter)"
+    )
     investment_rate: float = Field(
         0.3, ge=0, le=1, description="share of profit invested in learning"
     )
@@ -169,47 +203,129 @@ class World(Strict):
 
     name: str = "world"
     periods: int = Field(40, ge=1, le=10_000)
-    seed: int = 0
-    countries: list[Country]
-    stages: list[Stage]
-    populations: list[Population]
-    markets: list[Market]
+    seed: int = Field(0, ge=0, le=MAX_SEED)
+    countries: list[Country] = Field(min_length=1, max_length=MAX_COUNTRIES)
+    stages: list[Stage] = Field(min_length=1, max_length=MAX_STAGES)
+    populations: list[Population] = Field(min_length=1)
+    markets: list[Market] = Field(min_length=1)
     shocks: Shocks = Field(default_factory=lambda: Shocks.model_validate({}))
     mechanisms: Mechanisms = Field(default_factory=lambda: Mechanisms.model_validate({}))
-    informal_productivity: float = Field(0.2, gt=0, description="VA per informal worker-quarter")
+    informal_productivity: float = Field(
+        0.2, gt=0, le=1e4, description="VA per informal worker-quarter"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> World:
         codes = [c.code for c in self.countries]
         if len(set(codes)) != len(codes):
-            raise ValueError("country codes must be unique")
-        regions = {m.region for m in self.markets}
-        for c in self.countries:
+            raise FieldError("country codes must be unique", "countries")
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise FieldError("stage names must be unique (they label the emitted table)", "stages")
+        regions = [m.region for m in self.markets]
+        if len(set(regions)) != len(regions):
+            raise FieldError("market regions must be unique", "markets")
+        for i, c in enumerate(self.countries):
             if c.region not in regions:
-                raise ValueError(f"country {c.code}: region {c.region!r} has no market entry")
+                raise FieldError(
+                    f"country {c.code}: region {c.region!r} has no market entry",
+                    f"countries.{i}.region",
+                )
             for t in c.policy.targeted_stages:
                 if not 0 <= t < len(self.stages):
-                    raise ValueError(f"country {c.code}: targeted stage {t} does not exist")
-        for p in self.populations:
-            for where in (p.country, p.location):
+                    raise FieldError(
+                        f"country {c.code}: targeted stage {t} does not exist",
+                        f"countries.{i}.policy.targeted_stages",
+                    )
+        for k, p in enumerate(self.populations):
+            for key, where in (("country", p.country), ("location", p.location)):
                 if where is not None and where not in codes:
-                    raise ValueError(f"population of {p.role} in {where!r}: no such country")
+                    raise FieldError(
+                        f"population of {p.role} in {where!r}: no such country",
+                        f"populations.{k}.{key}",
+                    )
         for i, s in enumerate(self.stages):
             for j in s.inputs:
-                if not 0 <= j < len(self.stages) or j == i:
-                    raise ValueError(f"stage {s.name}: input stage {j} does not exist")
+                if not 0 <= j < len(self.stages):
+                    raise FieldError(
+                        f"stage {s.name}: input stage {j} does not exist", f"stages.{i}.inputs"
+                    )
+            if len(set(s.inputs)) != len(s.inputs):
+                raise FieldError(
+                    f"stage {s.name}: inputs repeat a stage {s.inputs}", f"stages.{i}.inputs"
+                )
+        cycle = stage_cycle([s.inputs for s in self.stages])
+        if cycle:
+            path = " -> ".join(self.stages[i].name for i in cycle)
+            raise FieldError(f"stage inputs form a cycle: {path}", f"stages.{cycle[0]}.inputs")
         roles_present = {p.role for p in self.populations if p.count > 0}
-        for s in self.stages:
+        for i, s in enumerate(self.stages):
             if s.role not in roles_present:
-                raise ValueError(f"stage {s.name!r} has no supplier: no firms of role {s.role}")
+                raise FieldError(
+                    f"stage {s.name!r} has no supplier: no firms of role {s.role}",
+                    f"stages.{i}.role",
+                )
+        stage_roles = {s.role for s in self.stages}
+        for k, p in enumerate(self.populations):
+            if p.count > 0 and p.role not in stage_roles:
+                raise FieldError(
+                    f"population of {p.role} in {p.country}: no stage has role {p.role}",
+                    f"populations.{k}.role",
+                )
+        slots = firm_slots(self)
+        if slots > MAX_FIRMS:
+            raise FieldError(
+                f"the world has {slots:,} firms (plants), more than the {MAX_FIRMS:,} the "
+                "simulator can index",
+                "populations",
+            )
         return self
+
+
+def stage_cycle(inputs: list[list[int]]) -> list[int]:
+    """A cycle of the stage graph (``inputs[i]``: stages that stage i buys) as stage indices
+    from a stage back to itself, e.g. ``[0, 1, 0]``; ``[]`` when the graph is acyclic.
+
+    Iterative depth-first search (a deep chain of stages cannot exhaust Python's stack)."""
+    state = [0] * len(inputs)  # 0 unseen, 1 on the current path, 2 done
+    for root in range(len(inputs)):
+        if state[root]:
+            continue
+        path: list[int] = [root]
+        todo: list[list[int]] = [[j for j in inputs[root] if 0 <= j < len(inputs)]]
+        state[root] = 1
+        while path:
+            if not todo[-1]:
+                state[path.pop()] = 2
+                todo.pop()
+                continue
+            j = todo[-1].pop()
+            if state[j] == 1:
+                return [*path[path.index(j) :], j]
+            if state[j] == 0:
+                state[j] = 1
+                path.append(j)
+                todo.append([k for k in inputs[j] if 0 <= k < len(inputs)])
+    return []
+
+
+def firm_slots(world: World) -> int:
+    """Firms (plants) the world starts with, as ``init.build_model`` lays them out: a brand
+    leader is one unit per BL stage plus an in-house plant per CM stage; every other
+    population member is one plant."""
+    n_bl = sum(s.role == "BL" for s in world.stages)
+    n_cm = sum(s.role == "CM" for s in world.stages)
+    return sum(p.count * (n_bl + n_cm if p.role == "BL" else 1) for p in world.populations)
 
 
 def format_validation(exc: ValidationError) -> tuple[str, str]:
     """First error of a pydantic ValidationError as (field path, message)."""
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"]) or "world"
-    return loc, err["msg"]
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        loc = ".".join(p for p in (loc if err["loc"] else "", cause.field) if p)
+    return loc, str(err["msg"]).removeprefix("Value error, ")
 
 
 def load_world(path: str | Path, overrides: dict[str, object] | None = None) -> World:
@@ -232,7 +348,11 @@ def world_from_dict(
 
 
 def scale_firms(world: World, firms: int) -> World:
-    """Scale every non-BL population so the world has about ``firms`` firms in total."""
+    """Scale every non-BL population so the world has about ``firms`` firms in total.
+
+    Refuses (one line) a count that is not positive or above :data:`MAX_FIRMS`; memory is
+    checked separately, before the model is built (:func:`gpnlab.simulate.budget.check_simulation`).
+    """
     total = sum(p.count for p in world.populations if p.role != "BL")
     if total == 0 or firms <= 0:
         raise InputError(
@@ -241,9 +361,26 @@ def scale_firms(world: World, firms: int) -> World:
             field="firms",
             fix="give a positive number",
         )
+    if firms > MAX_FIRMS:
+        raise InputError(
+            f"{firms:,} firms is more than the {MAX_FIRMS:,} the simulator can index",
+            where="--firms",
+            field="firms",
+            fix=f"give at most {MAX_FIRMS:,} firms",
+        )
     factor = firms / total
     pops = [
         p if p.role == "BL" else p.model_copy(update={"count": max(1, round(p.count * factor))})
         for p in world.populations
     ]
-    return world.model_copy(update={"populations": pops})
+    scaled = world.model_copy(update={"populations": pops})
+    slots = firm_slots(scaled)
+    if slots > MAX_FIRMS:
+        raise InputError(
+            f"{firms:,} firms lay out as {slots:,} plants, more than the {MAX_FIRMS:,} the "
+            "simulator can index",
+            where="--firms",
+            field="firms",
+            fix="give fewer firms",
+        )
+    return scaled
