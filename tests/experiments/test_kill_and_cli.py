@@ -211,8 +211,9 @@ def test_a_dead_worker_stops_cleanly_and_resume_completes(tmp_path: Path) -> Non
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 1, output
-    assert "experiment stopped (BrokenProcessPool" in output
-    assert "run the same command again to resume" in output
+    assert "experiment stopped (BrokenProcessPool: pool worker" in output
+    assert "killed by SIGKILL" in output
+    assert f"resume with: gpnlab experiment {spec_file} --out {out}" in output
     resumed = runner.invoke(app, ["experiment", str(spec_file), "--out", str(out), "--no-report"])
     assert resumed.exit_code == 0, resumed.output
     assert (stored(out)["runs"]["status"] == "done").all()
@@ -242,4 +243,5 @@ def test_out_that_is_a_file_exits_2(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     result = runner.invoke(app, ["experiment", str(spec_file), "--out", str(blocker / "x")])
     assert result.exit_code == 2, result.output
-    assert "cannot create the output folder" in result.output
+    assert "is a file, not a folder" in result.output
+    assert blocker.read_text() == "not a folder"

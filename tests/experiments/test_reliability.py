@@ -524,6 +524,23 @@ def test_disk_full_on_the_command_line_is_one_line(
     assert "rollback" not in result.output and "Traceback" not in result.output
 
 
+def test_disk_full_while_writing_the_folders_marker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gpnlab import outdir
+
+    out = tmp_path / "x"
+    run_experiment(SMALL, BASE, out, processes=1)
+
+    def full(folder: Path, command: str, files: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(outdir, "write_marker", full)
+    with pytest.raises(Stopped, match="4 of 4 runs are stored and safe") as exc:
+        run_experiment(SMALL, BASE, out, processes=1)
+    assert exc.value.reason == "disk full"
+
+
 def _can_mount() -> bool:
     return (
         sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("mount") is not None

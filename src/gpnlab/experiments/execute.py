@@ -586,6 +586,12 @@ class _Progress:
     done_before: int | None = None  # runs done when the store was opened
     committed: int = 0  # runs committed as done since
 
+    def stored(self, out: Path) -> int:
+        """Runs stored as done now (read from the database if it was never opened)."""
+        if self.done_before is None:
+            return _stored_in(out)
+        return self.done_before + self.committed
+
 
 def _stored_in(folder: Path) -> int:
     """Runs done in ``folder``'s database if gpnlab wrote it, read from the file (0 if there
@@ -693,16 +699,19 @@ def _run(
                 spec, base, runs, folder, client, processes, progress, on_start, on_batch
             )
             outdir.record_files(folder, COMMAND, FILES)  # again: a concurrent claim may race
-    except InputError:
-        raise
+    except InputError as exc:
+        if not is_disk_full(exc):
+            raise
+        # e.g. the folder's marker could not be written
+        stored = progress.stored(out)
+        raise Stopped(
+            "disk full", stored, total, out, exit_code=EXIT_STOPPED, resume=resume
+        ) from exc
     except BaseException as exc:
         reason, code = stop_reason(exc, signals)
         if folder is None and code == EXIT_STOPPED and reason != "disk full":
             raise  # before the folder is touched, an error is not a stop of the experiment
-        if progress.done_before is not None:
-            stored = progress.done_before + progress.committed
-        else:
-            stored = _stored_in(out)
+        stored = progress.stored(out)
         raise Stopped(reason, stored, total, out, exit_code=code, resume=resume) from exc
     finally:
         if client is not None:
