@@ -50,6 +50,7 @@ def simulate(
     record: Collection[int] | None = None,
     links: bool = False,
     snapshots: Collection[int] | None = None,
+    on_period: Callable[[Model], None] | None = None,
 ) -> Results:
     """Simulate ``world``; returns the panel, stage table, firm table and IO tables.
 
@@ -59,6 +60,8 @@ def simulate(
     ``links`` also returns every contract spell (:mod:`gpnlab.simulate.links`);
     ``snapshots`` returns the firm table at those periods (default: the last), with a
     ``period`` column. With either, ``firm`` is a stable firm id; else it is the firm's slot.
+    ``on_period(model)`` is called after the warm-up (period 0) and after every quarter; it
+    must only read the model (e.g. :mod:`gpnlab.validate.collect`).
     """
     t0 = time.perf_counter()
     m = build_model(world, seed)
@@ -70,10 +73,14 @@ def simulate(
     tracker = LinkTracker(m) if links or snapshots is not None else None
     wanted = set(snapshots) if snapshots is not None else {T}
     snaps: list[pd.DataFrame] = []
+    if on_period is not None:
+        on_period(m)
     for _ in range(T):
         step(m)
         if tracker is not None:
             tracker.observe(m)
+        if on_period is not None:
+            on_period(m)
         if m.period in wanted:
             snaps.append(firm_table(m, None if tracker is None else tracker.firm_id))
         rows = record is None or m.period in record

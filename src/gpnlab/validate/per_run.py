@@ -1,0 +1,375 @@
+"""The battery's numbers for one run: tidy rows ``(metric, period, group, value)``.
+
+Computed where the run is simulated (the experiment worker), so only these few hundred rows
+travel to the store. Every number is a function of :mod:`gpnlab.validate.metrics` applied to
+the run's outputs (panel, stage table, emitted tables) and to what
+:class:`gpnlab.validate.collect.Collector` read (firm snapshots, contract spells); which fact
+reads which metric is in :mod:`gpnlab.validate.facts`. Roles, stages and chain positions come
+from the world config, never from index literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from gpnlab.measure import ExportAccounts
+from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.simulate.config import World
+from gpnlab.simulate.run import Results
+from gpnlab.validate.collect import Collected
+from gpnlab.validate.metrics.concentration import (
+    dispersion_gradient,
+    spearman,
+    stage_concentration,
+)
+from gpnlab.validate.metrics.decomposition import melitz_polanec
+from gpnlab.validate.metrics.hazard import drop_observations, hazard_slope
+from gpnlab.validate.metrics.links import link_survival, pooled_survival
+from gpnlab.validate.metrics.requirements import capability_scores
+from gpnlab.validate.metrics.smile import smile_metric, value_added_by_stage
+from gpnlab.validate.metrics.structural import mcmillan_rodrik
+from gpnlab.validate.metrics.tails import tail_exponents
+
+METRIC_COLUMNS = ("metric", "period", "group", "value")
+SUPPLIER_ROLES = ("HT", "LT")
+TAIL_TOP_SHARE = 0.1
+HAZARD_HORIZON = 4  # quarters: "dropped within a year of the snapshot"
+
+
+def chain_depth(world: World) -> dict[str, int]:
+    """Production depth of each stage: 0 without inputs, else 1 + the deepest input."""
+    depth: dict[int, int] = {}
+
+    def d(i: int) -> int:
+        if i not in depth:
+            ins = world.stages[i].inputs
+            depth[i] = 0 if not ins else 1 + max(d(j) for j in ins)
+        return depth[i]
+
+    return {s.name: d(i) for i, s in enumerate(world.stages)}
+
+
+def requirement_map(req: np.ndarray, world: World) -> dict[str, np.ndarray]:
+    return {s.name: req[i] for i, s in enumerate(world.stages)}
+
+
+class Rows:
+    """Collects metric rows."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, int, str, float]] = []
+
+    def add(self, metric: str, period: int, value: float, group: str = "") -> None:
+        self.rows.append((metric, int(period), group, float(value)))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=list(METRIC_COLUMNS))
+
+
+def run_metrics(
+    world: World, res: Results, col: Collected, horizons: Iterable[int], focal: str
+) -> pd.DataFrame:
+    """Every per-run metric of the battery at each horizon (module docstring)."""
+    out = Rows()
+    hs = sorted({h for h in horizons if 1 <= h <= col.last_period})
+    stage_names = [s.name for s in world.stages]
+    role_of: dict[str, str] = {s.name: str(s.role) for s in world.stages}
+    depth = chain_depth(world)
+    manufacturing = [s.name for s in world.stages if s.role != "BL"]
+    codes = [c.code for c in world.countries]
+    _smile_and_concentration(out, res.stages, hs, stage_names, manufacturing, depth)
+    firms = col.firms
+    if not firms.empty:
+        firms = _with_scores(firms, col, world)
+        _tiers(out, firms, hs)
+        _decomposition(out, firms, hs)
+        _diffusion(out, firms, hs)
+        _hazard(out, col, firms)
+        _sizes(out, firms, hs)
+        _obm(out, firms, col, hs)
+        _structural(out, firms, col, world, hs)
+    _survival(out, col, role_of)
+    _panel(out, res.panel, hs, focal, world)
+    _channels(out, res, col, hs, codes, stage_names)
+    _markets_and_capture(out, col, world, hs)
+    return out.frame()
+
+
+def _smile_and_concentration(
+    out: Rows,
+    stages: pd.DataFrame,
+    hs: list[int],
+    names: list[str],
+    manufacturing: list[str],
+    depth: dict[str, int],
+) -> None:
+    st = stages[stages["period"].isin(hs)]
+    by_stage = value_added_by_stage(st)
+    for value in ("va_share", "va_output"):
+        sm = smile_metric(by_stage, names, value=value)
+        for _, r in sm.iterrows():
+            out.add(f"smile_{value}", r["period"], r["smile"])
+        for _, r in by_stage.iterrows():
+            out.add(value, r["period"], r[value], r["stage"])
+    conc = stage_concentration(st)
+    for _, r in conc.iterrows():
+        out.add("hhi", r["period"], r["hhi"], r["stage"])
+        out.add("producers", r["period"], r["n_producers"], r["stage"])
+    grad = dispersion_gradient(
+        conc[conc["stage"].isin(manufacturing)], {s: depth[s] for s in manufacturing}
+    )
+    for _, r in grad.iterrows():
+        out.add("dispersion_rho", r["period"], r["rho"])
+
+
+def _with_scores(firms: pd.DataFrame, col: Collected, world: World) -> pd.DataFrame:
+    """Add match / gap / raw scores against the requirements of each snapshot's date."""
+    parts = []
+    for period, g in firms.groupby("period", sort=True):
+        req = requirement_map(col.requirement[int(str(period))], world)
+        sc = capability_scores(g, req)
+        parts.append(g.join(sc[["match", "gap", "required", "unrequired", "raw"]]))
+    return pd.concat(parts)
+
+
+def _domestic_suppliers(firms: pd.DataFrame) -> pd.DataFrame:
+    return firms[firms["role"].isin(SUPPLIER_ROLES) & (firms["home"] == firms["location"])]
+
+
+def _tiers(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
+    """Capability change of domestic HT and LT suppliers since period 0 (survivors), in the
+    dimensions their stage requires (match) and on the raw index."""
+    sup = _domestic_suppliers(firms)
+    for h in hs:
+        for score in ("match", "raw", "required", "unrequired"):
+            ch = capability_change_of(sup, score, 0, h)
+            for role, v in ch.items():
+                out.add(f"cap_change_{score}", h, v, role)
+            if set(SUPPLIER_ROLES) <= set(ch):
+                out.add(f"tier_gap_{score}", h, ch["HT"] - ch["LT"])
+
+
+def capability_change_of(firms: pd.DataFrame, score: str, start: int, end: int) -> dict[str, float]:
+    """Mean change of ``score`` among firms present (same role) at both snapshots, by role."""
+    a = firms[firms["period"] == start].set_index("firm")
+    b = firms[firms["period"] == end].set_index("firm")
+    both = a.index.intersection(b.index)
+    both = both[(a.loc[both, "role"] == b.loc[both, "role"]).to_numpy()]
+    d = (b.loc[both, score] - a.loc[both, score]).groupby(a.loc[both, "role"]).mean()
+    return {str(k): float(v) for k, v in d.items()}
+
+
+def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
+    """Melitz-Polanec decomposition of employment-weighted supplier match, by tier and by
+    (tier, home country)."""
+    sup = firms[firms["role"].isin(SUPPLIER_ROLES)].assign(weight=lambda d: d["employment"] + 1e-9)
+    for h in hs:
+        for by in ("role", ["role", "home"]):
+            mp = melitz_polanec(sup, start=0, end=h, value="match", weight="weight", by=by)
+            for _, r in mp.iterrows():
+                grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
+                for term in ("total", "within", "covariance", "entry", "exit"):
+                    out.add(f"mp_{term}", h, r[term], grp)
+
+
+def _diffusion(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
+    """Capability growth against knowledge received (survivors since period 0): OLS slope
+    and correlation across firms, by tier."""
+    sup = firms[firms["role"].isin(SUPPLIER_ROLES)]
+    a = sup[sup["period"] == 0].set_index("firm")
+    for h in hs:
+        b = sup[sup["period"] == h].set_index("firm")
+        both = a.index.intersection(b.index)
+        gain = b.loc[both, "match"] - a.loc[both, "match"]
+        got = b.loc[both, "received_total"]
+        for role in SUPPLIER_ROLES:
+            sel = (b.loc[both, "role"] == role).to_numpy()
+            x, y = got.to_numpy()[sel], gain.to_numpy()[sel]
+            if x.size >= 3 and np.ptp(x) > 0:
+                out.add("diffusion_corr", h, float(np.corrcoef(x, y)[0, 1]), role)
+
+
+def _hazard(out: Rows, col: Collected, firms: pd.DataFrame) -> None:
+    """Upgrade or perish: logit slope of "dropped within a year" on the capability gap."""
+    links = col.links[~col.links["inhouse"]]
+    links = links.assign(
+        reason=np.where(links["reason"].isin(["capability", "no_volume", "capacity"]),
+                        "dropped", links["reason"])  # fmt: skip
+    )
+    sup = firms[firms["role"].isin([*SUPPLIER_ROLES, "CM"])]
+    dates = [p for p in sorted(sup["period"].unique()) if p + HAZARD_HORIZON <= col.last_period]
+    if not dates:
+        return
+    obs = drop_observations(
+        links, sup, last_period=col.last_period, horizon=HAZARD_HORIZON, periods=dates,
+        carry="role",
+    )  # fmt: skip
+    fit = hazard_slope(obs, method="logit")
+    out.add("drop_hazard_slope", col.last_period, fit["slope"])
+    out.add("drop_hazard_ame", col.last_period, fit["ame"])
+    cap = links[links["reason"] == "dropped"]
+    out.add("drops_capability_share", col.last_period,
+            float((col.links["reason"] == "capability").sum() / max(len(cap), 1)))  # fmt: skip
+
+
+def _sizes(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
+    for h in hs:
+        snap = firms[(firms["period"] == h) & (firms["sales"] > 0)]
+        for column in ("employment", "sales"):
+            te = tail_exponents(snap, column, top_share=TAIL_TOP_SHARE)
+            for _, r in te.iterrows():
+                out.add(f"tail_{column}_{r['method']}", h, r["zeta"])
+
+
+def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int]) -> None:
+    for h in hs:
+        snap = firms[firms["period"] == h]
+        out.add("odm_firms", h, float(snap["odm"].sum()))
+        out.add("obm_firms", h, float(snap["obm"].sum()))
+    if col.obm_attempts:
+        out.add("obm_success_rate", col.last_period, col.obm_successes / col.obm_attempts)
+    if len(hs) >= 2:
+        a, b = hs[0], hs[-1]
+        first = firms[(firms["period"] == a) & firms["obm"]]["firm"]
+        last = set(firms[firms["period"] == b]["firm"])
+        if len(first):
+            out.add("obm_survival", b, float(np.mean([f in last for f in first])))
+
+
+def _structural(
+    out: Rows, firms: pd.DataFrame, col: Collected, world: World, hs: list[int]
+) -> None:
+    """McMillan-Rodrik by country: formal stages (at the plant's location) plus the informal
+    sector (employment from the labour pool, output at ``informal_productivity``)."""
+    codes = [c.code for c in world.countries]
+    rows = []
+    for p in sorted({0, *hs}):
+        snap = firms[(firms["period"] == p) & (firms["sales"] != 0)]
+        g = snap.groupby(["location", "stage"], observed=True)[["value_added", "employment"]]
+        formal = g.sum().reset_index()
+        rows.append(
+            pd.DataFrame(
+                {
+                    "country": formal["location"],
+                    "sector": formal["stage"],
+                    "period": p,
+                    "value_added": formal["value_added"] * 1e3,  # thousands of currency
+                    "employment": formal["employment"] / 1e3,  # thousand workers
+                }
+            )
+        )
+        informal = col.informal[p]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "country": codes,
+                    "sector": "informal",
+                    "period": p,
+                    "value_added": informal * world.informal_productivity,
+                    "employment": informal,
+                }
+            )
+        )
+    df = pd.concat(rows, ignore_index=True)
+    for h in hs:
+        mr = mcmillan_rodrik(df, start=0, end=h, by="country")
+        for _, r in mr.iterrows():
+            out.add("mr_within", h, r["within"], r["country"])
+            out.add("mr_structural", h, r["structural"], r["country"])
+
+
+def _survival(out: Rows, col: Collected, role_of: dict[str, str]) -> None:
+    """Supplier-link survival per year by the supplier's tier (contracts only)."""
+    links = col.links[~col.links["inhouse"]].assign(tier=lambda d: d["stage"].map(role_of))
+    if col.last_period <= 4 or links.empty:
+        return
+    table = link_survival(links, last_period=col.last_period, by="tier")
+    pooled = pooled_survival(table, by="tier")
+    for _, r in pooled.iterrows():
+        out.add("link_survival", col.last_period, r["survival"], r["tier"])
+    out.add("link_survival", col.last_period, float(pooled_survival(table)["survival"].iloc[0]))
+
+
+PANEL_METRICS = (
+    "dva_share",
+    "fva_share",
+    "capability_ht",
+    "capability_lt",
+    "learning_investment",
+    "domestic_ht",
+    "domestic_lt",
+    "value_captured",
+    "gross_exports",
+)
+
+
+def _panel(out: Rows, panel: pd.DataFrame, hs: list[int], focal: str, world: World) -> None:
+    """Focal-country panel values, and cross-country means and the inverted-pyramid
+    correlation over the countries that are not flagship homes."""
+    latecomers = [c.code for c in world.countries if not c.flagship_home]
+    for h in hs:
+        p = panel[panel["period"] == h].set_index("country")
+        for col in PANEL_METRICS:
+            if focal in p.index:
+                out.add(f"focal_{col}", h, float(p.at[focal, col]))
+            out.add(f"mean_{col}", h, float(p.loc[latecomers, col].mean()))
+        late = p.loc[latecomers]
+        strength = (late["domestic_ht"] + late["domestic_lt"]) / late["gross_exports"].where(
+            late["gross_exports"] > 0
+        )
+        out.add("pyramid_rho", h, spearman(late["fva_share"], strength))
+
+
+def _channels(
+    out: Rows, res: Results, col: Collected, hs: list[int], codes: list[str], stages: list[str]
+) -> None:
+    """Per (country, stage) at each horizon: exports, the domestic value-added share of those
+    exports (Borin-Mancini source-based DVA by exporting sector) and the part of it that is
+    trade costs booked as value added (tariffs and logistics paid / sales)."""
+    firms = col.firms
+    for h in hs:
+        table = res.tables.get(h)
+        if table is None:
+            continue
+        t = bm_source_bilateral(ExportAccounts(table))
+        exports = t["GEXP"].sum(axis=2)
+        dva = t["DVA"].sum(axis=2)
+        snap = firms[(firms["period"] == h) & (firms["sales"] > 0)] if not firms.empty else None
+        tau = {}
+        if snap is not None and len(snap):
+            g = snap.groupby(["location", "stage"], observed=True)[["trade_costs", "sales"]].sum()
+            tau = (g["trade_costs"] / g["sales"]).to_dict()
+        for ci, c in enumerate(codes):
+            for si, s in enumerate(stages):
+                e = float(exports[ci, si])
+                if e <= 0:
+                    continue
+                grp = f"{c}|{s}"
+                out.add("stage_exports", h, e, grp)
+                out.add("stage_domestic", h, float(dva[ci, si]) / e, grp)
+                out.add("stage_tax", h, min(float(tau.get((c, s), 0.0)), float(dva[ci, si]) / e),
+                        grp)  # fmt: skip
+
+
+def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int]) -> None:
+    """End markets by region; value capture by role as shares of world final sales."""
+    region = np.array([c.region for c in world.countries])
+    north = max(world.markets, key=lambda mk: mk.price).region  # the premium market
+    for h in hs:
+        dest = col.final_by_destination.get(h)
+        if dest is not None and dest.sum() > 0:
+            out.add("south_share", h, float(dest[region != north].sum() / dest.sum()))
+        cap = col.capture[col.capture["period"] == h] if not col.capture.empty else col.capture
+        if cap.empty:
+            continue
+        final = float(cap["final_revenue"].sum())
+        if final <= 0:
+            continue
+        lead = cap[(cap["role"] == "BL") & ~cap["obm"]]
+        out.add("lead_profit_share", h, float(lead["profit"].sum()) / final)
+        assembly = cap[cap["role"] == "CM"]
+        out.add("assembly_labour_share", h, float(assembly["wage_bill"].sum()) / final)
+        out.add("obm_final_share", h, float(cap.loc[cap["obm"], "final_revenue"].sum()) / final)
