@@ -84,6 +84,7 @@ def _estimate_memory(h: Header, merge_split: bool) -> None:
         cells=float(max(h.rows_estimate, h.n_cols)) * h.n_cols,
         n=n,
         G=count_countries(producers),
+        text_bytes=float(h.text_bytes),
         copies=PARSE_COPIES + (2 if merge_split else 0),
     )
 

@@ -153,6 +153,7 @@ def read_own(
         cells=float(max(n, hz.rows_estimate)) * n,
         n=n,
         G=count_countries(hz.value_columns),
+        text_bytes=float(hz.text_bytes + hy.text_bytes),
         extra_cells=float(max(n, hy.rows_estimate)) * (hy.n_cols + 2),
     )
     mz = _read_checked(hz, "Z", None)
