@@ -129,3 +129,22 @@ def test_runs_with_the_same_inputs_are_simulated_once(tmp_path: Path) -> None:
         parameters={"countries.focal.institutions": {"levels": [0.9]}},
     )
     assert run_experiment(spec2, base, tmp_path / "y", processes=1).simulated == 4
+
+
+def test_pool_with_more_processes_than_tasks_and_nothing_left_to_run(tmp_path: Path) -> None:
+    spec, base = tiny_spec(replicates=1, batch_size=4), load_preset("default")
+    first = run_experiment(spec, base, tmp_path / "x", processes=3)  # one task of 4 runs
+    assert first.ran == 4 and first.failed == 0
+    again = run_experiment(spec, base, tmp_path / "x", processes=3)  # no task at all
+    assert again.ran == 0 and again.skipped == 4
+    run_experiment(spec, base, tmp_path / "serial", processes=1)
+    assert_same_results(tmp_path / "x", tmp_path / "serial")
+
+
+def test_results_do_not_depend_on_the_pool_size_or_batching(tmp_path: Path) -> None:
+    base = load_preset("default")
+    run_experiment(tiny_spec(batch_size=1), base, tmp_path / "a", processes=2)
+    run_experiment(tiny_spec(batch_size=5), base, tmp_path / "b", processes=3)
+    ta, tb = stored(tmp_path / "a"), stored(tmp_path / "b")
+    for name in ("panel", "stages"):
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True)
