@@ -219,8 +219,9 @@ class IOTable:
                 stacklevel=2,
             )
 
-        rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
-        _check_sums(rowsums, Zf, Yf, full, source)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+            rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
+            _check_sums(rowsums, Zf, Yf, full, source)
         residue = (rowsums <= 0) & (np.abs(Yf).sum(axis=1) + Zf.sum(axis=1) + Zf.sum(axis=0) > 0)
         if output == "rowsums" and np.any(residue):
             # WIOD: e.g. LUX c5/c8 carry re-export and inventory entries that net to <= 0 after

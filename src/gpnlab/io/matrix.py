@@ -29,6 +29,7 @@ import csv
 import gzip
 import io
 import os
+import warnings
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ import pyarrow.csv as pacsv
 
 from gpnlab.errors import InputError
 from gpnlab.resources import check_memory, human_bytes
+from gpnlab.table import TableWarning
 
 #: Bytes read to sniff the encoding and the header.
 SAMPLE = 1 << 16
@@ -298,7 +300,20 @@ def _sniff_csv(path: Path) -> Header:
     if lines:
         per_line = len(body[: body.rfind("\n") + 1].encode("utf-8")) / lines
         rows = max(rows, int((total - (len(chunk) - len(body.encode("utf-8")))) / per_line))
+    if not gz and not _ends_with_newline(path):
+        warnings.warn(
+            f"{path}: the file does not end with a line break; if it was cut short, the last "
+            "number may be incomplete (re-download it if in doubt)",
+            TableWarning,
+            stacklevel=3,
+        )
     return Header(path=path, kind="csv", columns=columns, rows_estimate=rows, text_bytes=total)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) in (b"\n", b"\r")
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:

@@ -53,8 +53,20 @@ def measure_all(
 ) -> Indicators:
     """Compute the country, sector, bilateral (Borin-Mancini) and KWW tables.
 
-    ``progress`` is called with the name of each step as it starts.
+    ``progress`` is called with the name of each step as it starts. Overflow in the arithmetic
+    raises no numpy warning: non-finite results are refused at the end (:func:`check_finite`).
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _measure_all(table, with_wwz=with_wwz, with_sink=with_sink, progress=progress)
+
+
+def _measure_all(
+    table: IOTable,
+    *,
+    with_wwz: bool,
+    with_sink: bool,
+    progress: Progress | None,
+) -> Indicators:
     step = progress or (lambda _name: None)
     check_memory(
         memory_estimate(table.n, table.G, with_wwz=with_wwz, with_sink=with_sink),
