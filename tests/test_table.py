@@ -139,3 +139,39 @@ def test_label_layout_is_remembered_per_label_object_only() -> None:
     other = IOTable.build(Z, Y, swapped, cols)
     assert other.countries == ["B", "A"]
     np.testing.assert_allclose(other.x, Z.sum(1) + Y.sum(1))
+
+
+# ---------------------------------------------------------------- issue 9: refused or noted
+def test_empty_table_and_no_final_demand_are_one_line() -> None:
+    with pytest.raises(InputError, match=r"the table is empty \(Z is 0 x 0\)"):
+        IOTable.build(np.zeros((0, 0)), np.zeros((0, 1)), [], [("A", "F")])
+    with pytest.raises(InputError, match="no final-demand columns"):
+        IOTable.build(np.eye(2), np.zeros((2, 0)), [("A", "s"), ("A", "t")], [])
+
+
+def test_sums_that_overflow_are_refused() -> None:
+    Z = np.full((2, 2), 1e308)
+    with pytest.raises(InputError) as info:
+        IOTable.build(Z, np.ones((2, 1)), [("A", "s"), ("B", "s")], [("A", "F")], source="big")
+    msg = str(info.value)
+    assert msg.startswith("big: values overflow") and "first: A_s" in msg and "1e+308" in msg
+
+
+def test_every_duplicated_label_is_named() -> None:
+    labels = [("A", "s"), ("A", "s"), ("B", "t"), ("B", "t")]
+    with pytest.raises(InputError, match="duplicated labels A_s, B_t"):
+        IOTable.build(np.eye(4), np.ones((4, 1)), labels, [("A", "F")])
+
+
+def test_rounding_residue_note_counts_and_names_the_sectors() -> None:
+    Z = np.array([[10.0, 5, 0], [3, 20, 0], [0, 0, 0]])
+    Y = np.array([[30.0, 5], [10, 40], [-1e-7, 0]])
+    labels = [("A", "s1"), ("A", "s2"), ("B", "s1")]
+    with pytest.warns(TableWarning, match="1 sector sells nothing net of inventories") as rec:
+        t = IOTable.build(Z, Y, labels, [("A", "F"), ("B", "F")], source="t")
+    text = " ".join(str(w.message) for w in rec)
+    assert "B_s1" in text and "set to zero output" in text
+    assert t.x[2] == 0 and np.all(t.Y[2] == 0)
+    Y[2, 0] = -50.0  # not negligible: refused
+    with pytest.raises(InputError, match=r"1 sectors \(B_s1\) have zero or negative gross"):
+        IOTable.build(Z, Y, labels, [("A", "F"), ("B", "F")], source="t")

@@ -232,8 +232,8 @@ class IOTable:
             total = float(np.abs(rowsums).sum())
             if moved > 1e-6 * total:
                 raise InputError(
-                    f"{names[:5]} have zero or negative gross output (row sums of [Z Y]) but "
-                    f"{moved:g} of flows",
+                    f"{len(names)} sectors ({', '.join(names[:5])}) have zero or negative gross "
+                    f"output (row sums of [Z Y]) but {moved:g} of flows",
                     where=source,
                     field="Y",
                     fix="check the final-demand columns (large negative inventories) and Z",
@@ -241,7 +241,8 @@ class IOTable:
             more = f" and {len(names) - 10} more" if len(names) > 10 else ""
             shown = ", ".join(names[:10]) + more
             warnings.warn(
-                f"{source}: {len(names)} sectors sell nothing net of inventories (row sums of "
+                f"{source}: {len(names)} sector{'s sell' if len(names) > 1 else ' sells'} "
+                "nothing net of inventories (row sums of "
                 f"[Z Y] <= 0): {shown}; their {moved:g} of absolute flows are rounding residue, "
                 "so they are set to zero output and their flows to zero (output='rowsums')",
                 TableWarning,
