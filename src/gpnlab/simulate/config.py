@@ -24,6 +24,9 @@ MAX_FIRMS = 2**30
 fills them (``init.build_model``, ``entry.place``), so 2**30 keeps every index below 2**31."""
 MAX_SEED = 2**63 - 1
 """Largest seed: the results store keeps seeds as BIGINT (``experiments/store.py``)."""
+MIN_BL_CAPABILITY = 0.01
+"""Least initial capability of brand leaders: requirement growth is capped at their capability
+relative to its start (``capability.update_requirements`` divides by it)."""
 MAX_COUNTRIES = 1000
 """Countries are int16 in the firm arrays; the emitted table has countries x stages sectors."""
 MAX_STAGES = 100
@@ -53,7 +56,9 @@ class Policy(Strict):
     """
 
     tariff_intermediate: float = Field(0.05, ge=0, le=2, description="ad valorem, imported inputs")
-    tariff_final: float = Field(0.10, ge=0, le=2, description="ad valorem, imported final goods")
+    # at most 1: brand leaders' revenue is the price net of the tariff, price x (1 - tariff)
+    # (mechanisms/demand.py); above 1 an import's revenue is negative (found by tests/fuzz)
+    tariff_final: float = Field(0.10, ge=0, le=1, description="ad valorem, imported final goods")
     logistics_cost: float = Field(0.04, ge=0, le=1, description="ad valorem cost of trade")
     fdi_incentive: float = Field(
         0.0, ge=0, le=1, description="cost advantage offered to new CM plants"
@@ -101,7 +106,7 @@ class Country(Strict):
     state_capacity: float = Field(0.5, ge=0, le=1)
     cost_of_capital: float = Field(0.03, ge=0, le=0.5, description="per quarter")
     labour_force: float = Field(
-        gt=0, le=1e7, description="workers (thousands) in the sector's labour pool"
+        ge=1e-3, le=1e7, description="workers (thousands) in the sector's labour pool"
     )
     flagship_home: bool = False
     policy: Policy = Field(default_factory=lambda: Policy.model_validate({}))
@@ -144,8 +149,12 @@ class Market(Strict):
     growth: float = Field(
         ge=-0.25, le=0.25, description="demand growth per quarter (shipped: 0.3% to 1.5%)"
     )
-    requirement: float = Field(gt=0, le=10, description="multiplier of stage requirements")
-    price: float = Field(gt=0, le=1e3, description="final price per unit, model currency")
+    # lower bounds: demand in units is money / price, and brand capability is divided by the
+    # requirement; a denormal there overflows to inf (found by tests/fuzz)
+    requirement: float = Field(ge=1e-3, le=10, description="multiplier of stage requirements")
+    price: float = Field(
+        ge=1e-9, le=1e3, description="final price per unit, millions of model currency"
+    )
 
 
 class Shocks(Strict):
@@ -264,6 +273,14 @@ class World(Strict):
                 raise FieldError(
                     f"stage {s.name!r} has no supplier: no firms of role {s.role}",
                     f"stages.{i}.role",
+                )
+        for k, p in enumerate(self.populations):
+            if p.role == "BL" and p.count > 0 and p.capability < MIN_BL_CAPABILITY:
+                raise FieldError(
+                    f"brand leaders in {p.country} need a capability of at least "
+                    f"{MIN_BL_CAPABILITY} (they set the standards: requirements grow relative "
+                    "to their capability)",
+                    f"populations.{k}.capability",
                 )
         stage_roles = {s.role for s in self.stages}
         for k, p in enumerate(self.populations):
