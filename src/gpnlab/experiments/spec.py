@@ -33,13 +33,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gpnlab.errors import InputError, read_toml
+from gpnlab.simulate.config import MAX_FIRMS, MAX_SEED, FieldError
 from gpnlab.simulate.record import PANEL_OUTCOMES
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""A plain experiment name: it becomes a folder (``out/experiments/NAME``), so no separators,
+no leading dot (``.``, ``..``, hidden folders), no spaces or control characters."""
+MAX_NAME = 100
 
 DEFAULT_OUTCOMES = (
     "gross_exports",
@@ -58,7 +65,8 @@ DEFAULT_OUTCOMES = (
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: ranges, levels and every other number must be finite
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Parameter(Strict):
@@ -103,7 +111,7 @@ class Outputs(Strict):
     """What each run keeps: panel columns, every ``every``-th period (and the last)."""
 
     columns: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
-    every: int = Field(1, ge=1)
+    every: int = Field(1, ge=1, le=10_000)
     stages: bool = Field(True, description="keep the stage table (smile curve, concentration)")
 
     @model_validator(mode="after")
@@ -130,12 +138,14 @@ class Analysis(Strict):
 class Spec(Strict):
     """A complete experiment."""
 
-    name: str = "experiment"
+    name: str = Field("experiment", description="plain name: the default output folder")
     base: str = Field("default", description="shipped world (see gpnlab simulate --list-presets)")
     base_file: str | None = Field(None, description="world TOML, relative to the spec file")
-    firms: int | None = Field(None, ge=10, description="scale populations to about N firms")
+    firms: int | None = Field(
+        None, ge=10, le=MAX_FIRMS, description="scale populations to about N firms"
+    )
     periods: int = Field(40, ge=1, le=10_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     regimes: list[str] = Field(default_factory=lambda: ["laissez_faire"], min_length=1)
     baseline: str = "laissez_faire"
     focal: list[str] = Field(
@@ -146,29 +156,61 @@ class Spec(Strict):
     design: Design = Field(default_factory=lambda: Design.model_validate({}))
     outputs: Outputs = Field(default_factory=lambda: Outputs.model_validate({}))
     analysis: Analysis = Field(default_factory=lambda: Analysis.model_validate({}))
-    batch_size: int | None = Field(None, ge=1, description="runs per task [automatic]")
+    batch_size: int | None = Field(None, ge=1, le=10_000, description="runs per task [automatic]")
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if len(name) > MAX_NAME or NAME_PATTERN.fullmatch(name) is None:
+            shown = name if len(name) <= 40 else name[:40] + "..."
+            raise ValueError(
+                f"name {shown!r} is not a plain name: use letters, digits, '.', '_' and '-', "
+                f"starting with a letter or digit, at most {MAX_NAME} characters (it names "
+                "the output folder; no path separators)"
+            )
+        return name
 
     @model_validator(mode="after")
     def _consistent(self) -> Spec:
         from gpnlab.simulate.mechanisms.policy import REGIMES
 
-        for r in [*self.regimes, self.baseline]:
-            if r not in REGIMES:
-                raise ValueError(f"unknown regime {r!r}; choose among {', '.join(REGIMES)}")
+        for key, names in (("regimes", self.regimes), ("baseline", [self.baseline])):
+            for r in names:
+                if r not in REGIMES:
+                    raise FieldError(
+                        f"unknown regime {r!r}; choose among {', '.join(REGIMES)}", key
+                    )
         if self.baseline not in self.regimes:
-            raise ValueError(f"baseline {self.baseline!r} is not among regimes {self.regimes}")
-        if len(set(self.regimes)) != len(self.regimes) or len(set(self.focal)) != len(self.focal):
-            raise ValueError("regimes and focal must not repeat a value")
+            raise FieldError(
+                f"baseline {self.baseline!r} is not among regimes {self.regimes}", "baseline"
+            )
+        for key, values in (("regimes", self.regimes), ("focal", self.focal)):
+            if len(set(values)) != len(values):
+                raise FieldError(f"{key} must not repeat a value", key)
         sampled = self.design.kind != "factorial"
         for name, p in self.parameters.items():
+            if not name or len(name) > 200:
+                raise FieldError(
+                    f"parameter name {name[:40]!r}: give a dotted world path", "parameters"
+                )
             if sampled and p.range is None:
-                raise ValueError(f"parameter {name!r}: a {self.design.kind} design needs range")
+                raise FieldError(
+                    f"parameter {name!r}: a {self.design.kind} design needs range",
+                    f"parameters.{name}",
+                )
             if not sampled and p.levels is None:
-                raise ValueError(f"parameter {name!r}: a factorial design needs levels")
+                raise FieldError(
+                    f"parameter {name!r}: a factorial design needs levels", f"parameters.{name}"
+                )
         if self.design.kind in ("sobol", "morris") and not self.parameters:
-            raise ValueError(f"a {self.design.kind} design needs at least one parameter")
+            raise FieldError(
+                f"a {self.design.kind} design needs at least one parameter", "parameters"
+            )
         if self.analysis.rank_by not in self.outputs.columns:
-            raise ValueError(f"analysis.rank_by {self.analysis.rank_by!r} is not a kept column")
+            raise FieldError(
+                f"analysis.rank_by {self.analysis.rank_by!r} is not a kept column",
+                "analysis.rank_by",
+            )
         return self
 
     def digest(self) -> str:
@@ -180,7 +222,12 @@ class Spec(Strict):
 def _field_path(err: dict[str, object]) -> str:
     loc = err.get("loc", ())
     assert isinstance(loc, tuple)
-    return ".".join(str(p) for p in loc) or "spec"
+    path = ".".join(str(p) for p in loc)
+    ctx = err.get("ctx")
+    cause = ctx.get("error") if isinstance(ctx, dict) else None
+    if isinstance(cause, FieldError):  # a cross-field check names its field
+        path = ".".join(p for p in (path, cause.field) if p)
+    return path or "spec"
 
 
 def spec_from_dict(data: dict[str, object], *, where: str = "spec") -> Spec:
