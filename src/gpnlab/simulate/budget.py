@@ -19,8 +19,8 @@ What a run holds at its peak (:func:`gpnlab.simulate.run.simulate`, then
   supplier and quarter (:mod:`~gpnlab.simulate.mechanisms.entry`), so the population grows
   exponentially and without limit: the default world has 3.8x its firms after 400 quarters
   and 1,970x after 1,600 (measured). :func:`firms_after` uses the suppliers' mean start-up
-  rate times :data:`NET_ENTRY` (exits take back part of it; measured) and the arrays'
-  growth step (a quarter, ``entry.place``).
+  rate times :data:`NET_ENTRY_EARLY` / :data:`NET_ENTRY_LATE` (exits take back part of it;
+  measured) and the arrays' growth step (a quarter, ``entry.place``).
 * **recorded rows** -- every recorded quarter keeps its panel (countries x 27 columns) and
   stage rows (countries x stages x 6) until the run ends, then stacks them into DataFrames:
   :data:`ROW_VALUE_BYTES` per value and :data:`PERIOD_BYTES` per quarter.
@@ -32,25 +32,25 @@ What a run holds at its peak (:func:`gpnlab.simulate.run.simulate`, then
 
 Calibration (``python -m gpnlab.simulate.budget``: one subprocess per size, default world,
 kernels cached, peak RSS (``ru_maxrss``) of the run and the firm table's Parquet conversion
-above the same process after a 200-firm run; 2-core machine, numpy 2.4, Python 3.11; wall
-times on a machine shared with other jobs):
+above the same process after a 200-firm run; 2-core machine, numpy 2.4, Python 3.11; two
+calibration passes agreed within 0.3 MiB; wall times on a machine shared with other jobs):
 
 =======  =======  ====  =========  =========  =======  =======  ========
 firms    periods  mrio  measured   estimate   est/mea  wall s   est. s
 =======  =======  ====  =========  =========  =======  =======  ========
-2,000    40       0     13.7 MiB   27.9 MiB   2.0      0.5      0.35
-2,000    400      0     34.4 MiB   43.4 MiB   1.3      7.9      3.6
-20,000   40       0     40.6 MiB   51.8 MiB   1.3      2.5      1.1
-20,000   400      0     72.7 MiB   135.6 MiB  1.9      20.1     20.4
-20,000   400      1     93.7 MiB   162.5 MiB  1.7      14.8     20.4
-200,000  40       0     195.1 MiB  291.1 MiB  1.5      9.6      8.9
-200,000  400      0     592.6 MiB  1.0 GiB    1.7      157.6    187.6
+2,000    40       0     13.7 MiB   27.9 MiB   2.0      0.5      0.37
+2,000    400      0     34.4 MiB   43.4 MiB   1.3      3.9      4.1
+20,000   40       0     40.6 MiB   51.8 MiB   1.3      0.5      1.3
+20,000   400      0     72.7 MiB   135.6 MiB  1.9      15.0     25.0
+20,000   400      1     93.7 MiB   162.5 MiB  1.7      17.8     25.0
+200,000  40       0     195.1 MiB  291.1 MiB  1.5      11.0     11.1
+200,000  400      0     592.6 MiB  1.0 GiB    1.7      157.6    234.1
 =======  =======  ====  =========  =========  =======  =======  ========
 
 The estimate stays above the measured peak, within about 2x. On an idle machine the same
 runs took 0.16 s (2k x 40), 1.4 s (2k x 400) and 0.44 s (20k x 40): about 2.5 million
 firm-periods per second plus ~3 ms per recorded quarter; :func:`simulation_seconds` counts
-1 million per second.
+0.8 million per second (:data:`FIRM_PERIODS_PER_SECOND`).
 """
 
 from __future__ import annotations
@@ -103,10 +103,11 @@ FIXED_BYTES = 24 * 2**20
 MAX_ESTIMATE = float(2**60)
 
 #: Time: firm-periods per second of the full step with recording (measured 1.8-2.5 million on
-#: 2 cores at 20k-200k firms on an idle machine; 1e6 is conservative), seconds per recorded
+#: 2 cores at 20k-200k firms on an idle machine, 0.8-1.1 million while other jobs shared the
+#: machine; 0.8 million keeps the estimate above both), seconds per recorded
 #: quarter (emitting and measuring the table, panel rows: ~3 ms at 12 countries x 6 stages),
 #: and a fixed cost per run (building the model, the warm-up network formation).
-FIRM_PERIODS_PER_SECOND = 1.0e6
+FIRM_PERIODS_PER_SECOND = 0.8e6
 SECONDS_PER_PERIOD = 0.004
 SECONDS_PER_RUN = 0.1
 
