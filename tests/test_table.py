@@ -173,5 +173,5 @@ def test_rounding_residue_note_counts_and_names_the_sectors() -> None:
     assert "B_s1" in text and "set to zero output" in text
     assert t.x[2] == 0 and np.all(t.Y[2] == 0)
     Y[2, 0] = -50.0  # not negligible: refused
-    with pytest.raises(InputError, match=r"1 sectors \(B_s1\) have zero or negative gross"):
+    with pytest.raises(InputError, match=r"1 sector \(B_s1\) has zero or negative gross"):
         IOTable.build(Z, Y, labels, [("A", "F"), ("B", "F")], source="t")

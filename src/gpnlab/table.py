@@ -232,8 +232,9 @@ class IOTable:
             total = float(np.abs(rowsums).sum())
             if moved > 1e-6 * total:
                 raise InputError(
-                    f"{len(names)} sectors ({', '.join(names[:5])}) have zero or negative gross "
-                    f"output (row sums of [Z Y]) but {moved:g} of flows",
+                    f"{len(names)} sector{'s' if len(names) > 1 else ''} ({', '.join(names[:5])}) "
+                    f"{'have' if len(names) > 1 else 'has'} zero or negative gross output (row "
+                    f"sums of [Z Y]) but {moved:g} of flows",
                     where=source,
                     field="Y",
                     fix="check the final-demand columns (large negative inventories) and Z",

@@ -261,7 +261,8 @@ def _sniff_csv(path: Path) -> Header:
     text = chunk.decode("utf-8", errors="ignore")
     if text.startswith("\ufeff"):
         text = text[1:]
-    end = text.find("\n")
+    ends = [i for i in (text.find("\n"), text.find("\r")) if i >= 0]  # Arrow ends lines at both
+    end = min(ends) if ends else -1
     if end < 0 and not eof:
         raise InputError(
             f"the first line is longer than {human_bytes(HEADER_LIMIT)}: not a CSV matrix",
@@ -270,7 +271,15 @@ def _sniff_csv(path: Path) -> Header:
             fix="give a comma-separated file with one header line",
         )
     first = text if end < 0 else text[:end]
-    columns = next(csv.reader([first.rstrip("\r")]), [])
+    try:
+        columns = next(csv.reader([first]), [])
+    except csv.Error as exc:
+        raise InputError(
+            f"the header is not a CSV line ({exc})",
+            where=str(path),
+            field=path.name,
+            fix="give a comma-separated file with one header line",
+        ) from exc
     if len(columns) < 2:
         seps = [s for s in (";", "\t", "|") if s in first]
         raise InputError(
@@ -285,7 +294,7 @@ def _sniff_csv(path: Path) -> Header:
             field=path.name,
             fix="save the matrix as comma-separated CSV with a header line",
         )
-    body = text[end + 1 :] if end >= 0 else ""
+    body = text[end + 1 :].lstrip("\n") if end >= 0 else ""
     if not body.strip() and eof:
         raise InputError(
             "the file has a header but no data rows",
