@@ -110,7 +110,7 @@ class Matrix:
             return
         k = int(np.count_nonzero(bad))
         i, j = (int(a) for a in np.unravel_index(int(np.flatnonzero(bad)[0]), bad.shape))
-        kind = "an infinite" if np.isinf(self.values[i, j]) else "a blank or missing (n/a, NA)"
+        kind = "an infinite" if np.isinf(self.values[i, j]) else "a blank or missing (n/a, NA, NaN)"
         at = f"row {self.rows[i]!r} (data row {i + 1}), column {self.cols[j]!r}"
         raise InputError(
             f"{kind} cell at {at}"

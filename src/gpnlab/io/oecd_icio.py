@@ -129,12 +129,16 @@ def read_oecd_icio(
     refuse_duplicates(index, where=p, field="row labels", axis="row")
     refuse_duplicates(columns, where=p, field="column labels", axis="column")
     rows0 = [r for r in index if r not in SPECIAL_ROWS]
-    used = np.ones(m.values.shape, dtype=bool)
-    special = np.array([r in SPECIAL_ROWS for r in index])
-    if special.any():
-        used[np.ix_(special, ~np.isin(columns, rows0))] = False
-    Matrix(path=p, rows=index, cols=columns, values=m.values).refuse_nonfinite("values", used)
-    values0 = np.where(used, m.values, 0.0) if not used.all() else m.values
+    values0 = m.values
+    special = np.flatnonzero([r in SPECIAL_ROWS for r in index])
+    unused = np.flatnonzero(~np.isin(columns, rows0))
+    if special.size and unused.size:  # TLS/VA/OUT under final demand and OUT: never read
+        block = np.ix_(special, unused)
+        cells = values0[block]
+        if not np.isfinite(cells).all():  # blanks there are fine: zero them (on a copy)
+            values0 = values0.copy()
+            values0[block] = np.where(np.isfinite(cells), cells, 0.0)
+    Matrix(path=p, rows=index, cols=columns, values=values0).refuse_nonfinite("values")
     df = pd.DataFrame(values0, index=index, columns=columns)
     if merge_split:
         _refuse_merge_collisions(index, where=p, axis="row")
