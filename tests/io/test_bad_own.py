@@ -363,3 +363,18 @@ def test_cli_one_line_exit_2_nothing_written(tmp_path: Path, case: str) -> None:
 def test_read_table_reports_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown format"):
         read_table(tmp_path, "xlsx")
+
+
+def test_unreadable_file_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    t = own_table(tmp_path / "t")
+    real_open = builtins.open
+
+    def deny(file: object, *a: object, **k: object) -> object:
+        if str(file).endswith("Z.csv"):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *a, **k)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", deny)
+    refused(t, "Z.csv", "cannot read the file (Permission denied)")

@@ -213,9 +213,17 @@ def read_text_file(path: Path, *, what: str, limit: int = 4096) -> str:
 def sniff(path: Path, *, what: str = "matrix") -> Header:
     """Check the file and read its header (first line, or the Parquet footer) only."""
     expect_file(path, what)
-    if path.name.endswith(".parquet"):
-        return _sniff_parquet(path)
-    return _sniff_csv(path)
+    try:
+        if path.name.endswith(".parquet"):
+            return _sniff_parquet(path)
+        return _sniff_csv(path)
+    except OSError as exc:  # permissions, a vanished file, an I/O error
+        raise InputError(
+            f"cannot read the file ({exc.strerror or type(exc).__name__})",
+            where=str(path),
+            field=path.name,
+            fix="check that the file is readable (permissions, a mounted disk)",
+        ) from exc
 
 
 def _sniff_csv(path: Path) -> Header:
