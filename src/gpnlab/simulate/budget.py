@@ -44,10 +44,11 @@ firms    periods  mrio  measured   estimate   est/mea  wall s   est. s
 20,000   400      0     72.7 MiB   135.6 MiB  1.9      15.0     25.0
 20,000   400      1     93.7 MiB   162.5 MiB  1.7      17.8     25.0
 200,000  40       0     195.1 MiB  291.1 MiB  1.5      11.0     11.1
-200,000  400      0     592.6 MiB  1.0 GiB    1.7      157.6    234.1
+200,000  400      0     592.6 MiB  1.0 GiB    1.7      158-294  234.1
 =======  =======  ====  =========  =========  =======  =======  ========
 
-The estimate stays above the measured peak, within about 2x. On an idle machine the same
+The estimate stays above the measured peak, within about 2x. Wall times depend on the load
+(200k x 400 took 158 s and, with other jobs running, 294 s). On an idle machine the same
 runs took 0.16 s (2k x 40), 1.4 s (2k x 400) and 0.44 s (20k x 40): about 2.5 million
 firm-periods per second plus ~3 ms per recorded quarter; :func:`simulation_seconds` counts
 0.8 million per second (:data:`FIRM_PERIODS_PER_SECOND`).
