@@ -270,7 +270,10 @@ def test_sigint_and_sigterm_stop_with_the_runs_stored_and_how_to_resume(
     spec, proc = start_driver(tmp_path, out)
     with cleanup(proc):
         wait_logged(out, proc, 2)
-        os.kill(proc.pid, sig)
+        if sig == signal.SIGINT:  # Ctrl-C at a terminal: the driver and its pool processes
+            os.killpg(proc.pid, sig)
+        else:  # kill PID
+            os.kill(proc.pid, sig)
         _, err = proc.communicate(timeout=60)
     assert proc.returncode == code, err
     last = [line for line in err.splitlines() if line.strip()][-1]
@@ -286,21 +289,37 @@ def test_sigint_and_sigterm_stop_with_the_runs_stored_and_how_to_resume(
     assert done_runs(out) == 32
 
 
-def _interrupt_during_a_query(sig: int) -> Any:
-    """A commit_results that commits the first batch, then receives ``sig`` while DuckDB runs
-    a long query (DuckDB turns it into ``RuntimeError: Query interrupted``)."""
-    calls = {"n": 0}
+def test_ctrl_c_with_a_dask_local_cluster_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "x"
+    spec = write_spec(tmp_path / "spec.toml", {**TINY, "periods": 10, "replicates": 8})
+    proc = subprocess.Popen(
+        [*GPNLAB, "experiment", str(spec), "--out", str(out), "--workers", "2", "--no-report"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with cleanup(proc):
+        wait_logged(out, proc, 2)
+        os.killpg(proc.pid, signal.SIGINT)  # the driver and the cluster's worker processes
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    last = [line for line in err.splitlines() if line.strip()][-1]
+    assert "experiment stopped (interrupted)" in last and f"{done_runs(out)} of 32" in last
 
-    def commit(con: duckdb.DuckDBPyConnection, results: list[Any]) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            commit_results(con, results)
-            return
+
+def _interrupt_during_the_export(sig: int) -> Any:
+    """An export_parquet that receives ``sig`` while DuckDB runs a long query (DuckDB turns
+    it into ``RuntimeError: Query interrupted``)."""
+
+    def export(con: duckdb.DuckDBPyConnection, out: Path) -> None:
         threading.Timer(0.2, os.kill, (os.getpid(), sig)).start()
         con.execute("SELECT sum(i) FROM range(100000000000) t(i)").fetchall()
         pytest.fail("the query was not interrupted")
 
-    return commit
+    return export
 
 
 @pytest.mark.parametrize(
@@ -310,7 +329,7 @@ def _interrupt_during_a_query(sig: int) -> Any:
 def test_a_signal_during_a_duckdb_query_is_a_clean_stop(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: int, code: int, reason: str
 ) -> None:
-    monkeypatch.setattr(execute, "commit_results", _interrupt_during_a_query(sig))
+    monkeypatch.setattr(execute, "export_parquet", _interrupt_during_the_export(sig))
     old = signal.getsignal(sig)
     out = tmp_path / "x"
     with pytest.raises(ExperimentStopped) as exc:
@@ -318,11 +337,33 @@ def test_a_signal_during_a_duckdb_query_is_a_clean_stop(
     assert signal.getsignal(sig) == old  # the handler is restored
     stop = exc.value
     assert isinstance(stop, Stopped)
-    assert (stop.reason, stop.exit_code, stop.stored, stop.total) == (reason, code, 2, 12)
+    assert (stop.reason, stop.exit_code, stop.stored, stop.total) == (reason, code, 12, 12)
     assert "Query interrupted" not in str(stop)
     monkeypatch.undo()
-    assert done_runs(out) == 2
-    assert run_experiment(tiny_spec(), BASE, out, processes=1).skipped == 2
+    assert done_runs(out) == 12
+    assert run_experiment(tiny_spec(), BASE, out, processes=1).skipped == 12
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_a_commit_waits_for_it_and_counts_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sig: int
+) -> None:
+    calls = {"n": 0}
+
+    def commit(con: duckdb.DuckDBPyConnection, results: list[Any]) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            os.kill(os.getpid(), sig)  # handled at once, while the commit is deferred
+            time.sleep(0.05)
+        commit_results(con, results)
+
+    monkeypatch.setattr(execute, "commit_results", commit)
+    out = tmp_path / "x"
+    with pytest.raises(Stopped) as exc:
+        run_experiment(tiny_spec(), BASE, out, processes=1)
+    assert exc.value.stored == 4 and calls["n"] == 2
+    monkeypatch.undo()
+    assert done_runs(out) == 4
 
 
 def _proc_table() -> dict[int, tuple[int, str, str]]:

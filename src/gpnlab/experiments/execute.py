@@ -161,6 +161,7 @@ def with_twins(results: list[RunResult], twins: dict[int, list[int]]) -> list[Ru
                     run_id=tid,
                     panel=None if r.panel is None else r.panel.assign(run_id=np.int32(tid)),
                     stages=None if r.stages is None else r.stages.assign(run_id=np.int32(tid)),
+                    metrics=None if r.metrics is None else r.metrics.assign(run_id=np.int32(tid)),
                 )
             )
     return out
@@ -194,7 +195,26 @@ def connect_dask(workers: int | None, scheduler: str | None) -> Any:
         dashboard_address=None,
         silence_logs=logging.ERROR,
     )
-    return Client(cluster)
+    client = Client(cluster)
+    try:  # our own workers leave Ctrl-C to the driver (no KeyboardInterrupt traceback each)
+        client.register_plugin(_ignore_sigint_plugin(), name="gpnlab-ignore-sigint")
+    except BaseException:
+        client.close()
+        cluster.close()
+        raise
+    return client
+
+
+def _ignore_sigint_plugin() -> Any:
+    """A Dask worker plugin (for our LocalCluster only) that ignores SIGINT in the workers."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class IgnoreSigint(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            with contextlib.suppress(ValueError):  # not the main thread
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreSigint()
 
 
 BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -266,10 +286,29 @@ def resume_command(where: str, out: Path) -> str:
 
 @dataclass
 class _Signals:
-    """The stop signal that arrived first (if any) and when."""
+    """The stop signal that arrived first (if any) and when; inside :meth:`deferred` a signal
+    is held (``pending``) and raised when the block ends."""
 
     signum: int | None = None
     at: float = 0.0
+    defer: int = 0
+    pending: int | None = None
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """A block that a stop signal does not cut short (a commit and its bookkeeping)."""
+        self.defer += 1
+        try:
+            yield
+        finally:
+            self.defer -= 1
+        if self.defer == 0 and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise _stop_exception(signum)
+
+
+def _stop_exception(signum: int) -> BaseException:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
 
 
 #: A second SIGINT/SIGTERM within this many seconds of the first does not interrupt the cleanup.
@@ -295,9 +334,10 @@ def stop_signals() -> Iterator[_Signals]:
         if state.signum is None:
             state.signum = signum
         state.at = now
-        if signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        raise Terminated
+        if state.defer:
+            state.pending = signum
+            return
+        raise _stop_exception(signum)
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -701,7 +741,7 @@ def _run(
                     if name in owned:
                         (folder / name).unlink(missing_ok=True)
             outcome = _execute(
-                spec, base, runs, folder, client, processes, progress, on_start, on_batch
+                spec, base, runs, folder, client, processes, progress, signals, on_start, on_batch
             )
             outdir.record_files(folder, COMMAND, FILES)  # again: a concurrent claim may race
     except InputError as exc:
@@ -736,6 +776,7 @@ def _execute(
     client: Any,
     processes: int | None,
     progress: _Progress,
+    signals: _Signals,
     on_start: Callable[[int, int], None] | None,
     on_batch: Callable[[int], None] | None,
 ) -> Outcome:
@@ -762,8 +803,9 @@ def _execute(
             with open_log(folder) as log:
                 for rep_results in stream:
                     results = with_twins(rep_results, twins)
-                    commit_results(con, results)
-                    progress.committed += sum(r.status == "done" for r in results)
+                    with signals.deferred():  # the count below must match what committed
+                        commit_results(con, results)
+                        progress.committed += sum(r.status == "done" for r in results)
                     for r in results:
                         failed += r.status == "failed"
                         log.write(f"run {r.run_id} {r.status} {r.wall_s:.3f}s {r.error}\n")
