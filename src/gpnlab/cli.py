@@ -519,6 +519,100 @@ def experiment(
         out_console.print(f"results: {target / 'results.duckdb'}", soft_wrap=True, highlight=False)
 
 
+@app.command()
+def validate(
+    config: Annotated[Path | None, typer.Argument(help="world TOML (default: --preset)")] = None,
+    preset: Annotated[str, typer.Option(help="shipped world")] = "default",
+    seeds: Annotated[int, typer.Option(help="independent seeds (replicates)")] = 20,
+    periods: Annotated[int, typer.Option(help="quarters per run")] = 100,
+    firms: Annotated[int | None, typer.Option(help="scale populations to about N firms")] = None,
+    focal: Annotated[
+        str | None, typer.Option(help="focal countries of the regime facts, CODE[,CODE]")
+    ] = None,
+    horizons: Annotated[str, typer.Option(help="quarters at which facts are judged")] = (
+        "20,60,100"
+    ),
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("out/validate"),
+    workers: Annotated[
+        int | None, typer.Option(help="start a Dask LocalCluster of N workers")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="use an existing Dask scheduler, tcp://host:port")
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="local pool size [all cores]; 1 runs in this process")
+    ] = None,
+    strict: Annotated[bool, typer.Option(help="exit 1 if any fact fails")] = False,
+    overwrite: Overwrite = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="start even if the runs would take more than a day")
+    ] = False,
+    max_memory: MaxMemory = None,
+) -> None:
+    """Judge the stylised facts of the field on the simulated world, across seeds."""
+    from gpnlab.simulate.config import load_world
+    from gpnlab.simulate.presets import load_preset
+    from gpnlab.validate.battery import run_battery
+    from gpnlab.validate.facts import default_focal
+    from gpnlab.validate.report import write_outputs
+
+    with user_errors(stored_safe=True):
+        memory_option(max_memory)
+        at_least(seeds, 2, "--seeds", "give --seeds 10 or more")
+        at_least(periods, 1, "--periods", "give T >= 1")
+        at_least(firms, 10, "--firms", "give N >= 10")
+        world = load_world(config) if config is not None else load_preset(preset)
+        hs = parse_periods(horizons, periods, "--horizons") or [periods]
+        focal_codes = focal.split(",") if focal else default_focal(world)
+        with progress_bar(unit="runs") as bar:
+            task = bar.add_task("validation", total=None)
+
+            def start(name: str, total: int, done: int) -> None:
+                bar.update(task, description=f"validation: {name}", total=total, completed=done)
+
+            battery = run_battery(
+                world,
+                out,
+                seeds=seeds,
+                periods=periods,
+                firms=firms,
+                focal=focal_codes,
+                horizons=hs,
+                processes=processes,
+                workers=workers,
+                scheduler=scheduler,
+                overwrite=overwrite,
+                yes=yes,
+                on_start=start,
+                on_batch=lambda n: bar.advance(task, n),
+            )
+        path = write_outputs(battery, world_name=world.name)
+    _print_facts(battery.facts)
+    out_console.print(f"validation: {path}", soft_wrap=True, highlight=False)
+    if strict and (battery.facts["verdict"] == "fails").any():
+        raise typer.Exit(code=1)
+
+
+def _print_facts(facts: object) -> None:
+    import pandas as pd
+
+    assert isinstance(facts, pd.DataFrame)
+    last = facts[facts["horizon"] == facts["horizon"].max()]
+    t = Table(title="Stylised facts at the last quarter (all horizons: facts.csv)")
+    for col in ("fact", "focal", "mean [95% CI]", "target", "verdict"):
+        t.add_column(col)
+    style = {"holds": "green", "fails": "red", "inconclusive": "yellow"}
+    for _, r in last.iterrows():
+        t.add_row(
+            str(r["id"]),
+            str(r["focal"] or "-"),
+            f"{r['mean']:.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]",
+            str(r["target"]),
+            f"[{style.get(str(r['verdict']), 'white')}]{r['verdict']}[/]",
+        )
+    out_console.print(t)
+
+
 @app.command("report")
 def report_cmd(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="experiment folder")],

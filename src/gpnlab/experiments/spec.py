@@ -35,7 +35,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -113,6 +113,13 @@ class Outputs(Strict):
     columns: list[str] = Field(default_factory=lambda: list(DEFAULT_OUTCOMES), min_length=1)
     every: int = Field(1, ge=1, le=10_000)
     stages: bool = Field(True, description="keep the stage table (smile curve, concentration)")
+    metrics: Literal["validation"] | None = Field(
+        None, description="also compute these per-run metrics (gpnlab validate's battery)"
+    )
+    horizons: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(
+        default_factory=lambda: [20, 60, 100], max_length=100,
+        description="quarters at which the per-run metrics are computed",
+    )  # fmt: skip
 
     @model_validator(mode="after")
     def _known(self) -> Outputs:

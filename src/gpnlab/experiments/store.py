@@ -34,7 +34,7 @@ from gpnlab.experiments.worker import RunResult
 from gpnlab.simulate.config import World
 
 DB_NAME = "results.duckdb"
-TABLES = ("runs", "panel", "stages")
+TABLES = ("runs", "panel", "stages", "metrics")
 
 
 def _q(name: str) -> str:
@@ -55,6 +55,10 @@ def _create_tables(
         "status VARCHAR, wall_s DOUBLE, error VARCHAR, attempts INTEGER)"
     )
     con.execute(f"CREATE TABLE panel(run_id INTEGER, period INTEGER, country VARCHAR, {ocols})")
+    con.execute(
+        "CREATE TABLE metrics(run_id INTEGER, metric VARCHAR, period INTEGER, "
+        '"group" VARCHAR, value DOUBLE)'
+    )
     con.execute(
         "CREATE TABLE stages(run_id INTEGER, period INTEGER, stage VARCHAR, country VARCHAR, "
         "output DOUBLE, value_added DOUBLE, firms INTEGER)"
@@ -238,10 +242,16 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
     ids = [r.run_id for r in results]
     panels = [r.panel for r in results if r.panel is not None]
     stages = [r.stages for r in results if r.stages is not None]
+    metrics = [r.metrics for r in results if r.metrics is not None]
     con.begin()
     try:
         con.execute("DELETE FROM panel WHERE run_id IN (SELECT unnest(?))", [ids])
         con.execute("DELETE FROM stages WHERE run_id IN (SELECT unnest(?))", [ids])
+        con.execute("DELETE FROM metrics WHERE run_id IN (SELECT unnest(?))", [ids])
+        if metrics:
+            con.register("new_metrics", pd.concat(metrics, ignore_index=True))
+            con.execute("INSERT INTO metrics SELECT * FROM new_metrics")
+            con.unregister("new_metrics")
         if panels:
             con.register("new_panel", pd.concat(panels, ignore_index=True))
             con.execute("INSERT INTO panel SELECT * FROM new_panel")
@@ -271,6 +281,13 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
         with contextlib.suppress(duckdb.Error):
             con.rollback()
         raise
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _read_only(out: Path) -> duckdb.DuckDBPyConnection:
@@ -340,6 +357,12 @@ def read_tables(out: Path) -> dict[str, pd.DataFrame]:
                 "SELECT s.* FROM stages s JOIN runs r USING (run_id) WHERE r.status = 'done' "
                 "ORDER BY run_id, period, country, stage"
             ).df(),
+            "metrics": con.execute(
+                "SELECT m.* FROM metrics m JOIN runs r USING (run_id) WHERE r.status = 'done' "
+                'ORDER BY run_id, metric, period, "group"'
+            ).df()
+            if _has_table(con, "metrics")  # stores written before gpnlab validate have none
+            else pd.DataFrame(columns=["run_id", "metric", "period", "group", "value"]),
         }
 
 

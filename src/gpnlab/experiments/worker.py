@@ -39,6 +39,7 @@ class RunResult:
     error: str = ""
     panel: pd.DataFrame | None = None
     stages: pd.DataFrame | None = None
+    metrics: pd.DataFrame | None = None  # (run_id, metric, period, group, value)
 
 
 def run_world(spec: Spec, base: World, run: RunSpec) -> World:
@@ -64,10 +65,42 @@ def simulate_run(spec: Spec, base: World, run: RunSpec, *, mrio_every: int = 0) 
     )
 
 
+def simulate_with_metrics(spec: Spec, base: World, run: RunSpec) -> tuple[Results, pd.DataFrame]:
+    """Simulate one run with the read-only collector of :mod:`gpnlab.validate` and compute its
+    per-run metrics (``outputs.metrics = "validation"``)."""
+    import math
+
+    from gpnlab.validate.collect import Collector
+    from gpnlab.validate.per_run import HAZARD_HORIZON, run_metrics
+
+    T = spec.periods
+    hs = sorted({h for h in spec.outputs.horizons if h <= T} | {T})
+    world = run_world(spec, base, run)
+    collector = Collector(periods={0, *range(HAZARD_HORIZON, T + 1, HAZARD_HORIZON), *hs})
+    res = simulate(
+        world,
+        seed=run.seed,
+        periods=T,
+        mrio_every=math.gcd(*hs),
+        record=set(kept_periods(spec)) | set(hs),
+        on_period=collector,
+    )
+    metrics = run_metrics(world, res, collector.result(), hs)
+    metrics.insert(0, "run_id", np.int32(run.run_id))
+    return res, metrics
+
+
 def execute_run(spec: Spec, base: World, run: RunSpec) -> RunResult:
     t0 = time.perf_counter()
+    metrics = None
     try:
-        res = simulate_run(spec, base, run)
+        if spec.outputs.metrics == "validation":
+            res, metrics = simulate_with_metrics(spec, base, run)
+            kept = set(kept_periods(spec))
+            res.panel = res.panel[res.panel["period"].isin(kept)]
+            res.stages = res.stages[res.stages["period"].isin(kept)].reset_index(drop=True)
+        else:
+            res = simulate_run(spec, base, run)
     except Exception as exc:  # a failed run is recorded, not fatal to the experiment
         last = traceback.format_exception_only(exc)[-1].strip()
         return RunResult(run.run_id, "failed", time.perf_counter() - t0, last.replace("\n", " "))
@@ -85,7 +118,7 @@ def execute_run(spec: Spec, base: World, run: RunSpec) -> RunResult:
         stages = res.stages
         stages.insert(0, "run_id", np.int32(run.run_id))
     wall = time.perf_counter() - t0
-    return RunResult(run.run_id, "done", wall, panel=panel, stages=stages)
+    return RunResult(run.run_id, "done", wall, panel=panel, stages=stages, metrics=metrics)
 
 
 def run_batch(spec: Spec, base: World, runs: list[RunSpec]) -> list[RunResult]:

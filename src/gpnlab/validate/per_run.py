@@ -70,7 +70,7 @@ class Rows:
 
 
 def run_metrics(
-    world: World, res: Results, col: Collected, horizons: Iterable[int], focal: str
+    world: World, res: Results, col: Collected, horizons: Iterable[int]
 ) -> pd.DataFrame:
     """Every per-run metric of the battery at each horizon (module docstring)."""
     out = Rows()
@@ -92,7 +92,7 @@ def run_metrics(
         _obm(out, firms, col, hs)
         _structural(out, firms, col, world, hs)
     _survival(out, col, role_of)
-    _panel(out, res.panel, hs, focal, world)
+    _panel(out, res.panel, hs, world)
     _channels(out, res, col, hs, codes, stage_names)
     _markets_and_capture(out, col, world, hs)
     return out.frame()
@@ -306,15 +306,15 @@ PANEL_METRICS = (
 )
 
 
-def _panel(out: Rows, panel: pd.DataFrame, hs: list[int], focal: str, world: World) -> None:
-    """Focal-country panel values, and cross-country means and the inverted-pyramid
-    correlation over the countries that are not flagship homes."""
+def _panel(out: Rows, panel: pd.DataFrame, hs: list[int], world: World) -> None:
+    """Panel values of every country (group = country), their means over the countries that
+    are not flagship homes, and the inverted-pyramid correlation over those countries."""
     latecomers = [c.code for c in world.countries if not c.flagship_home]
     for h in hs:
         p = panel[panel["period"] == h].set_index("country")
         for col in PANEL_METRICS:
-            if focal in p.index:
-                out.add(f"focal_{col}", h, float(p.at[focal, col]))
+            for code, v in p[col].items():
+                out.add(col, h, float(v), str(code))
             out.add(f"mean_{col}", h, float(p.loc[latecomers, col].mean()))
         late = p.loc[latecomers]
         strength = (late["domestic_ht"] + late["domestic_lt"]) / late["gross_exports"].where(
