@@ -27,11 +27,11 @@ from typer.testing import CliRunner
 from gpnlab.cli import app
 from gpnlab.errors import ExperimentStopped, InputError
 from gpnlab.experiments import execute, store
+from gpnlab.experiments.design import count_runs
 from gpnlab.experiments.execute import (
     FILES,
     LOCK_NAME,
     Stopped,
-    count_runs,
     experiment_lock,
     run_experiment,
 )

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib
 import logging
 import math
 import multiprocessing
@@ -55,8 +54,14 @@ import numpy as np
 
 from gpnlab import outdir, resources
 from gpnlab.errors import ExperimentStopped, InputError
-from gpnlab.experiments import design
-from gpnlab.experiments.design import RunSpec, build_runs, design_points
+from gpnlab.experiments.design import (
+    RunSpec,
+    build_runs,
+    check_design,
+    count_runs,
+    design_bytes,
+    design_points,
+)
 from gpnlab.experiments.parameters import ParameterError, apply_parameters
 from gpnlab.experiments.spec import Spec
 from gpnlab.experiments.store import (
@@ -70,6 +75,7 @@ from gpnlab.experiments.store import (
 )
 from gpnlab.experiments.store import pending_runs as stored_pending
 from gpnlab.experiments.worker import RunResult, run_batch, serve
+from gpnlab.simulate.budget import simulation_bytes, simulation_seconds
 from gpnlab.simulate.config import World, load_world, scale_firms
 from gpnlab.simulate.mechanisms.policy import REGIMES
 from gpnlab.simulate.presets import load_preset
@@ -243,9 +249,6 @@ LOCK_NAME = ".gpnlab.lock"
 LOG_NAME = "experiment.log"
 #: Every file ``gpnlab experiment`` writes into its folder (the report adds its own).
 FILES = (DB_NAME, DB_NAME + ".wal", LOG_NAME, LOCK_NAME, *(f"{t}.parquet" for t in TABLES))
-#: Driver memory per run (RunSpec, its row in the store's creation frame, bookkeeping).
-RUN_BYTES = 1024
-PARAM_BYTES = 160
 EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_STOPPED = 130, 143, 1
 
 
@@ -375,46 +378,13 @@ def stop_reason(exc: BaseException, signals: _Signals) -> tuple[str, int]:
 # -- run count, memory and time, before anything is allocated ------------------------------
 
 
-def count_runs(spec: Spec) -> int:
-    """Runs of ``spec`` without drawing the design (points x regimes x focal x replicates)."""
-    fn = getattr(design, "count_runs", None)
-    if fn is not None:
-        return int(fn(spec))
-    # TODO(issue 9): design.count_runs lands with the spec/design change; remove this then.
-    d = len(spec.parameters)
-    kind = spec.design.kind
-    if d == 0:
-        points = 1
-    elif kind == "factorial":
-        points = math.prod(len(p.levels or ()) for p in spec.parameters.values())
-    elif kind == "lhs":
-        points = spec.design.samples
-    elif kind == "sobol":
-        points = spec.design.samples * ((2 * d + 2) if spec.design.second_order else (d + 2))
-    else:
-        points = spec.design.samples * (d + 1)
-    return points * len(spec.regimes) * len(spec.focal) * spec.replicates
-
-
-def _design_bytes(spec: Spec, runs: int) -> int:
-    """Driver memory: the design points, the run list and the store's creation frame."""
-    fn = getattr(design, "design_bytes", None)
-    if fn is not None:
-        return int(fn(spec))
-    # TODO(issue 9): design.design_bytes lands with the spec/design change; remove this then.
-    return runs * (RUN_BYTES + PARAM_BYTES * len(spec.parameters))
-
-
-def _simulation_budget(spec: Spec, world: World) -> tuple[int, float]:
-    """Bytes and seconds of one run's simulation."""
-    try:
-        budget: Any = importlib.import_module("gpnlab.simulate.budget")
-    except ImportError:  # TODO(issue 9): gpnlab.simulate.budget lands with the spec change
-        firms = sum(p.count for p in world.populations)  # measured: ~3 ms a quarter + 0.5 us
-        return 0, spec.periods * (3e-3 + 0.5e-6 * firms)  # a firm-quarter on one core
-    return int(budget.simulation_bytes(world, spec.periods)), float(
-        budget.simulation_seconds(world, spec.periods)
-    )
+def _mrio_every(spec: Spec) -> int:
+    """How often a run emits its IO table (the validation metrics need it at their horizons;
+    as :func:`~gpnlab.experiments.worker.simulate_with_metrics`)."""
+    if spec.outputs.metrics != "validation":
+        return 0
+    T = spec.periods
+    return math.gcd(*sorted({h for h in spec.outputs.horizons if h <= T} | {T}))
 
 
 def check_resources(
@@ -423,12 +393,11 @@ def check_resources(
     """Refuse (one line, :class:`~gpnlab.resources.ResourceError`) an experiment whose memory
     (the design in the driver + one simulation per local worker) exceeds the machine, or whose
     estimated time exceeds a day without ``yes``; returns the estimated seconds."""
-    check_design = getattr(design, "check_design", None)  # TODO(issue 9): import directly
-    if check_design is not None:
-        check_design(spec, where=where)  # the design alone, with its own field and fix
+    check_design(spec, where=where)  # the design alone, with its own field and fix
     world = base if spec.firms is None else scale_firms(base, spec.firms)
-    sim_bytes, sim_s = _simulation_budget(spec, world)
-    driver = _design_bytes(spec, runs)
+    sim_bytes = simulation_bytes(world, spec.periods, mrio_every=_mrio_every(spec))
+    sim_s = simulation_seconds(world, spec.periods)
+    driver = design_bytes(spec)
     pool = sim_bytes * local_workers
     resources.check_memory(
         driver + pool,
