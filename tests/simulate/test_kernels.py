@@ -87,10 +87,10 @@ def test_internalise_follows_the_absorption_equation() -> None:
     potential = np.full(6, 1.2)
     A, lam, delta = 0.9, 0.05, 0.01
     K_before = K.copy()
-    absorbed = np.zeros(3)
+    absorbed, learned = np.zeros(3), np.zeros(3)
     alive = np.ones(3, bool)
     internalise(alive, role, stage, loc, invest, units, profit, K, offered, kb, tc, inst,
-                support, hc, profile, potential, A, lam, delta, absorbed)  # fmt: skip
+                support, hc, profile, potential, A, lam, delta, absorbed, learned)  # fmt: skip
 
     def expected(f: int, w_inst: float, technical: float, active: bool) -> np.ndarray:
         g, s = loc[f], stage[f]
@@ -106,6 +106,8 @@ def test_internalise_follows_the_absorption_equation() -> None:
     np.testing.assert_allclose(K[1], expected(1, 0.8, 0.0, False))  # LT: institutions weigh 0.8
     np.testing.assert_allclose(K[2], expected(2, 0.2, tc[1], False))  # no output: no own learning
     assert absorbed[2] == 0.0 and absorbed[0] > 0
+    own0 = lam * invest[0] * (0.5 + kb[0] + hc[0, 1]) * potential[1]
+    np.testing.assert_allclose(learned, [own0 * profile[1].sum(), 0.0, 0.0])
 
 
 def test_match_is_the_weakest_needed_capability() -> None:

@@ -83,6 +83,8 @@ class Model:
     match_now: np.ndarray = field(default_factory=lambda: np.zeros(0))  # capability match (F)
     # why review dropped each supplier this period (links.END_*; read by the recording only)
     link_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    # own learning of each firm this period, summed over dimensions (read by recording only)
+    own_learned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     frontier0: float = 0.0  # flagships' capability index at the start (requirement cap)
     obm_attempts: int = 0
     obm_successes: int = 0

@@ -269,12 +269,14 @@ def decompose(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.Data
     in the baseline, and the channels of the DVA-share effects of `join` and of upgrading."""
     rows = []
     base = _side(metrics, BASELINE, focal[0])
-    mp = base[base["metric"].str.startswith("mp_")]
+    kinds = {"mp_": "melitz_polanec", "learning_": "within_transfer_vs_own"}
+    mp = base[base["metric"].str.startswith(tuple(kinds))]
     for (metric, period, group), g in mp.groupby(["metric", "period", "group"]):
         s = summarise_seeds(g.groupby("replicate")["value"].first().to_numpy(), ">0")
+        prefix = next(k for k in kinds if str(metric).startswith(k))
         rows.append(
-            {"decomposition": "melitz_polanec", "comparison": BASELINE, "focal": "",
-             "group": group, "horizon": period, "term": str(metric)[3:],
+            {"decomposition": kinds[prefix], "comparison": BASELINE, "focal": "",
+             "group": group, "horizon": period, "term": str(metric)[len(prefix):],
              "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
              "n_seeds": s["n_finite"]}  # fmt: skip
         )

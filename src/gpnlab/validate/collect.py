@@ -5,8 +5,8 @@ the warm-up (period 0) and after every quarter it looks at the model without cha
 run is the same bits with and without it. It keeps:
 
 * contract spells and stable firm ids (:class:`gpnlab.simulate.links.LinkTracker`);
-* firm snapshots every ``every`` quarters and at the horizons, with the requirement vector of
-  the supplier's stage at that date and the knowledge each firm has been offered so far;
+* firm snapshots at the given quarters, with the knowledge each firm has been offered, has
+  internalised from transfers and has learnt on its own so far (sums over dimensions);
 * per snapshot: the stage requirements, informal employment, final sales by destination
   country, and profit and wage bill by role and stage (value capture);
 * OBM attempts and successes at the end.
@@ -46,6 +46,8 @@ class Collector:
     periods: set[int]
     tracker: LinkTracker | None = None
     received: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by firm id
+    absorbed: np.ndarray = field(default_factory=lambda: np.zeros(0))  # internalised transfer
+    learned: np.ndarray = field(default_factory=lambda: np.zeros(0))  # own learning
     snaps: list[pd.DataFrame] = field(default_factory=list)
     requirement: dict[int, np.ndarray] = field(default_factory=dict)
     informal: dict[int, np.ndarray] = field(default_factory=dict)
@@ -65,9 +67,17 @@ class Collector:
             grown = np.zeros(max(self.tracker.next_id, 2 * self.received.size))
             grown[: self.received.size] = self.received
             self.received = grown
-        if m.period > 0:  # offered this quarter, summed over dimensions, by firm id
+        for name, arr in (("absorbed", self.absorbed), ("learned", self.learned)):
+            if self.tracker.next_id > arr.size:
+                grown = np.zeros(max(self.tracker.next_id, 2 * arr.size))
+                grown[: arr.size] = arr
+                setattr(self, name, grown)
+        if m.period > 0:  # this quarter's flows, summed over dimensions, by firm id
             live = np.flatnonzero(f.alive & (ids >= 0))
             np.add.at(self.received, ids[live], f.received[live])
+            np.add.at(self.absorbed, ids[live], f.absorbed[live])
+            if m.own_learned.size == f.size:
+                np.add.at(self.learned, ids[live], m.own_learned[live])
         if m.period in self.periods:
             self._snapshot(m, ids)
 
@@ -76,6 +86,8 @@ class Collector:
         t = firm_table(m, self.tracker.firm_id if self.tracker is not None else None)
         idx = np.flatnonzero(f.alive)
         t["received_total"] = self.received[ids[idx]]
+        t["absorbed_total"] = self.absorbed[ids[idx]]
+        t["learned_total"] = self.learned[ids[idx]]
         t["wage_bill"] = f.wage_bill[idx]
         t["profit"] = f.profit[idx]
         t["trade_costs"] = f.trade_costs[idx]

@@ -25,7 +25,7 @@ from gpnlab.validate.metrics.concentration import (
     spearman,
     stage_concentration,
 )
-from gpnlab.validate.metrics.decomposition import melitz_polanec
+from gpnlab.validate.metrics.decomposition import melitz_polanec, within_split
 from gpnlab.validate.metrics.hazard import drop_observations, hazard_slope
 from gpnlab.validate.metrics.links import link_survival, pooled_survival
 from gpnlab.validate.metrics.requirements import capability_scores
@@ -86,6 +86,7 @@ def run_metrics(
         firms = _with_scores(firms, col, world)
         _tiers(out, firms, hs)
         _decomposition(out, firms, hs)
+        _learning_split(out, firms, hs)
         _diffusion(out, firms, hs)
         _hazard(out, col, firms)
         _sizes(out, firms, hs)
@@ -173,6 +174,39 @@ def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
                 grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
                 for term in ("total", "within", "covariance", "entry", "exit"):
                     out.add(f"mp_{term}", h, r[term], grp)
+
+
+def _learning_split(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
+    """Survivors' within-firm change of the raw capability index (mean of the five
+    dimensions), quarter 0 to each horizon, split into absorbed transfer and own learning
+    (``metrics.decomposition.within_split``; both flows are sums over dimensions, so / 5 gives
+    index units; depreciation is in the residual)."""
+    sup = firms[firms["role"].isin(SUPPLIER_ROLES)]
+    a = sup[sup["period"] == 0].set_index("firm")
+    D = 5.0
+    for h in hs:
+        b = sup[sup["period"] == h].set_index("firm")
+        both = a.index.intersection(b.index)
+        inc = pd.DataFrame(
+            {
+                "firm": both,
+                "transfer": ((b.loc[both, "absorbed_total"] - a.loc[both, "absorbed_total"]) / D)
+                .clip(lower=0)
+                .to_numpy(),
+                "own": ((b.loc[both, "learned_total"] - a.loc[both, "learned_total"]) / D)
+                .clip(lower=0)
+                .to_numpy(),
+            }
+        )
+        if inc.empty:
+            continue
+        split = within_split(
+            sup[sup["firm"].isin(both)], inc, start=0, end=h, transfer="transfer", own="own",
+            value="raw", by="role",
+        )  # fmt: skip
+        for _, r in split.iterrows():
+            for term in ("within", "within_transfer", "within_own", "residual"):
+                out.add(f"learning_{term}", h, r[term], r["role"])
 
 
 def _diffusion(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:

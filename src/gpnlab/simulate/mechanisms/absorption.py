@@ -50,9 +50,11 @@ def internalise(
     own_learning: float,
     depreciation: float,
     absorbed: np.ndarray,
+    learned: np.ndarray,
 ) -> None:
     """One pass over firms: ``K_f <- (K_f + a_f T_f + own_f) (1 - delta)``, and
-    ``absorbed_f = sum_k a_f T_fk``.
+    ``absorbed_f = sum_k a_f T_fk``, ``learned_f = sum_k own_f profile_sk`` (own learning; read
+    only by recording: :mod:`gpnlab.validate.collect`).
 
     ``support_policy`` and ``human_capital`` are (G, S) instrument tables, ``profile`` the (S, D)
     requirement pattern of each stage, ``potential`` the (S,) upgrading-potential tilt.
@@ -60,6 +62,7 @@ def internalise(
     D = K.shape[1]
     for i in range(K.shape[0]):
         absorbed[i] = 0.0
+        learned[i] = 0.0
         if not alive[i]:
             continue
         g, s, r = loc[i], stage[i], role[i]
@@ -82,11 +85,14 @@ def internalise(
         env = 0.5 + knowledge_base[g] + human_capital[g, s]
         own = own_learning * (invest[i] * env * potential[s]) if active else 0.0
         total = 0.0
+        mine = 0.0
         for k in range(D):
             gain = a * offered[i, k]
             total += gain
+            mine += own * profile[s, k]
             K[i, k] = (K[i, k] + gain + own * profile[s, k]) * (1.0 - depreciation)
         absorbed[i] = total
+        learned[i] = mine
 
 
 def absorption(m: Model) -> None:
@@ -95,6 +101,8 @@ def absorption(m: Model) -> None:
     mech = m.world.mechanisms
     if m.offered.shape != f.K.shape:  # no transfer ran this period
         m.offered = np.zeros_like(f.K)
+    if m.own_learned.shape != (f.size,):
+        m.own_learned = np.zeros(f.size)
     req0 = m.stages.req0  # (S, D): the stage's requirement pattern, normalised per stage
     profile = req0 / np.maximum(req0.max(axis=1, keepdims=True), 1e-9)
     internalise(
@@ -118,4 +126,5 @@ def absorption(m: Model) -> None:
         float(mech.own_learning),
         float(mech.depreciation),
         f.absorbed,
+        m.own_learned,
     )
