@@ -785,3 +785,34 @@ def test_stopped_carries_the_exit_code_and_resume_command(tmp_path: Path) -> Non
         f"{tmp_path}: experiment stopped (terminated); 3 of 10 runs are stored and safe; "
         f"resume with: gpnlab experiment s.toml --out {tmp_path}"
     )
+
+
+# -- folders from before output markers ------------------------------------------------------
+
+
+def _legacy(tmp_path: Path) -> Path:
+    """An experiment folder as gpnlab wrote it before markers: no marker, no lock file."""
+    out = tmp_path / "old"
+    run_experiment(SMALL, BASE, out, processes=1)
+    (out / "tables").mkdir()
+    (out / "tables" / "summary.csv").write_text("a\n1\n")
+    (out / "report.html").write_text("<html></html>")
+    (out / MARKER).unlink()
+    (out / LOCK_NAME).unlink()
+    return out
+
+
+def test_a_folder_from_before_markers_is_adopted_and_resumes(tmp_path: Path) -> None:
+    out = _legacy(tmp_path)
+    outcome = run_experiment(SMALL, BASE, out, processes=1)
+    assert outcome.skipped == outcome.total and outcome.ran == 0
+    assert "tables/summary.csv" in owned_files(out, "experiment")
+
+
+def test_a_folder_from_before_markers_with_a_users_file_is_not_adopted(tmp_path: Path) -> None:
+    out = _legacy(tmp_path)
+    before = snapshot(out) | users_folder(out)
+    with pytest.raises(InputError, match="did not write"):
+        run_experiment(SMALL, BASE, out, processes=1)
+    assert snapshot(out) == before
+    assert not (out / MARKER).exists()

@@ -418,6 +418,42 @@ def check_resources(
 # -- the folder: ownership and lock ----------------------------------------------------------
 
 
+#: What an experiment folder written before output markers existed (gpnlab <= 0.1 sessions)
+#: may hold besides :data:`FILES`: the report and its tables and figures.
+LEGACY_EXTRA = ("report.html", "tables", "figures")
+
+
+def adopt_legacy_folder(folder: Path) -> bool:
+    """Give an experiment folder from before output markers its marker, if it is certainly
+    gpnlab's: no marker, a results database whose ``meta`` table gpnlab wrote, and nothing but
+    the experiment's own file names (``tables/*.csv``, ``figures/*.png``). Returns whether it
+    adopted the folder; anything else is left to the usual refusal."""
+    import duckdb
+
+    if not folder.is_dir() or outdir.read_marker(folder) is not None:
+        return False
+    db = folder / DB_NAME
+    entries = {e.name for e in folder.iterdir()}
+    if not db.is_file() or not entries <= set(FILES) | set(LEGACY_EXTRA):
+        return False
+    for sub, suffix in (("tables", ".csv"), ("figures", ".png")):
+        d = folder / sub
+        if d.exists() and (not d.is_dir() or any(
+            not p.is_file() or p.suffix != suffix for p in d.iterdir()
+        )):  # fmt: skip
+            return False
+    try:
+        with duckdb.connect(str(db), read_only=True) as con:
+            keys = {k for (k,) in con.execute("SELECT key FROM meta").fetchall()}
+    except (duckdb.Error, OSError):
+        return False
+    if not {"gpnlab_version", "digest", "spec"} <= keys:
+        return False
+    files = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
+    outdir.write_marker(folder, COMMAND, files)
+    return True
+
+
 def _check_names(folder: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
     """The experiment's files already in ``folder`` must be gpnlab's (``overwrite`` lets
     gpnlab write beside the user's files, never over them); returns the owned ones."""
@@ -698,6 +734,7 @@ def _run(
         if dask and client is None:
             client = connect_dask(workers, scheduler)
         # the folder: checked (nothing written), claimed (only the marker), then locked
+        adopt_legacy_folder(Path(out))
         checked = outdir.check_output(out, command=COMMAND, overwrite=overwrite)
         if checked.exists():
             _check_names(checked)

@@ -33,6 +33,7 @@ from gpnlab.experiments.analysis import (
     with_run_factors,
 )
 from gpnlab.experiments.design import build_runs, design_points, salib_problem
+from gpnlab.experiments.execute import adopt_legacy_folder
 from gpnlab.experiments.spec import Spec
 from gpnlab.experiments.store import read_meta, read_tables
 from gpnlab.experiments.worker import simulate_run
@@ -158,6 +159,7 @@ def write_report(out: Path) -> tuple[Path, list[str]]:
 
     Returns the report's path and its notes (too few replicates, failed or missing runs).
     """
+    adopt_legacy_folder(out)  # a folder from before output markers, if certainly gpnlab's
     spec, base = read_meta(out)
     tables = read_tables(out)
     level = spec.analysis.level
