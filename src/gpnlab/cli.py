@@ -529,9 +529,9 @@ def validate(
     focal: Annotated[
         str | None, typer.Option(help="focal countries of the regime facts, CODE[,CODE]")
     ] = None,
-    horizons: Annotated[str, typer.Option(help="quarters at which facts are judged")] = (
-        "20,60,100"
-    ),
+    horizons: Annotated[
+        str, typer.Option(help="quarters at which facts are judged (and the last one)")
+    ] = "20,60,100",
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/validate"),
     workers: Annotated[
         int | None, typer.Option(help="start a Dask LocalCluster of N workers")
@@ -562,7 +562,8 @@ def validate(
         at_least(periods, 1, "--periods", "give T >= 1")
         at_least(firms, 10, "--firms", "give N >= 10")
         world = load_world(config) if config is not None else load_preset(preset)
-        hs = parse_periods(horizons, periods, "--horizons") or [periods]
+        # horizons past the run are dropped (the last quarter is always one)
+        hs = [h for h in parse_periods(horizons, 10_000, "--horizons") or [] if h <= periods]
         focal_codes = focal.split(",") if focal else default_focal(world)
         with progress_bar(unit="runs") as bar:
             task = bar.add_task("validation", total=None)

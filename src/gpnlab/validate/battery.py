@@ -269,17 +269,34 @@ def decompose(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.Data
     in the baseline, and the channels of the DVA-share effects of `join` and of upgrading."""
     rows = []
     base = _side(metrics, BASELINE, focal[0])
-    kinds = {"mp_": "melitz_polanec", "learning_": "within_transfer_vs_own"}
+    kinds = {
+        "mp_": "melitz_polanec",
+        "fhk_": "foster_haltiwanger_krizan",
+        "learning_": "within_transfer_vs_own",
+        "diffusion_corr": "capability_gain_vs_knowledge_received_corr",
+    }
     mp = base[base["metric"].str.startswith(tuple(kinds))]
     for (metric, period, group), g in mp.groupby(["metric", "period", "group"]):
         s = summarise_seeds(g.groupby("replicate")["value"].first().to_numpy(), ">0")
         prefix = next(k for k in kinds if str(metric).startswith(k))
         rows.append(
             {"decomposition": kinds[prefix], "comparison": BASELINE, "focal": "",
-             "group": group, "horizon": period, "term": str(metric)[len(prefix):],
+             "group": group, "horizon": period, "term": str(metric)[len(prefix):] or "value",
              "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
              "n_seeds": s["n_finite"]}  # fmt: skip
         )
+    for c in focal:  # channel of build's effect on lower tiers: Melitz-Polanec terms, paired
+        for h in hs:
+            for term in ("total", "within", "covariance", "entry", "exit"):
+                fact = Fact("", "", "", "", f"mp_{term}", "effect", ">0", group=f"LT:{c}",
+                            a="build", b=BASELINE)  # fmt: skip
+                s = summarise_seeds(fact_values(metrics, fact, c, h), ">0")
+                rows.append(
+                    {"decomposition": "melitz_polanec_effect", "comparison": "build - baseline",
+                     "focal": c, "group": f"LT:{c}", "horizon": h, "term": term,
+                     "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
+                     "n_seeds": s["n_finite"]}  # fmt: skip
+                )
     for treated, control, label in (("join", BASELINE, "join - baseline"),
                                     (BASELINE, "no_upgrading", "upgrading on - off")):  # fmt: skip
         for c in focal:

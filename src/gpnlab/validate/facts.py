@@ -98,6 +98,11 @@ FACTS: tuple[Fact, ...] = (
          "requires than lower-tier ones", f"{ERNST}, sec. 4.2-4.3", "tier_gap_match", "level",
          ">0", mechanism="transfer is offered through contracts in proportion to the gap; "
          "absorption rises with a firm's own capability"),
+    Fact("tiered_diffusion_raw", "tiered diffusion",
+         "Higher-tier domestic suppliers gain more on the raw capability index (all five "
+         "dimensions, needed or not) than lower-tier ones", f"{ERNST}, sec. 4.2-4.3",
+         "tier_gap_raw", "level", ">0",
+         mechanism="as above; transfer covers every dimension whatever the stage needs"),
     Fact("institutions_lower_tier", "tiered diffusion",
          "Support institutions raise lower-tier suppliers' capability (match to requirement)",
          f"{LAURIDSEN}; {ERNST}, sec. 4.4", "cap_change_match", "effect", ">0", group="LT",
@@ -118,6 +123,11 @@ FACTS: tuple[Fact, ...] = (
          "within a year (logit slope of the drop on the capability gap > 0)",
          f"{ERNST}, sec. 4.3", "drop_hazard_slope", "level", ">0", last_only=True,
          mechanism="review drops a supplier whose match falls below the threshold"),
+    Fact("requirements_keep_rising", "upgrade or perish",
+         "Requirements keep rising with each product cycle: the mean requirement is higher at "
+         "the last horizon than at the first", f"{ERNST}, sec. 4.3", "requirement_level",
+         "trend", ">0", mechanism="requirements grow every product cycle, capped relative to "
+         "the flagships' frontier"),
     Fact("va_thinning_on_joining", "value-added thinning",
          "Joining GVCs (`join` on the focal country) lowers its domestic value-added share of "
          "exports", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect", "<0",

@@ -25,7 +25,11 @@ from gpnlab.validate.metrics.concentration import (
     spearman,
     stage_concentration,
 )
-from gpnlab.validate.metrics.decomposition import melitz_polanec, within_split
+from gpnlab.validate.metrics.decomposition import (
+    foster_haltiwanger_krizan,
+    melitz_polanec,
+    within_split,
+)
 from gpnlab.validate.metrics.hazard import drop_observations, hazard_slope
 from gpnlab.validate.metrics.links import link_survival, pooled_survival
 from gpnlab.validate.metrics.requirements import capability_scores
@@ -93,6 +97,7 @@ def run_metrics(
         _obm(out, firms, col, hs)
         _structural(out, firms, col, world, hs)
     _survival(out, col, role_of)
+    _requirements(out, col, hs)
     _panel(out, res.panel, hs, world)
     _channels(out, res, col, hs, codes, stage_names)
     _markets_and_capture(out, col, world, hs)
@@ -163,6 +168,15 @@ def capability_change_of(firms: pd.DataFrame, score: str, start: int, end: int) 
     return {str(k): float(v) for k, v in d.items()}
 
 
+def _requirements(out: Rows, col: Collected, hs: list[int]) -> None:
+    """Mean requirement over stages and dimensions at each horizon, relative to quarter 0
+    (upgrade or perish needs requirements that keep rising)."""
+    r0 = float(np.mean(col.requirement[0])) if 0 in col.requirement else float("nan")
+    for h in hs:
+        if h in col.requirement and r0 > 0:
+            out.add("requirement_level", h, float(np.mean(col.requirement[h])) / r0)
+
+
 def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
     """Melitz-Polanec decomposition of employment-weighted supplier match, by tier and by
     (tier, home country)."""
@@ -174,6 +188,13 @@ def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
                 grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
                 for term in ("total", "within", "covariance", "entry", "exit"):
                     out.add(f"mp_{term}", h, r[term], grp)
+            fhk = foster_haltiwanger_krizan(
+                sup, start=0, end=h, value="match", weight="weight", by=by
+            )
+            for _, r in fhk.iterrows():
+                grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
+                for term in ("total", "within", "between", "cross", "entry", "exit"):
+                    out.add(f"fhk_{term}", h, r[term], grp)
 
 
 def _learning_split(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
