@@ -71,7 +71,12 @@ def fact_figure(b: Battery, fact: Fact, rows: pd.DataFrame) -> str:
     else:
         ax.axhline(0.0, color="#1b7837", lw=1, ls="--", label="target != 0")
     ax.set_xlabel("quarter")
-    ax.set_ylabel(fact.metric.replace("_", " "), fontsize=8)
+    label = fact.metric.replace("_", " ")
+    if fact.kind in ("effect", "distinct"):
+        label = f"{label}\n{fact.a} - {fact.b}"
+    elif fact.kind == "trend":
+        label = f"{label}\nlast - first horizon"
+    ax.set_ylabel(label, fontsize=8)
     ax.legend(fontsize=7, ncol=4)
     ax.grid(alpha=0.3)
     return _png(fig)
