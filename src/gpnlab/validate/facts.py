@@ -87,7 +87,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("smile_va_output", "smile curve",
          "Value added per unit of output is higher at both ends than in the middle",
          f"{ERNST}, sec. 3", "smile_va_output", "level", ">0",
-         mechanism="same markups; stages without purchased inputs have value added = output"),
+         mechanism="same markups; design, precision and commodity stages buy no inputs in "
+         "the model, so their value added equals their output (a shortcut, issue 11)"),
     Fact("concentrated_dispersion", "concentrated dispersion",
          "Dispersion rises toward the final product: the deeper a fabrication stage in the "
          "chain, the less concentrated across countries (Spearman rho of depth and HHI < 0)",
@@ -96,8 +97,9 @@ FACTS: tuple[Fact, ...] = (
     Fact("tiered_diffusion", "tiered diffusion",
          "Higher-tier domestic suppliers gain more capability in the dimensions their stage "
          "requires than lower-tier ones", f"{ERNST}, sec. 4.2-4.3", "tier_gap_match", "level",
-         ">0", mechanism="transfer is offered through contracts in proportion to the gap; "
-         "absorption rises with a firm's own capability"),
+         ">0", mechanism="transfer is offered through contracts in proportion to the gap (so "
+         "the furthest behind are offered most); absorption rises with a firm's own capability "
+         "and, for lower tiers, with institutions at weight 0.8 against 0.2 for others"),
     Fact("tiered_diffusion_raw", "tiered diffusion",
          "Higher-tier domestic suppliers gain more on the raw capability index (all five "
          "dimensions, needed or not) than lower-tier ones", f"{ERNST}, sec. 4.2-4.3",
@@ -117,7 +119,8 @@ FACTS: tuple[Fact, ...] = (
          "not the same run as halving the transfer rate",
          "Cohen & Levinthal (1990); Ernst & Kim (2002)", "cap_change_match", "distinct",
          ">0", group="LT", a="half_absorption", b="half_transfer",
-         mechanism="absorbed knowledge = absorption x offered transfer"),
+         mechanism="absorbed knowledge = absorption x offered transfer: the two enter only "
+         "as a product, so halving either gives the same run"),
     Fact("upgrade_or_perish", "upgrade or perish",
          "Suppliers further below their stage's requirement are more likely to be dropped "
          "within a year (logit slope of the drop on the capability gap > 0)",
@@ -133,12 +136,15 @@ FACTS: tuple[Fact, ...] = (
          "exports", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect", "<0",
          group="{focal}", a="join", b=BASELINE,
          mechanism="lower tariffs and FDI incentives bring foreign plants that import inputs; "
-         "trade costs paid are booked as the buyer's value added"),
+         "tariffs and logistics paid are booked as the buyer's value added, so lower tariffs "
+         "lower DVA by accounting (the trade_costs channel in decomposition.csv)"),
     Fact("va_thickening_with_upgrading", "value-added thickening",
          "Functional upgrading raises the domestic value-added share of exports "
          "(upgrading on vs off)", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect",
          ">0", group="{focal}", a=BASELINE, b="no_upgrading",
-         mechanism="ODM/OBM firms take design and brand functions at home"),
+         mechanism="ODM/OBM firms take design and brand functions at home; own-brand "
+         "production buys no purchased inputs in the model, so OBM output is all domestic "
+         "value added (a shortcut, issue 11)"),
     Fact("join_raises_fva", "regime effects",
          "`join` raises the focal country's foreign value-added share of exports",
          f"{LAURIDSEN}", "fva_share", "effect", ">0", group="{focal}", a="join", b=BASELINE,
@@ -174,7 +180,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("obm_firms_exit", "OEM / ODM / OBM",
          "Some own-brand firms exit (survival between the first and last horizon below 1)",
          f"{ERNST}, sec. 4.3", "obm_survival", "level", "<1", last_only=True,
-         mechanism="firms exit when cash stays negative"),
+         mechanism="firms exit when cash stays negative, but OBM firms are exempt from exit "
+         "in finance.py (a shortcut, issue 11)"),
     Fact("obm_small_share", "OEM / ODM / OBM",
          "Latecomer own brands hold a minority of world final sales (below a quarter; a "
          "judgement, not a published number)", f"{ERNST}, sec. 3", "obm_final_share",
@@ -199,7 +206,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("link_survival_CM", "supplier links",
          "Annual survival of contract manufacturers' links lies between 0.45 and 0.93",
          "Mizuno, Souma & Watanabe (2014)", "link_survival", "level", (0.45, 0.93),
-         group="CM", last_only=True, mechanism="as above"),
+         group="CM", last_only=True, mechanism="a contract manufacturer's link to its brand "
+         "leader ends only on failure or exit; there is no re-tendering (issue 12)"),
     Fact("structural_change", "structural change",
          "Structural change contributes positively to the focal (Asian latecomer) country's "
          "labour productivity growth", "McMillan & Rodrik (2011), Asia", "mr_structural",
