@@ -124,3 +124,12 @@ def test_small_battery_end_to_end(tmp_path: Path) -> None:
     again = subprocess.run([*cmd, "--strict"], capture_output=True, text=True, timeout=900)
     expected = 1 if (facts["verdict"] == "fails").any() else 0
     assert again.returncode == expected, again.stderr[-2000:]
+
+
+def test_a_trend_is_the_last_minus_the_first_horizon_per_seed() -> None:
+    fact = Fact("x", "f", "s", "src", "m", "trend", ">0")
+    df = pd.DataFrame(
+        [("laissez_faire", "MYL", r, p, 10.0 * p + r) for r in range(3) for p in (20, 60, 100)],
+        columns=["variant", "focal", "replicate", "period", "value"],
+    ).assign(metric="m", group="")
+    assert fact_values(df, fact, "", 100, first=20).tolist() == [800.0, 800.0, 800.0]

@@ -46,6 +46,7 @@ class Battery:
     metrics: pd.DataFrame
     runs: int
     wall_s: float
+    horizons: list[int]
 
 
 def experiment_specs(
@@ -150,7 +151,7 @@ def run_battery(
     metrics = pd.concat(frames, ignore_index=True)
     facts = judge(metrics, focal, hs)
     decomposition = decompose(metrics, focal, hs)
-    return Battery(out, facts, decomposition, metrics, total, time.perf_counter() - t0)
+    return Battery(out, facts, decomposition, metrics, total, time.perf_counter() - t0, hs)
 
 
 def labelled_metrics(folder: Path, name: str) -> pd.DataFrame:

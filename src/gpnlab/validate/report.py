@@ -60,8 +60,7 @@ def fact_figure(b: Battery, fact: Fact, rows: pd.DataFrame) -> str:
         ax.fill_between(x, r["ci_low"].astype(float), r["ci_high"].astype(float), alpha=0.2)
         ax.plot(x, r["mean"].astype(float), marker="o", label=c or "world")
         for h, xx in zip(r["horizon"], x, strict=True):
-            first = int(rows["horizon"].min())
-            vals = fact_values(b.metrics, fact, c, int(h), first=first)
+            vals = fact_values(b.metrics, fact, c, int(h), first=min(b.horizons))
             ax.scatter(np.full(vals.size, xx), vals, s=6, color="k", alpha=0.35, zorder=3)
     t = fact.target
     if isinstance(t, tuple):
