@@ -91,6 +91,8 @@ class Collector:
         t["wage_bill"] = f.wage_bill[idx]
         t["profit"] = f.profit[idx]
         t["trade_costs"] = f.trade_costs[idx]
+        for name in ("role", "stage", "home", "location"):  # fast takes and group-bys
+            t[name] = t[name].astype("category")
         self.snaps.append(t)
         self.requirement[m.period] = np.array(m.requirement, copy=True)
         self.informal[m.period] = np.array(m.countries.informal, copy=True)

@@ -32,7 +32,7 @@ from gpnlab.validate.metrics.decomposition import (
 )
 from gpnlab.validate.metrics.hazard import drop_observations, hazard_slope
 from gpnlab.validate.metrics.links import link_survival, pooled_survival
-from gpnlab.validate.metrics.requirements import capability_scores
+from gpnlab.validate.metrics.requirements import K_COLUMNS, capability_scores
 from gpnlab.validate.metrics.smile import smile_metric, value_added_by_stage
 from gpnlab.validate.metrics.structural import mcmillan_rodrik
 from gpnlab.validate.metrics.tails import tail_exponents
@@ -87,12 +87,14 @@ def run_metrics(
     _smile_and_concentration(out, res.stages, hs, stage_names, manufacturing, depth)
     firms = col.firms
     if not firms.empty:
-        firms = _with_scores(firms, col, world)
+        dense = firms[["firm", "period", "role", "stage", *K_COLUMNS]]
+        hazard_snaps = _with_scores(dense, col, world)[["firm", "period", "role", "gap"]]
+        firms = _with_scores(firms[firms["period"].isin({0, *hs})], col, world)
         _tiers(out, firms, hs)
         _decomposition(out, firms, hs)
         _learning_split(out, firms, hs)
         _diffusion(out, firms, hs)
-        _hazard(out, col, firms)
+        _hazard(out, col, hazard_snaps)
         _sizes(out, firms, hs)
         _obm(out, firms, col, hs)
         _structural(out, firms, col, world, hs)
@@ -178,18 +180,23 @@ def _requirements(out: Rows, col: Collected, hs: list[int]) -> None:
 
 
 def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
-    """Melitz-Polanec decomposition of employment-weighted supplier match, by tier and by
-    (tier, home country)."""
-    sup = firms[firms["role"].isin(SUPPLIER_ROLES)].assign(weight=lambda d: d["employment"] + 1e-9)
+    """Melitz-Polanec and Foster-Haltiwanger-Krizan decompositions of employment-weighted
+    supplier match, quarter 0 to each horizon, by tier (and by tier:country at the last)."""
+    cols = ["firm", "period", "role", "home", "match", "employment"]
+    sup = firms.loc[firms["role"].isin(SUPPLIER_ROLES), cols]
+    sup = sup.assign(weight=sup["employment"] + 1e-9, role=sup["role"].astype(str),
+                     home=sup["home"].astype(str))  # fmt: skip
     for h in hs:
-        for by in ("role", ["role", "home"]):
-            mp = melitz_polanec(sup, start=0, end=h, value="match", weight="weight", by=by)
+        pair = sup[sup["period"].isin((0, h))]
+        # by tier at every horizon; by tier and country at the last one (its cost is merges)
+        for by in ("role", ["role", "home"]) if h == hs[-1] else ("role",):
+            mp = melitz_polanec(pair, start=0, end=h, value="match", weight="weight", by=by)
             for _, r in mp.iterrows():
                 grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
                 for term in ("total", "within", "covariance", "entry", "exit"):
                     out.add(f"mp_{term}", h, r[term], grp)
             fhk = foster_haltiwanger_krizan(
-                sup, start=0, end=h, value="match", weight="weight", by=by
+                pair, start=0, end=h, value="match", weight="weight", by=by
             )
             for _, r in fhk.iterrows():
                 grp = r["role"] if by == "role" else f"{r['role']}:{r['home']}"
