@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,4 @@ def test_bad_option_is_one_line_and_writes_nothing(
     assert len(errors) == 1 and names in errors[0], result.stderr
     assert "Traceback" not in result.output
     assert not out.exists() or not any(p.name != ".gpnlab-output.json" for p in out.iterdir())
+    assert "GPNLAB_MAX_MEMORY" not in os.environ, "--max-memory must not outlive its command"

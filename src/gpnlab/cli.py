@@ -67,6 +67,7 @@ def user_errors(stored_safe: bool = False) -> Iterator[None]:
       other operating-system errors -> the path and the reason, exit 1;
     * Ctrl-C / SIGTERM elsewhere -> "interrupted; nothing was written", exit 130 / 143.
     """
+    limit_before = os.environ.get("GPNLAB_MAX_MEMORY")  # --max-memory lasts one command
     previous = signal.getsignal(signal.SIGTERM)
     try:
         signal.signal(signal.SIGTERM, _raise_terminated)
@@ -109,6 +110,10 @@ def user_errors(stored_safe: bool = False) -> Iterator[None]:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if limit_before is None:
+            os.environ.pop("GPNLAB_MAX_MEMORY", None)
+        else:
+            os.environ["GPNLAB_MAX_MEMORY"] = limit_before
 
 
 @contextmanager
