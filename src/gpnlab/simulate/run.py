@@ -19,6 +19,7 @@ import pandas as pd
 from gpnlab import __version__
 from gpnlab.io.own import write_own
 from gpnlab.outdir import atomic_dir
+from gpnlab.simulate.budget import check_simulation
 from gpnlab.simulate.config import World
 from gpnlab.simulate.init import build_model
 from gpnlab.simulate.links import LinkTracker
@@ -61,12 +62,15 @@ def simulate(
     ``snapshots`` returns the firm table at those periods (default: the last), with a
     ``period`` column. With either, ``firm`` is a stable firm id; else it is the firm's slot.
     ``on_period(model)`` is called after the warm-up (period 0) and after every quarter; it
-    must only read the model (e.g. :mod:`gpnlab.validate.collect`).
+    must only read the model (e.g. :mod:`gpnlab.validate.collect`). A run whose memory
+    estimate exceeds the machine is refused before anything is built
+    (:func:`gpnlab.simulate.budget.check_simulation`).
     """
     t0 = time.perf_counter()
+    T = world.periods if periods is None else periods
+    check_simulation(world, T, mrio_every=mrio_every, where=f"simulate ({world.name})")
     m = build_model(world, seed)
     warm_up(m)
-    T = world.periods if periods is None else periods
     panels: list[Rows] = []
     stages: list[Rows] = []
     tables: dict[int, IOTable] = {}
