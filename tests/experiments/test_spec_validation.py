@@ -235,3 +235,14 @@ def test_design_bytes_bounds_the_traced_peak() -> None:
         tracemalloc.stop()
     assert len(runs) == 40_000
     assert peak < design_bytes(s) < 4 * peak, (peak, design_bytes(s))
+
+
+def test_listed_sensitivity_outcomes_must_be_kept_columns() -> None:
+    """A listed outcome that is not kept is refused; the defaults are skipped where not kept."""
+    from gpnlab.errors import InputError
+    from gpnlab.experiments.spec import spec_from_dict
+
+    base = {"focal": ["MYL"], "outputs": {"columns": ["dva_share", "value_captured"]}}
+    spec_from_dict(base)  # default sensitivity outcomes: capability_ht is simply not analysed
+    with pytest.raises(InputError, match="sensitivity_outcomes"):
+        spec_from_dict({**base, "analysis": {"sensitivity_outcomes": ["capability_ht"]}})

@@ -213,6 +213,13 @@ class Spec(Strict):
             raise FieldError(
                 f"a {self.design.kind} design needs at least one parameter", "parameters"
             )
+        given = "sensitivity_outcomes" in self.analysis.model_fields_set
+        missing = [o for o in self.analysis.sensitivity_outcomes if o not in self.outputs.columns]
+        if given and missing:  # the defaults are skipped where not kept; a listed one is an error
+            raise FieldError(
+                f"analysis.sensitivity_outcomes {missing[0]!r} is not a kept column",
+                "analysis.sensitivity_outcomes",
+            )
         if self.analysis.rank_by not in self.outputs.columns:
             raise FieldError(
                 f"analysis.rank_by {self.analysis.rank_by!r} is not a kept column",
