@@ -62,6 +62,19 @@ def _refuse(out: Path, what: str, fix: str, field: str) -> InputError:
     return InputError(what, where=str(out), field=field, fix=fix)
 
 
+def refuse_clash(folder: Path, clash: list[str], *, fix: str, field: str = "--out") -> None:
+    """Refuse (one line) when ``clash`` -- files of the user's that a command would replace --
+    is not empty; nothing has moved yet when this is called."""
+    if clash:
+        raise _refuse(
+            folder,
+            f"{clash[0]} exists and gpnlab did not write it"
+            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
+            fix,
+            field,
+        )
+
+
 def check_output(
     out: str | os.PathLike[str], *, command: str, overwrite: bool = False, field: str = "--out"
 ) -> Path:
@@ -173,14 +186,8 @@ def staged_files(folder: Path, command: str, *, field: str = "--out") -> Iterato
         new = _tree(stage)
         mine = owned_files(folder, command)
         clash = [n for n in new if (folder / n).exists() and n not in mine]
-        if clash:
-            raise _refuse(
-                folder,
-                f"{clash[0]} exists and gpnlab did not write it"
-                + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
-                "move it away; gpnlab never replaces a file of yours",
-                field,
-            )
+        refuse_clash(folder, clash, fix="move it away; gpnlab never replaces a file of yours",
+                     field=field)  # fmt: skip
         for name in new:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             os.replace(stage / name, folder / name)
@@ -249,14 +256,7 @@ def _commit(tmp: Path, final: Path, command: str, new: list[str], given: Path) -
         shutil.rmtree(aside, ignore_errors=True)
         return
     clash = sorted(n for n in new if n in present and n not in old)
-    if clash:
-        raise _refuse(
-            given,
-            f"{clash[0]} exists and gpnlab did not write it"
-            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
-            "move it away or give --out another folder",
-            "--out",
-        )
+    refuse_clash(given, clash, fix="move it away or give --out another folder")
     _merge(tmp, final, new, old)
 
 

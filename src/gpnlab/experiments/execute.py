@@ -459,14 +459,7 @@ def _check_names(folder: Path, *, skip: tuple[str, ...] = ()) -> set[str]:
     gpnlab write beside the user's files, never over them); returns the owned ones."""
     owned = outdir.owned_files(folder, COMMAND)
     clash = sorted(n for n in FILES if n not in skip and (folder / n).exists() and n not in owned)
-    if clash:
-        raise InputError(
-            f"{clash[0]} exists and gpnlab did not write it"
-            + (f" (and {len(clash) - 1} more)" if len(clash) > 1 else ""),
-            where=str(folder),
-            field="--out",
-            fix="move it away or give --out another folder",
-        )
+    outdir.refuse_clash(folder, clash, fix="move it away or give --out another folder")
     return owned
 
 
