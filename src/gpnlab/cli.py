@@ -351,7 +351,7 @@ def simulate(
     from gpnlab.outdir import check_output
     from gpnlab.simulate.budget import check_simulation
     from gpnlab.simulate.config import load_world, scale_firms
-    from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime
+    from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime, check_focal
     from gpnlab.simulate.presets import load_preset, preset_names
     from gpnlab.simulate.run import simulate as run_simulation
     from gpnlab.simulate.run import write_results
@@ -390,16 +390,8 @@ def simulate(
                 field="regime",
                 fix=f"use one of {', '.join(REGIMES)}",
             )
-        codes = [c.code for c in world.countries]
         focal_codes = focal.split(",") if focal else None
-        for code in focal_codes or []:
-            if code not in codes:
-                raise InputError(
-                    f"unknown focal country {code!r}",
-                    where="--focal",
-                    field="focal",
-                    fix=f"use codes among {', '.join(codes)}",
-                )
+        check_focal(world, focal_codes or [], where="--focal")
         world = apply_regime(world, regime, focal_codes)
         T = periods or world.periods
         if firms is not None:

@@ -77,7 +77,7 @@ from gpnlab.experiments.store import pending_runs as stored_pending
 from gpnlab.experiments.worker import RunResult, run_batch, serve
 from gpnlab.simulate.budget import simulation_bytes, simulation_seconds
 from gpnlab.simulate.config import World, load_world, scale_firms
-from gpnlab.simulate.mechanisms.policy import REGIMES
+from gpnlab.simulate.mechanisms.policy import REGIMES, check_focal
 from gpnlab.simulate.presets import load_preset
 
 
@@ -108,15 +108,7 @@ def resolve_base(spec: Spec, root: Path, *, where: str = "spec") -> World:
 def validate(spec: Spec, base: World, points: np.ndarray, *, where: str = "spec") -> None:
     """Check what pydantic cannot: focal codes exist, every parameter applies at its extremes
     over the design ``points``."""
-    codes = [c.code for c in base.countries]
-    for code in spec.focal:
-        if code not in codes:
-            raise InputError(
-                f"unknown focal country {code!r}",
-                where=where,
-                field="focal",
-                fix=f"use codes of the base world: {', '.join(codes)}",
-            )
+    check_focal(base, spec.focal, where=where)
     for j, name in enumerate(spec.parameters):
         for value in (points[:, j].min(), points[:, j].max()):
             try:

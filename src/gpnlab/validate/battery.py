@@ -28,6 +28,7 @@ from gpnlab.experiments.spec import Spec, spec_from_dict
 from gpnlab.experiments.store import read_tables
 from gpnlab.outdir import claim_folder
 from gpnlab.simulate.config import World
+from gpnlab.simulate.mechanisms.policy import check_focal
 from gpnlab.validate.facts import BASELINE, FACTS, VARIANT_NAMES, Fact, needed_regimes, variants
 from gpnlab.validate.metrics.channels import dva_channels
 from gpnlab.validate.metrics.verdict import summarise_seeds
@@ -117,15 +118,7 @@ def run_battery(
 
     t0 = time.perf_counter()
     hs = sorted({h for h in (horizons or DEFAULT_HORIZONS) if 1 <= h <= periods} | {periods})
-    codes = [c.code for c in world.countries]
-    for c in focal:
-        if c not in codes:
-            raise InputError(
-                f"unknown focal country {c!r}",
-                where="--focal",
-                field="focal",
-                fix=f"use codes among {', '.join(codes)}",
-            )
+    check_focal(world, focal, where="--focal")
     if seeds < 2:
         raise InputError(
             "a battery needs at least 2 seeds for an interval",

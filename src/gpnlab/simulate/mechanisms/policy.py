@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.errors import InputError
 from gpnlab.simulate.config import Policy, World
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.state import HT
@@ -62,6 +63,19 @@ REGIMES: dict[str, dict[str, object]] = {
         "patient_capital": 0.3,
     },
 }
+
+
+def check_focal(world: World, focal: list[str], *, where: str) -> None:
+    """Refuse (one line, field ``focal``) a focal country code the world does not have."""
+    codes = [c.code for c in world.countries]
+    for code in focal:
+        if code not in codes:
+            raise InputError(
+                f"unknown focal country {code!r}",
+                where=where,
+                field="focal",
+                fix=f"use codes of the world: {', '.join(codes)}",
+            )
 
 
 def apply_regime(world: World, regime: str, focal: list[str] | None = None) -> World:
