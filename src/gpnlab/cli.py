@@ -172,6 +172,16 @@ MaxMemory = Annotated[
         "--max-memory", help="refuse work estimated above this memory, e.g. 8G [available]"
     ),
 ]
+Workers = Annotated[int | None, typer.Option(help="start a Dask LocalCluster of N workers")]
+Scheduler = Annotated[
+    str | None, typer.Option(help="use an existing Dask scheduler, tcp://host:port")
+]
+Processes = Annotated[
+    int | None, typer.Option(help="local pool size [all cores]; 1 runs in this process")
+]
+Yes = Annotated[
+    bool, typer.Option("--yes", help="start even if the runs would take more than a day")
+]
 Overwrite = Annotated[
     bool,
     typer.Option(
@@ -450,15 +460,9 @@ def simulate(
 def experiment(
     spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="experiment spec (TOML)")],
     out: Annotated[Path | None, typer.Option(help="output folder [out/experiments/<name>]")] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="start a Dask LocalCluster of N workers")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="use an existing Dask scheduler, tcp://host:port")
-    ] = None,
-    processes: Annotated[
-        int | None, typer.Option(help="local pool size [all cores]; 1 runs in this process")
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    processes: Processes = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -467,9 +471,7 @@ def experiment(
     ] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="write report.html")] = True,
     overwrite: Overwrite = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="start even if the runs would take more than a day")
-    ] = False,
+    yes: Yes = False,
     max_memory: MaxMemory = None,
 ) -> None:
     """Run an experiment (regimes x focal countries x design x seeds) into DuckDB, then report."""
@@ -481,8 +483,6 @@ def experiment(
         spec, root = load_spec(spec_file)
         base = resolve_base(spec, root, where=str(spec_file))
         target = out or Path("out/experiments") / spec.name
-        if processes is not None and processes < 1:
-            raise InputError("processes must be at least 1", where="--processes", field="processes")
         with progress_bar(unit="runs") as bar:
             task = bar.add_task(f"experiment {spec.name}", total=None)
 
@@ -530,20 +530,12 @@ def validate(
         str, typer.Option(help="quarters at which facts are judged (and the last one)")
     ] = "20,60,100",
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/validate"),
-    workers: Annotated[
-        int | None, typer.Option(help="start a Dask LocalCluster of N workers")
-    ] = None,
-    scheduler: Annotated[
-        str | None, typer.Option(help="use an existing Dask scheduler, tcp://host:port")
-    ] = None,
-    processes: Annotated[
-        int | None, typer.Option(help="local pool size [all cores]; 1 runs in this process")
-    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    processes: Processes = None,
     strict: Annotated[bool, typer.Option(help="exit 1 if any fact fails")] = False,
     overwrite: Overwrite = False,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="start even if the runs would take more than a day")
-    ] = False,
+    yes: Yes = False,
     max_memory: MaxMemory = None,
 ) -> None:
     """Judge the stylised facts of the field on the simulated world, across seeds."""
