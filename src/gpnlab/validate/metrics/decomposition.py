@@ -125,8 +125,13 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _finish(
-    g: pd.DataFrame, keys: list[str], start: int, end: int, cols: list[str]
+    g: pd.DataFrame, keys: list[str], start: int, end: int, terms: tuple[str, ...]
 ) -> pd.DataFrame:
+    """The output rows: keys, dates, levels, total, ``terms`` (NaN where a level is undefined)
+    and the counts."""
+    undefined = g["level_start"].isna() | g["level_end"].isna()
+    g.loc[undefined, list(terms)] = np.nan
+    cols = ["level_start", "level_end", "total", *terms, "n_survivors", "n_entrants", "n_exiters"]
     g = g.reset_index()
     g.insert(len(keys), "period_start", start)
     g.insert(len(keys) + 1, "period_end", end)
@@ -219,18 +224,7 @@ def melitz_polanec(
     exit_ = pd.Series(np.where(g["sX1"] > 0, g["sX1"] * (phiS1 - phiX1), 0.0), index=g.index)
     g["entry"] = entry.where(phiS2.notna())
     g["exit"] = exit_.where(phiS1.notna())
-    undefined = g["level_start"].isna() | g["level_end"].isna()
-    g.loc[undefined, list(MP_TERMS)] = np.nan
-    cols = [
-        "level_start",
-        "level_end",
-        "total",
-        *MP_TERMS,
-        "n_survivors",
-        "n_entrants",
-        "n_exiters",
-    ]
-    return _finish(g, keys, start, end, cols)
+    return _finish(g, keys, start, end, MP_TERMS)
 
 
 def foster_haltiwanger_krizan(
@@ -281,18 +275,7 @@ def foster_haltiwanger_krizan(
             },
         )
     )
-    undefined = g["level_start"].isna() | g["level_end"].isna()
-    g.loc[undefined, list(FHK_TERMS)] = np.nan
-    cols = [
-        "level_start",
-        "level_end",
-        "total",
-        *FHK_TERMS,
-        "n_survivors",
-        "n_entrants",
-        "n_exiters",
-    ]
-    return _finish(g, keys, start, end, cols)
+    return _finish(g, keys, start, end, FHK_TERMS)
 
 
 def within_split(
