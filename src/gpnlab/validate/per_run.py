@@ -32,7 +32,7 @@ from gpnlab.validate.metrics.decomposition import (
 )
 from gpnlab.validate.metrics.hazard import drop_observations, hazard_slope
 from gpnlab.validate.metrics.links import link_survival, pooled_survival
-from gpnlab.validate.metrics.requirements import K_COLUMNS, capability_scores
+from gpnlab.validate.metrics.requirements import K_COLUMNS, capability_change, capability_scores
 from gpnlab.validate.metrics.smile import smile_metric, value_added_by_stage
 from gpnlab.validate.metrics.structural import mcmillan_rodrik
 from gpnlab.validate.metrics.tails import tail_exponents
@@ -90,7 +90,7 @@ def run_metrics(
         dense = firms[["firm", "period", "role", "stage", *K_COLUMNS]]
         hazard_snaps = _with_scores(dense, col, world)[["firm", "period", "role", "gap"]]
         firms = _with_scores(firms[firms["period"].isin({0, *hs})], col, world)
-        _tiers(out, firms, hs)
+        _tiers(out, firms, col, world, hs)
         _decomposition(out, firms, hs)
         _learning_split(out, firms, hs)
         _diffusion(out, firms, hs)
@@ -147,27 +147,24 @@ def _domestic_suppliers(firms: pd.DataFrame) -> pd.DataFrame:
     return firms[firms["role"].isin(SUPPLIER_ROLES) & (firms["home"] == firms["location"])]
 
 
-def _tiers(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
-    """Capability change of domestic HT and LT suppliers since period 0 (survivors), in the
-    dimensions their stage requires (match) and on the raw index."""
-    sup = _domestic_suppliers(firms)
+def _tiers(out: Rows, firms: pd.DataFrame, col: Collected, world: World, hs: list[int]) -> None:
+    """Capability change of domestic HT and LT suppliers since period 0 (survivors in the same
+    tier, ``metrics.requirements.capability_change``), in the dimensions their stage requires
+    (match, against the requirements of each date) and on the raw index."""
+    sup = _domestic_suppliers(firms).assign(role=lambda d: d["role"].astype(str))
+    req0 = requirement_map(col.requirement[0], world)
     for h in hs:
+        ch = capability_change(
+            sup, req0, start=0, end=h, by="role",
+            requirements_end=requirement_map(col.requirement[h], world),
+        )  # fmt: skip
+        ch = ch[ch["role"].isin(SUPPLIER_ROLES)].set_index(["score", "role"])
         for score in ("match", "raw", "required", "unrequired"):
-            ch = capability_change_of(sup, score, 0, h)
-            for role, v in ch.items():
-                out.add(f"cap_change_{score}", h, v, role)
-            if set(SUPPLIER_ROLES) <= set(ch):
-                out.add(f"tier_gap_{score}", h, ch["HT"] - ch["LT"])
-
-
-def capability_change_of(firms: pd.DataFrame, score: str, start: int, end: int) -> dict[str, float]:
-    """Mean change of ``score`` among firms present (same role) at both snapshots, by role."""
-    a = firms[firms["period"] == start].set_index("firm")
-    b = firms[firms["period"] == end].set_index("firm")
-    both = a.index.intersection(b.index)
-    both = both[(a.loc[both, "role"] == b.loc[both, "role"]).to_numpy()]
-    d = (b.loc[both, score] - a.loc[both, score]).groupby(a.loc[both, "role"]).mean()
-    return {str(k): float(v) for k, v in d.items()}
+            by_role = ch.loc[score, "change"] if score in ch.index.get_level_values(0) else {}
+            for role, v in dict(by_role).items():
+                out.add(f"cap_change_{score}", h, float(v), str(role))
+            if set(SUPPLIER_ROLES) <= set(dict(by_role)):
+                out.add(f"tier_gap_{score}", h, float(by_role["HT"] - by_role["LT"]))
 
 
 def _requirements(out: Rows, col: Collected, hs: list[int]) -> None:
