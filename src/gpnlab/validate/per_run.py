@@ -158,13 +158,14 @@ def _tiers(out: Rows, firms: pd.DataFrame, col: Collected, world: World, hs: lis
             sup, req0, start=0, end=h, by="role",
             requirements_end=requirement_map(col.requirement[h], world),
         )  # fmt: skip
-        ch = ch[ch["role"].isin(SUPPLIER_ROLES)].set_index(["score", "role"])
+        changes = {(str(sc), str(r)): float(v) for sc, r, v in
+                   zip(ch["score"], ch["role"], ch["change"], strict=True)}  # fmt: skip
         for score in ("match", "raw", "required", "unrequired"):
-            by_role = ch.loc[score, "change"] if score in ch.index.get_level_values(0) else {}
-            for role, v in dict(by_role).items():
-                out.add(f"cap_change_{score}", h, float(v), str(role))
-            if set(SUPPLIER_ROLES) <= set(dict(by_role)):
-                out.add(f"tier_gap_{score}", h, float(by_role["HT"] - by_role["LT"]))
+            by_role = {r: changes[(score, r)] for r in SUPPLIER_ROLES if (score, r) in changes}
+            for role, v in by_role.items():
+                out.add(f"cap_change_{score}", h, v, role)
+            if len(by_role) == len(SUPPLIER_ROLES):
+                out.add(f"tier_gap_{score}", h, by_role["HT"] - by_role["LT"])
 
 
 def _requirements(out: Rows, col: Collected, hs: list[int]) -> None:
