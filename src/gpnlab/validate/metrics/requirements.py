@@ -38,6 +38,7 @@ def _requirements_for(
     stages: pd.Series, requirements: Mapping[str, ArrayLike], n_dims: int
 ) -> np.ndarray:
     """(n, D) requirement rows for the stages of ``stages``."""
+    stages = stages.astype(str)  # a categorical column may carry categories of other rows
     names = sorted(set(stages))
     unknown = [s for s in names if s not in requirements]
     if unknown:
