@@ -146,10 +146,6 @@ class LinkTracker:
             }
         )
 
-    def ids(self, slots: np.ndarray) -> np.ndarray:
-        """Firm ids of the firms now in ``slots``."""
-        return self.firm_id[slots]
-
     def table(self, m: Model) -> pd.DataFrame:
         """All spells: the closed ones and those still open (``end = -1``)."""
         o = np.flatnonzero(self.pair_buyer >= 0)

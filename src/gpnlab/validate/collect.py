@@ -63,21 +63,19 @@ class Collector:
         self.model = m
         f = m.firms
         ids = self.tracker.firm_id[: f.size]
-        if self.tracker.next_id > self.received.size:
-            grown = np.zeros(max(self.tracker.next_id, 2 * self.received.size))
-            grown[: self.received.size] = self.received
-            self.received = grown
-        for name, arr in (("absorbed", self.absorbed), ("learned", self.learned)):
-            if self.tracker.next_id > arr.size:
-                grown = np.zeros(max(self.tracker.next_id, 2 * arr.size))
-                grown[: arr.size] = arr
-                setattr(self, name, grown)
-        if m.period > 0:  # this quarter's flows, summed over dimensions, by firm id
-            live = np.flatnonzero(f.alive & (ids >= 0))
-            np.add.at(self.received, ids[live], f.received[live])
-            np.add.at(self.absorbed, ids[live], f.absorbed[live])
-            if m.own_learned.size == f.size:
-                np.add.at(self.learned, ids[live], m.own_learned[live])
+        live = np.flatnonzero(f.alive & (ids >= 0))  # each firm id in one slot
+        flows = {  # this quarter's flows, summed over dimensions
+            "received": f.received,
+            "absorbed": f.absorbed,
+            "learned": m.own_learned if m.own_learned.size == f.size else None,
+        }
+        for name, flow in flows.items():
+            total = getattr(self, name)  # running sum by firm id
+            if self.tracker.next_id > total.size:
+                total = np.concatenate([total, np.zeros(max(self.tracker.next_id, total.size))])
+                setattr(self, name, total)
+            if m.period > 0 and flow is not None:
+                total[ids[live]] += flow[live]
         if m.period in self.periods:
             self._snapshot(m, ids)
 
