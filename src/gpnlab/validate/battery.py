@@ -220,7 +220,7 @@ def judge(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.DataFram
                         "metric": fact.metric + (f"[{fact.group.format(focal=c)}]"
                                                  if fact.group else ""),
                         "kind": fact.kind,
-                        "comparison": _comparison(fact),
+                        "comparison": comparison(fact),
                         "focal": c,
                         "horizon": h,
                         **{k: summary.get(k) for k in SUMMARY_KEYS},
@@ -234,7 +234,8 @@ def judge(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.DataFram
 SUMMARY_KEYS = ("n_finite", "mean", "ci_low", "ci_high", "share_holds", "verdict", "note")
 
 
-def _comparison(fact: Fact) -> str:
+def comparison(fact: Fact) -> str:
+    """What a fact compares, e.g. ``join - laissez_faire``."""
     if fact.kind == "level":
         return fact.a
     if fact.kind == "trend":

@@ -202,32 +202,35 @@ def _decomposition(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
                     out.add(f"fhk_{term}", h, r[term], grp)
 
 
+def _survivors(sup: pd.DataFrame, start: int, end: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows at ``start`` and at ``end`` of the firms present at both, indexed by firm and
+    aligned."""
+    a = sup[sup["period"] == start].set_index("firm")
+    b = sup[sup["period"] == end].set_index("firm")
+    both = a.index.intersection(b.index)
+    return a.loc[both], b.loc[both]
+
+
 def _learning_split(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
     """Survivors' within-firm change of the raw capability index (mean of the five
     dimensions), quarter 0 to each horizon, split into absorbed transfer and own learning
     (``metrics.decomposition.within_split``; both flows are sums over dimensions, so / 5 gives
     index units; depreciation is in the residual)."""
     sup = firms[firms["role"].isin(SUPPLIER_ROLES)]
-    a = sup[sup["period"] == 0].set_index("firm")
     D = 5.0
     for h in hs:
-        b = sup[sup["period"] == h].set_index("firm")
-        both = a.index.intersection(b.index)
+        a, b = _survivors(sup, 0, h)
+        if a.empty:
+            continue
         inc = pd.DataFrame(
             {
-                "firm": both,
-                "transfer": ((b.loc[both, "absorbed_total"] - a.loc[both, "absorbed_total"]) / D)
-                .clip(lower=0)
-                .to_numpy(),
-                "own": ((b.loc[both, "learned_total"] - a.loc[both, "learned_total"]) / D)
-                .clip(lower=0)
-                .to_numpy(),
+                "firm": a.index,
+                "transfer": ((b["absorbed_total"] - a["absorbed_total"]) / D).clip(lower=0),
+                "own": ((b["learned_total"] - a["learned_total"]) / D).clip(lower=0),
             }
-        )
-        if inc.empty:
-            continue
+        ).reset_index(drop=True)
         split = within_split(
-            sup[sup["firm"].isin(both)], inc, start=0, end=h, transfer="transfer", own="own",
+            sup[sup["firm"].isin(a.index)], inc, start=0, end=h, transfer="transfer", own="own",
             value="raw", by="role",
         )  # fmt: skip
         for _, r in split.iterrows():
@@ -236,17 +239,15 @@ def _learning_split(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
 
 
 def _diffusion(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
-    """Capability growth against knowledge received (survivors since period 0): OLS slope
-    and correlation across firms, by tier."""
+    """Capability growth against knowledge received (survivors since period 0): the
+    correlation across firms of the gain in match with the knowledge offered, by tier."""
     sup = firms[firms["role"].isin(SUPPLIER_ROLES)]
-    a = sup[sup["period"] == 0].set_index("firm")
     for h in hs:
-        b = sup[sup["period"] == h].set_index("firm")
-        both = a.index.intersection(b.index)
-        gain = b.loc[both, "match"] - a.loc[both, "match"]
-        got = b.loc[both, "received_total"]
+        a, b = _survivors(sup, 0, h)
+        gain = b["match"] - a["match"]
+        got = b["received_total"]
         for role in SUPPLIER_ROLES:
-            sel = (b.loc[both, "role"] == role).to_numpy()
+            sel = (b["role"] == role).to_numpy()
             x, y = got.to_numpy()[sel], gain.to_numpy()[sel]
             if x.size >= 3 and np.ptp(x) > 0:
                 out.add("diffusion_corr", h, float(np.corrcoef(x, y)[0, 1]), role)

@@ -21,7 +21,7 @@ import pandas as pd  # noqa: E402
 
 from gpnlab import __version__  # noqa: E402
 from gpnlab.outdir import staged_files  # noqa: E402
-from gpnlab.validate.battery import Battery, fact_values  # noqa: E402
+from gpnlab.validate.battery import Battery, comparison, fact_values  # noqa: E402
 from gpnlab.validate.facts import FACTS, Fact  # noqa: E402
 
 COLOURS = {"holds": "#1b7837", "fails": "#b2182b", "inconclusive": "#8c8c8c"}
@@ -113,7 +113,7 @@ def write_outputs(b: Battery, *, world_name: str) -> Path:
             f"<h2 id='{fact.id}'>{html.escape(fact.id)}: {html.escape(fact.family)}</h2>"
             f"<p>{html.escape(fact.statement)}. <i>Source:</i> {html.escape(fact.source)}.</p>"
             f"<p><b>Verdicts:</b> {verdicts}. <b>Metric:</b> <code>{html.escape(fact.metric)}"
-            f"</code> ({html.escape(fact.kind)}, {html.escape(_comparison_text(fact))}); target "
+            f"</code> ({html.escape(fact.kind)}, {html.escape(comparison(fact))}); target "
             f"{html.escape(rows['target'].iloc[0])}.{' ' + html.escape(notes) if notes else ''}"
             f"</p><p><b>What the model does:</b> {html.escape(fact.mechanism)}.</p>"
             f"<img src='{fact_figure(b, fact, rows)}' alt='{fact.id}'>"
@@ -144,11 +144,3 @@ sourcing and trade costs booked as value added).</p>
         dec.to_csv(stage / "decomposition.csv", index=False)
         (stage / "validation.html").write_text(doc, encoding="utf-8")
     return b.out / "validation.html"
-
-
-def _comparison_text(fact: Fact) -> str:
-    if fact.kind == "level":
-        return f"in {fact.a}"
-    if fact.kind == "trend":
-        return f"in {fact.a}, last minus first horizon"
-    return f"{fact.a} minus {fact.b}, paired by seed"
