@@ -359,7 +359,6 @@ def simulate(
 ) -> None:
     """Simulate the global production network firm by firm under a policy regime."""
     from gpnlab.outdir import check_output
-    from gpnlab.simulate.budget import check_simulation
     from gpnlab.simulate.config import load_world, scale_firms
     from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime, check_focal
     from gpnlab.simulate.presets import load_preset, preset_names
@@ -406,7 +405,6 @@ def simulate(
         T = periods or world.periods
         if firms is not None:
             world = scale_firms(world, firms)
-        check_simulation(world, T, mrio_every=mrio_every, where="--firms/--periods")
         run_seed = world.seed if seed is None else seed
         snaps = parse_periods(snapshots, T, "--snapshots")
         with progress_bar() as bar:
