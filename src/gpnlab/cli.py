@@ -360,7 +360,7 @@ def simulate(
     """Simulate the global production network firm by firm under a policy regime."""
     from gpnlab.outdir import check_output
     from gpnlab.simulate.config import load_world, scale_firms
-    from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime, check_focal
+    from gpnlab.simulate.policy import REGIMES, apply_regime, check_focal
     from gpnlab.simulate.presets import load_preset, preset_names
     from gpnlab.simulate.run import simulate as run_simulation
     from gpnlab.simulate.run import write_results

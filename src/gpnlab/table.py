@@ -5,7 +5,12 @@ Conventions (Miller & Blair 2009, ch. 3; Timmer et al. 2015 for WIOD):
 * ``Z`` (n x n): intermediate use; row = producing (country, sector), column = using
   (country, sector). ``n = G * N`` with G countries and N sectors, country-major order.
 * ``Y`` (n x G*K): final demand; columns are (destination country, category).
-* ``x`` (n): gross output. ``va`` (n): value added.
+* ``x`` (n): gross output. ``va`` (n): value added, as decompositions use it: the residual
+  ``x - 1'Z``, which on a table at basic prices includes the taxes less subsidies on the
+  products a sector buys (decompr, exvatools and Stata icio take ``x - colSums(Z)``).
+* ``taxes`` (n, optional, zeros when the source has none): of which taxes less subsidies on
+  products paid by each using sector (WIOD's TXSP row, OECD ICIO's TLS row; tariffs in the
+  simulator's table). Value added at basic prices is ``va - taxes`` (:attr:`IOTable.va_basic`).
 * Row identity ``x = Z 1 + Y 1``; column identity ``x = 1'Z + va``. Real tables break the row
   identity by rounding: :func:`IOTable.build` takes ``output="rowsums"`` (recompute x, the
   convention of decompr, exvatools and Stata icio) or ``output="given"`` (keep the published x).
@@ -75,6 +80,17 @@ class IOTable:
     unit: str = "millions (currency of the source table)"
     source: str = "memory"
     meta: dict[str, object] = field(default_factory=dict)
+    taxes: np.ndarray | None = None
+
+    @property
+    def tax_row(self) -> np.ndarray:
+        """Taxes less subsidies on products by using sector (zeros when the table has none)."""
+        return np.zeros(self.x.shape) if self.taxes is None else self.taxes
+
+    @property
+    def va_basic(self) -> np.ndarray:
+        """Value added at basic prices: ``va`` less the taxes on products (SNA 2008, 6.77)."""
+        return self.va - self.tax_row
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -87,6 +103,7 @@ class IOTable:
         *,
         x: object | None = None,
         va: object | None = None,
+        taxes: object | None = None,
         output: OutputRule = "rowsums",
         value_added: ValueAddedRule = "residual",
         unit: str = "millions (currency of the source table)",
@@ -100,6 +117,7 @@ class IOTable:
           countries that produce nothing are padded as zero-output countries.
         * ``output="rowsums"`` recomputes gross output as ``Z 1 + Y 1``; ``"given"`` keeps ``x``.
         * ``value_added="residual"`` sets ``va = x - 1'Z``; ``"given"`` keeps ``va``.
+        * ``taxes`` (optional): taxes less subsidies on products by using sector, part of ``va``.
 
         Raises :class:`InputError` for non-square ``Z``, label mismatches, NaN/inf, negative
         intermediate flows, duplicated labels and a missing ``x`` or ``va`` when asked for.
@@ -154,7 +172,8 @@ class IOTable:
             )
         xf = None if x is None else _as_float(x, "x", source).reshape(-1)
         vaf = None if va is None else _as_float(va, "va", source).reshape(-1)
-        for name, arr in (("x", xf), ("va", vaf)):
+        txf = None if taxes is None else _as_float(taxes, "taxes", source).reshape(-1)
+        for name, arr in (("x", xf), ("va", vaf), ("taxes", txf)):
             if arr is not None and arr.shape != (n,):
                 raise InputError(
                     f"{name} has {arr.shape[0]} entries for {n} rows",
@@ -210,6 +229,10 @@ class IOTable:
                 vp = np.zeros(N)
                 vp[pos] = vaf
                 vaf = vp
+            if txf is not None:
+                tp = np.zeros(N)
+                tp[pos] = txf
+                txf = tp
         extra_fd = [c for c in countries if c not in layout.producing]
         if extra_fd:
             warnings.warn(
@@ -279,6 +302,7 @@ class IOTable:
             unit=unit,
             source=source,
             meta=dict(meta or {}),
+            taxes=txf,
         )
         # the label lists were worked out above: seed the cached properties with them
         table.__dict__.update(countries=countries, sectors=sectors, categories=categories)
@@ -439,6 +463,7 @@ class IOTable:
             col_target,
             x=R @ self.x,
             va=R @ self.va,
+            taxes=None if self.taxes is None else R @ self.taxes,
             output="given",
             value_added="given",
             unit=self.unit,

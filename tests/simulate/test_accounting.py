@@ -14,19 +14,32 @@ from tests.simulate.conftest import run, small_world
 
 
 def test_table_balances_and_matches_firm_accounts() -> None:
+    """x = Z1 + Y1 = 1'Z + taxes + va_basic exactly; each stage's row and column equal the
+    firms' own books (sales; purchases of stage inputs, basic inputs and logistics; tariffs);
+    the service sectors sell exactly what the firms bought from them."""
     res = run(small_world(), periods=6)
     m = res.model
     t = emit_table(m)
     f = m.firms
     np.testing.assert_allclose(t.x, t.Z.sum(1) + t.Y.sum(1), rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(t.x, t.Z.sum(0) + t.va, rtol=1e-12, atol=1e-9)
-    S = m.stages.S
-    key = f.loc.astype(int) * S + f.stage
+    np.testing.assert_allclose(t.x, t.Z.sum(0) + t.tax_row + t.va_basic, rtol=1e-12, atol=1e-9)
+    S, N = m.stages.S, t.N
+    assert N == S + 2 and t.sectors[S:] == ["basic_inputs", "logistics"]
+    key = f.loc.astype(int) * N + f.stage
     sales = np.bincount(key, f.sales, t.n)
-    va = np.bincount(key, f.sales - f.purchases, t.n)
-    np.testing.assert_allclose(t.x, sales, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(t.va, va, rtol=1e-9, atol=1e-9)
+    purchases = np.bincount(key, f.purchases, t.n)
+    taxes = np.bincount(key, f.taxes, t.n)
+    stage = (np.arange(t.n) % N) < S
+    np.testing.assert_allclose(t.x[stage], sales[stage], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(t.Z.sum(0)[stage], purchases[stage], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(t.tax_row, taxes, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(t.va_basic[stage], (sales - purchases - taxes)[stage], atol=1e-9)
     assert (t.x[t.x != 0] > 0).all()
+    # every producing stage buys inputs: value added below output wherever output is positive
+    live = stage & (t.x > 0)
+    assert (t.va_basic[live] < t.x[live]).all()
+    # tariffs exist only where borders are crossed with a positive tariff
+    assert t.tax_row[~stage].sum() == 0
 
 
 def test_panel_trade_columns_equal_measure_on_emitted_table(tmp_path: Path) -> None:

@@ -180,7 +180,7 @@ def test_kernels_stay_in_bounds(tmp_path: Path) -> None:
     code = (
         "from gpnlab.simulate import load_preset, simulate\n"
         "from gpnlab.simulate.config import Shocks, scale_firms\n"
-        "from gpnlab.simulate.mechanisms.policy import REGIMES, apply_regime\n"
+        "from gpnlab.simulate.policy import REGIMES, apply_regime\n"
         "for firms in (30, 400):\n"
         "    for regime in REGIMES:\n"
         "        w = apply_regime(scale_firms(load_preset('default'), firms), regime)\n"

@@ -194,8 +194,8 @@ def test_cross_field_checks_name_their_field() -> None:
         (lambda w: w["countries"][3].update(region="mars"), "countries.3.region", "mars"),
         (
             lambda w: [s.update(role="HT") for s in w["stages"] if s["role"] == "BL"],
-            "populations.0.role",
-            "no stage has role BL",
+            "stages.5.role",
+            "its role must be BL",
         ),
     ]
     for change, field, what in cases:
@@ -256,8 +256,8 @@ def test_scale_firms_caps_absurd_counts() -> None:
 
 
 def test_state_bytes_per_slot_counts_every_array() -> None:
-    # 4 bool + 2 int8 + 2 int16 + 2 x (5 float64) + 18 float64 + 7 int32 (state.empty_firms)
-    assert state_bytes_per_slot() == 4 + 2 + 4 + 80 + 144 + 28
+    # 5 bool + 2 int8 + 2 int16 + 2 x (5 float64) + 21 float64 + 7 int32 (state.empty_firms)
+    assert state_bytes_per_slot() == 5 + 2 + 4 + 80 + 168 + 28
     assert state_bytes_per_slot() + 48 <= budget.SLOT_BYTES
 
 

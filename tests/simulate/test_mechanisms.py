@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gpnlab.simulate.mechanisms.policy import apply_regime
+from gpnlab.simulate.policy import apply_regime
 from tests.simulate.conftest import (
     SEED,
     panel,

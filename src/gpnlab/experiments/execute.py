@@ -77,7 +77,7 @@ from gpnlab.experiments.store import pending_runs as stored_pending
 from gpnlab.experiments.worker import RunResult, run_batch, serve
 from gpnlab.simulate.budget import simulation_bytes, simulation_seconds
 from gpnlab.simulate.config import World, load_world, scale_firms
-from gpnlab.simulate.mechanisms.policy import REGIMES, check_focal
+from gpnlab.simulate.policy import REGIMES, check_focal
 from gpnlab.simulate.presets import load_preset
 
 

@@ -179,7 +179,7 @@ class Spec(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Spec:
-        from gpnlab.simulate.mechanisms.policy import REGIMES
+        from gpnlab.simulate.policy import REGIMES
 
         for key, names in (("regimes", self.regimes), ("baseline", [self.baseline])):
             for r in names:

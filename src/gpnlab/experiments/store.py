@@ -6,7 +6,8 @@ Tables:
 * ``runs`` -- run id, design point, regime, focal country, replicate, seed, one column per
   parameter, ``params`` (JSON), ``status`` (pending | done | failed), wall time, error, attempts;
 * ``panel`` -- (run_id, period, country, kept outcome columns);
-* ``stages`` -- (run_id, period, stage, country, output, value_added, firms).
+* ``stages`` -- (run_id, period, stage, country, output, value_added, taxes, firms): value
+  added at basic prices, taxes on products paid (tariffs).
 
 Each finished run's outputs and its status change commit in one transaction, so a killed
 experiment never holds half a run: DuckDB replays only committed transactions from its
@@ -61,7 +62,7 @@ def _create_tables(
     )
     con.execute(
         "CREATE TABLE stages(run_id INTEGER, period INTEGER, stage VARCHAR, country VARCHAR, "
-        "output DOUBLE, value_added DOUBLE, firms INTEGER)"
+        "output DOUBLE, value_added DOUBLE, taxes DOUBLE, firms INTEGER)"
     )
     meta = {
         "spec": json.dumps(spec.model_dump(mode="json"), sort_keys=True),
@@ -258,7 +259,10 @@ def commit_results(con: duckdb.DuckDBPyConnection, results: list[RunResult]) -> 
             con.unregister("new_panel")
         if stages:
             con.register("new_stages", pd.concat(stages, ignore_index=True))
-            con.execute("INSERT INTO stages SELECT * FROM new_stages")
+            con.execute(
+                "INSERT INTO stages SELECT run_id, period, stage, country, output, value_added, "
+                "taxes, firms FROM new_stages"
+            )
             con.unregister("new_stages")
         status = pd.DataFrame(
             {

@@ -27,7 +27,7 @@ from gpnlab.experiments.design import RunSpec
 from gpnlab.experiments.parameters import apply_parameters
 from gpnlab.experiments.spec import Spec
 from gpnlab.simulate.config import World, scale_firms
-from gpnlab.simulate.mechanisms.policy import apply_regime
+from gpnlab.simulate.policy import apply_regime
 from gpnlab.simulate.run import Results, simulate
 
 

@@ -212,6 +212,8 @@ def read_oecd_icio(
         split_labels(fd_cols, where=str(p), field="final-demand columns"),
         x=x,
         va=va,
+        # TLS is part of the residual value added; a given VA row excludes it
+        taxes=tls if value_added == "residual" else None,
         output=output if x is not None else "rowsums",
         value_added=value_added,
         unit="millions of US dollars, current prices",

@@ -7,6 +7,8 @@ A folder with one wide file per matrix, CSV (optionally gzipped) or Parquet:
 * ``Y.csv`` -- final demand, n rows; columns ``COUNTRY_CATEGORY`` (destination, category).
 * ``x.csv`` -- gross output, one column ``output``.
 * ``va.csv`` -- optional value added, one column ``va``.
+* ``taxes.csv`` -- optional taxes less subsidies on products by using sector (part of value
+  added as decompositions use it), one column ``taxes``; the simulator writes it.
 
 In Parquet files the labels are in a first column named ``label``. Values in one money unit
 (recorded in an optional ``unit.txt``). CSV files may be gzipped (``Z.csv.gz``).
@@ -40,7 +42,7 @@ from gpnlab.table import IOTable, OutputRule, TableWarning, ValueAddedRule
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 #: The one value column of each vector file.
-VECTOR_COLUMNS = {"x": "output", "va": "va"}
+VECTOR_COLUMNS = {"x": "output", "va": "va", "taxes": "taxes"}
 
 
 def find_file(folder: Path, stem: str, *, required: bool = True) -> Path | None:
@@ -140,11 +142,13 @@ def read_own(
     ypath = find_file(root, "Y")
     xpath = find_file(root, "x", required=False)
     vpath = find_file(root, "va", required=False)
+    tpath = find_file(root, "taxes", required=False)
     assert zpath is not None and ypath is not None
     hz, hy = sniff(zpath, what="Z matrix"), sniff(ypath, what="Y matrix")
     hx = None if xpath is None else sniff(xpath, what="x vector")
     hv = None if vpath is None else sniff(vpath, what="va vector")
-    for h, name in ((hx, "x"), (hv, "va")):
+    ht = None if tpath is None else sniff(tpath, what="taxes vector")
+    for h, name in ((hx, "x"), (hv, "va"), (ht, "taxes")):
         if h is not None:
             _one_column(h, name)
     n = hz.n_cols
@@ -169,6 +173,7 @@ def read_own(
     my = _read_checked(hy, "Y", mz.rows)
     x = None if hx is None else _read_checked(hx, "x", mz.rows).values[:, 0]
     va = None if hv is None else _read_checked(hv, "va", mz.rows).values[:, 0]
+    taxes = None if ht is None else _read_checked(ht, "taxes", mz.rows).values[:, 0]
     if x is None and output == "given":
         warnings.warn(
             f"{root}: no x file, so gross output is the row sums of [Z Y] (output='rowsums')",
@@ -188,6 +193,7 @@ def read_own(
         split_labels(my.cols, where=str(ypath), field="Y columns"),
         x=x,
         va=va,
+        taxes=taxes,
         output=output if x is not None else "rowsums",
         value_added=value_added,
         unit=unit[0].strip() if unit else "millions (source currency)",
@@ -215,6 +221,8 @@ def write_own(
         "x": pd.DataFrame({"output": table.x}, index=rows),
         "va": pd.DataFrame({"va": table.va}, index=rows),
     }
+    if table.taxes is not None:
+        frames["taxes"] = pd.DataFrame({"taxes": table.taxes}, index=rows)
     with atomic_dir(target, command="write-table", overwrite=overwrite) as tmp:
         for name, df in frames.items():
             if fmt == "parquet":

@@ -60,6 +60,21 @@ def foreign_value_added_coefficient(acc: ExportAccounts) -> np.ndarray:
     return np.linalg.solve(np.transpose(K, (0, 2, 1)), acc.VBfor[:, :, None])[:, :, 0]
 
 
+def tax_in_dva(acc: ExportAccounts) -> np.ndarray:
+    """The part of source-based DVA that is taxes on products, as [s, i] (exporting sector).
+
+    DVA is linear in the value-added coefficients: ``DVA^s = V^s L^{ss} E^{s*}``, and ``v``
+    splits into value added at basic prices and taxes less subsidies on products,
+    ``v = v_basic + t`` with ``t = taxes / x``. This returns ``T^s L^{ss} E^{s*}``; DVA without
+    the taxes row is ``DVA - tax_in_dva`` (zeros when the table has no taxes row).
+    """
+    table = acc.table
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(table.x > 0, table.tax_row / np.where(table.x > 0, table.x, 1.0), 0.0)
+    TL = np.einsum("sj,sji->si", t.reshape(acc.G, acc.N), acc.Lss)
+    return TL * acc.Etot
+
+
 def bm_source_bilateral(acc: ExportAccounts) -> dict[str, np.ndarray]:
     """The 13 source-based terms as [s, i, r] arrays (domestic cells zero)."""
     E = acc.E3

@@ -15,13 +15,20 @@ import numpy as np
 from gpnlab.report.style import OKABE_ITO, RC
 from gpnlab.table import IOTable
 
-ROLE_COLOURS = {"BL": OKABE_ITO[0], "CM": OKABE_ITO[1], "HT": OKABE_ITO[2], "LT": OKABE_ITO[3]}
+ROLE_COLOURS = {
+    "BL": OKABE_ITO[0],
+    "CM": OKABE_ITO[1],
+    "HT": OKABE_ITO[2],
+    "LT": OKABE_ITO[3],
+    "services": OKABE_ITO[4],  # basic inputs and logistics: country sectors, not firms
+}
 
 
 def network_figure(
     table: IOTable, stage_roles: list[str], path: Path, *, title: str = "", min_share: float = 0.002
 ) -> Path:
     G, S = table.G, table.N
+    stage_roles = [*stage_roles, *["services"] * (S - len(stage_roles))]
     x = table.x.reshape(G, S)
     pos_x = np.tile(np.arange(S), (G, 1)).astype(float)
     pos_y = np.repeat(np.arange(G)[::-1], S).reshape(G, S).astype(float)

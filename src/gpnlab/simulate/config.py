@@ -17,6 +17,9 @@ from gpnlab.errors import InputError, read_toml
 
 DIMENSIONS = ("production", "process", "design", "coordination", "brand")
 ROLES = ("BL", "CM", "HT", "LT")
+SERVICE_SECTORS = ("basic_inputs", "logistics")
+"""Sectors of the emitted table that are not stages: every country's basic-inputs industry
+(materials, energy) and its logistics services (:mod:`gpnlab.simulate.mechanisms.supplies`)."""
 
 MAX_FIRMS = 2**30
 """Most firm slots a world may start with. Firm indices (``buyer``, ``sold_to``) are int32
@@ -51,8 +54,11 @@ class Strict(BaseModel):
 class Policy(Strict):
     """Industrial-policy instruments of one country, each a number with a unit.
 
-    Effects pass through mechanisms (see ``mechanisms/policy.py``); all are scaled by the
-    country's ``state_capacity`` (implementation efficiency, Lauridsen 2018 citing Doner).
+    Effects pass through mechanisms (see ``simulate/policy.py``); support instruments are
+    scaled by the country's ``state_capacity`` (implementation efficiency, Lauridsen 2018
+    citing Doner). ``targeted_stages`` names stages of the world: selective instruments
+    (learning subsidy, supplier development) reach only those; functional ones (support
+    institutions, human capital) reach every stage.
     """
 
     tariff_intermediate: float = Field(0.05, ge=0, le=2, description="ad valorem, imported inputs")
@@ -79,12 +85,28 @@ class Policy(Strict):
     patient_capital: float = Field(
         0.0, ge=0, le=1, description="cut in the cost of capital (share)"
     )
-    targeted_stages: list[int] = Field(
-        default_factory=list, description="stages that get support; [] = all"
+    targeted_stages: list[str] = Field(
+        default_factory=list,
+        description="names of the stages selective instruments support; [] = all",
     )
     regional_orientation: float = Field(
         0.0, ge=0, le=1, description="support for regional end markets (OBM)"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stage_names(cls, data: object) -> object:
+        # stages are targeted by name (indices were accepted before): refuse an index with the
+        # fix rather than pydantic's "Input should be a valid string"
+        targets = data.get("targeted_stages") if isinstance(data, dict) else None
+        for t in targets if isinstance(targets, list) else []:
+            if not isinstance(t, str):
+                raise FieldError(
+                    f"targeted stage {t!r} is not a stage name: use stage names, e.g. "
+                    '["precision_components", "sub_assembly"]',
+                    "targeted_stages",
+                )
+        return data
 
 
 class Country(Strict):
@@ -129,6 +151,13 @@ class Stage(Strict):
         min_length=5, max_length=5, description="capability needed (index, 1 = demanding)"
     )
     inputs: list[int] = Field(default_factory=list, description="stages bought per unit")
+    materials: float = Field(
+        0.0,
+        ge=0,
+        le=1e3,
+        description="basic inputs (materials, energy, parts off the shelf) bought per unit, "
+        "millions of model currency at the world price",
+    )
     role: Literal["BL", "CM", "HT", "LT"] = Field(description="role that operates the stage")
 
 
@@ -231,6 +260,13 @@ class World(Strict):
         names = [s.name for s in self.stages]
         if len(set(names)) != len(names):
             raise FieldError("stage names must be unique (they label the emitted table)", "stages")
+        for i, name in enumerate(names):
+            if name in SERVICE_SECTORS:
+                raise FieldError(
+                    f"stage name {name!r} is taken by a sector of the emitted table "
+                    f"({', '.join(SERVICE_SECTORS)})",
+                    f"stages.{i}.name",
+                )
         regions = [m.region for m in self.markets]
         if len(set(regions)) != len(regions):
             raise FieldError("market regions must be unique", "markets")
@@ -241,9 +277,10 @@ class World(Strict):
                     f"countries.{i}.region",
                 )
             for t in c.policy.targeted_stages:
-                if not 0 <= t < len(self.stages):
+                if t not in names:
                     raise FieldError(
-                        f"country {c.code}: targeted stage {t} does not exist",
+                        f"country {c.code}: targeted stage {t!r} is not a stage of the world "
+                        f"(stages: {', '.join(names)})",
                         f"countries.{i}.policy.targeted_stages",
                     )
         for k, p in enumerate(self.populations):
@@ -267,6 +304,20 @@ class World(Strict):
         if cycle:
             path = " -> ".join(self.stages[i].name for i in cycle)
             raise FieldError(f"stage inputs form a cycle: {path}", f"stages.{cycle[0]}.inputs")
+        used = {j for s in self.stages for j in s.inputs}
+        final = [i for i in range(len(self.stages)) if i not in used]
+        if len(final) != 1:
+            found = ", ".join(self.stages[i].name for i in final)
+            raise FieldError(
+                f"exactly one stage must sell to end buyers (be nobody's input); found {found}",
+                "stages",
+            )
+        if self.stages[final[0]].role != "BL":
+            raise FieldError(
+                f"the final stage {self.stages[final[0]].name!r} sells to end buyers: its role "
+                "must be BL (brand leaders and latecomer brands)",
+                f"stages.{final[0]}.role",
+            )
         roles_present = {p.role for p in self.populations if p.count > 0}
         for i, s in enumerate(self.stages):
             if s.role not in roles_present:
@@ -288,6 +339,14 @@ class World(Strict):
                 raise FieldError(
                     f"population of {p.role} in {p.country}: no stage has role {p.role}",
                     f"populations.{k}.role",
+                )
+        for i, s in enumerate(self.stages):
+            if not s.inputs and s.materials <= 0:
+                raise FieldError(
+                    f"stage {s.name!r} buys nothing (no input stages and no materials): its "
+                    "value added would equal its output; give it materials > 0 (basic inputs "
+                    "per unit, docs/calibration.md)",
+                    f"stages.{i}.materials",
                 )
         slots = firm_slots(self)
         if slots > MAX_FIRMS:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.config import ROLES, World
+from gpnlab.simulate.mechanisms.demand import BRAND_BUDGET, GOODWILL_DECAY
 from gpnlab.simulate.mechanisms.finance import IDLE_LIMIT
-from gpnlab.simulate.mechanisms.policy import Instruments
+from gpnlab.simulate.mechanisms.supplies import origin_shares
 from gpnlab.simulate.model import Model, stage_table
+from gpnlab.simulate.policy import Instruments
 from gpnlab.simulate.state import (
     BL,
     CM,
@@ -57,7 +59,7 @@ def build_model(world: World, seed: int | None = None) -> Model:
                 rows.append(
                     (
                         BL,
-                        5 if 5 in by_role[BL] else by_role[BL][-1],
+                        stages.final,
                         home,
                         home,
                         pop.capability,
@@ -127,6 +129,12 @@ def build_model(world: World, seed: int | None = None) -> Model:
     m.policy_cost = np.zeros(m.G)
     # start-up cash: two quarters of expected value added at a 10% margin
     f.cash[idx] = 2 * 0.1 * f.capacity[idx] * 1e-4
+    m.material_origin = origin_shares(m.countries.labour_force)
+    # brand leaders start with the goodwill of steady brand building on an equal share of
+    # world demand: G = budget x revenue / decay
+    sellers = is_mkt
+    money0 = float(sum(c.home_market for c in world.countries))
+    f.goodwill[idx[sellers]] = BRAND_BUDGET * money0 / max(int(sellers.sum()), 1) / GOODWILL_DECAY
     return m
 
 

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from gpnlab.simulate.config import ROLES, World
-from gpnlab.simulate.mechanisms.policy import Instruments
+from gpnlab.simulate.policy import Instruments
 from gpnlab.simulate.state import BL, Countries, Firms
 
 
@@ -35,6 +35,8 @@ class Stages:
     scale: np.ndarray
     precision: np.ndarray
     inputs: list[list[int]]
+    materials: np.ndarray  # basic inputs per unit (world prices)
+    final: int  # the stage that sells to end buyers (no stage buys it): marketing by default
     order: list[int]  # topological: inputs before users
     position: np.ndarray  # 0 (most commoditised) .. 1 (most knowledge-intensive)
 
@@ -50,6 +52,11 @@ class Stages:
         ptr[1:] = np.cumsum([len(i) for i in self.inputs])
         flat = [i for s in range(self.S) for i in self.inputs[s]]
         return np.array(self.order, np.int64), np.array(flat, np.int64), ptr
+
+    @cached_property
+    def profile(self) -> np.ndarray:
+        """(S, D) requirement profile ``R0_sk / max_k R0_sk``: what each stage needs, 0..1."""
+        return self.req0 / np.maximum(self.req0.max(axis=1, keepdims=True), 1e-9)
 
     @cached_property
     def market_buys(self) -> np.ndarray:
@@ -86,8 +93,11 @@ class Model:
     # own learning of each firm this period, summed over dimensions (read by recording only)
     own_learned: np.ndarray = field(default_factory=lambda: np.zeros(0))
     frontier0: float = 0.0  # flagships' capability index at the start (requirement cap)
+    # (G, G) share of the basic inputs of plants in c bought from c' (supplies.origin_shares)
+    material_origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     obm_attempts: int = 0
     obm_successes: int = 0
+    obm_exits: int = 0
     timers: dict[str, float] = field(default_factory=dict)
     _streams: dict[str, np.random.SeedSequence] = field(default_factory=dict)
 
@@ -125,6 +135,11 @@ def stage_table(world: World) -> Stages:
 
     for i in range(S):
         visit(i, ())
+    used = {j for i in inputs for j in i}
+    final = [i for i in range(S) if i not in used]
+    if len(final) != 1:
+        names = ", ".join(world.stages[i].name for i in final)
+        raise ValueError(f"exactly one stage must sell to end buyers (no stage buys it): {names}")
     complexity = np.array([s.complexity for s in world.stages])
     rank = complexity.argsort().argsort()
     return Stages(
@@ -139,6 +154,8 @@ def stage_table(world: World) -> Stages:
         scale=np.array([s.scale for s in world.stages]),
         precision=np.array([s.precision for s in world.stages]),
         inputs=inputs,
+        materials=np.array([s.materials for s in world.stages], dtype=float),
+        final=final[0],
         order=order,
         position=rank / max(S - 1, 1),
     )

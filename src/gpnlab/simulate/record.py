@@ -1,11 +1,20 @@
 """Outputs of a run: the country panel, stage table, firm snapshot and the emitted IO table.
 
 The emitted table follows MODEL.md section 5: a sector is a stage, a row or column is
-(country where the plant is, stage); ``Z[(c1,s1),(c2,s2)]`` are purchases by plants at
-(c2, s2) from plants at (c1, s1); ``Y[(c,s), d]`` final sales to end buyers in d; gross output
-= sales; value added = sales - intermediate purchases (wages + profits + tariffs and logistics
-paid + taxes). Both identities hold exactly. Money: millions of model currency per quarter.
-The panel's trade columns are computed by :mod:`gpnlab.measure` on that very table.
+(country where the plant is, stage), and every country has two more sectors, its basic-inputs
+industry and its logistics services (:mod:`gpnlab.simulate.mechanisms.supplies`).
+``Z[(c1,s1),(c2,s2)]`` are purchases by plants at (c2, s2) from plants at (c1, s1), basic
+inputs and logistics services included; ``Y[(c,s), d]`` final sales to end buyers in d (at
+basic prices: net of the final-goods tariff); ``taxes`` the tariffs each using sector paid on
+its imported inputs (the taxes-less-subsidies row of WIOD and OECD ICIO). Gross output =
+sales; value added (the residual ``x - 1'Z``, as decompositions use it) = wages + profits +
+brand building + interest + taxes; value added at basic prices excludes the taxes. Both
+identities hold exactly. Money: millions of model currency per quarter.
+
+The panel's trade columns are computed by :mod:`gpnlab.measure` on that very table:
+``dva_share`` with the residual value added (taxes on imported inputs count as domestic value
+added of the importer, which is how decompr, exvatools and the literature use WIOD), and
+``dva_share_basic`` without the taxes row (the tax content of exports taken out).
 """
 
 from __future__ import annotations
@@ -17,16 +26,19 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure import ExportAccounts
-from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
 from gpnlab.measure.tiva import safe_share
+from gpnlab.simulate.config import SERVICE_SECTORS
 from gpnlab.simulate.mechanisms.capability import capability_index
+from gpnlab.simulate.mechanisms.supplies import BASIC_OWN_USE, LOGISTICS_INPUT, service_blocks
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, HT, LT, MARKETING
+from gpnlab.simulate.state import BL, HT, LT
 from gpnlab.table import IOTable, TableWarning
 
 PANEL_OUTCOMES = (
     "gross_exports",
     "dva_share",
+    "dva_share_basic",
     "fva_share",
     "gvc_backward",
     "gvc_forward",
@@ -34,6 +46,8 @@ PANEL_OUTCOMES = (
     "domestic_lt",
     "capability_ht",
     "capability_lt",
+    "match_ht",
+    "match_lt",
     "functional_position",
     "value_captured",
     "value_added",
@@ -45,6 +59,8 @@ PANEL_OUTCOMES = (
     "supplier_drops",
     "odm_firms",
     "obm_firms",
+    "obm_attempts",
+    "obm_exits",
     "learning_investment",
     "knowledge_received_ht",
     "knowledge_received_lt",
@@ -67,15 +83,42 @@ def grid_labels(countries: tuple[str, ...], stages: tuple[str, ...]) -> tuple[pd
 def emit_table(m: Model) -> IOTable:
     f = m.firms
     S, G = m.stages.S, m.G
-    n = G * S
-    row = f.loc.astype(np.int64) * S + f.stage
+    N = S + len(SERVICE_SECTORS)
+    BASIC, FREIGHT = S, S + 1  # the service sectors' positions within a country
+    n = G * N
+    row = f.loc.astype(np.int64) * N + f.stage
     sup = f.sold_to >= 0  # the production ledger: exits after production do not erase flows
     b = f.sold_to[sup]
     Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).reshape(n, n)
+    # basic inputs and logistics bought by the plants at (c, s)
+    producing = f.units > 0
+    cs = f.loc[producing].astype(np.int64) * S + f.stage[producing]
+    mat = np.bincount(
+        cs, f.units[producing] * m.stages.materials[f.stage[producing]], G * S
+    ).reshape(G, S)
+    cross = sup & (f.loc != f.loc[np.maximum(f.sold_to, 0)])
+    ship = np.bincount(
+        (f.loc[cross].astype(np.int64) * G + f.loc[f.sold_to[cross]]) * S
+        + f.stage[f.sold_to[cross]],
+        f.contract_value[cross],
+        G * G * S,
+    ).reshape(G, G, S)
+    logistics = m.instruments.effect("logistics_cost")
+    basic, freight = service_blocks(m.material_origin, mat, logistics, ship)
+    Z4 = Z.reshape(G, N, G, N)
+    Z4[:, BASIC, :, :S] += basic
+    Z4[:, FREIGHT, :, :S] += freight
+    # the service sectors' own inputs: basic inputs at home
+    g = np.arange(G)
+    freight_out = freight.sum(axis=(1, 2))
+    basic_out = (basic.sum(axis=(1, 2)) + LOGISTICS_INPUT * freight_out) / (1 - BASIC_OWN_USE)
+    Z4[g, BASIC, g, FREIGHT] += LOGISTICS_INPUT * freight_out
+    Z4[g, BASIC, g, BASIC] += BASIC_OWN_USE * basic_out
     sold = m.final_revenue.sum(axis=1) != 0
     Y = np.zeros((n, G))
     np.add.at(Y, row[m.sellers[sold]], m.final_revenue[sold])
-    labels, fd_labels = grid_labels(tuple(m.countries.codes), tuple(m.stages.names))
+    taxes = np.bincount(row[f.alive], f.taxes[f.alive], n)
+    labels, fd_labels = grid_labels(tuple(m.countries.codes), (*m.stages.names, *SERVICE_SECTORS))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TableWarning)
         return IOTable.build(
@@ -83,6 +126,7 @@ def emit_table(m: Model) -> IOTable:
             Y,
             labels,
             fd_labels,
+            taxes=taxes,
             unit="millions of model currency per quarter",
             source=f"simulation period {m.period}",
         )
@@ -94,9 +138,11 @@ def trade_indicators(table: IOTable) -> dict[str, np.ndarray]:
     acc = ExportAccounts(table)
     t = {k: v.sum(axis=(1, 2)) for k, v in bm_source_bilateral(acc).items()}
     g = t["GEXP"]
+    taxes = tax_in_dva(acc).sum(axis=1)
     return {
         "gross_exports": g,
         "dva_share": safe_share(t["DVA"], g),
+        "dva_share_basic": safe_share(t["DVA"] - taxes, g),
         "fva_share": safe_share(t["FVA"], g),
         "gvc_backward": t["GVCB"],
         "gvc_forward": t["GVCF"],
@@ -128,7 +174,11 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     alive = f.alive
     dom = alive & (f.home == f.loc)
     cap = capability_index(f.K)
-    va = f.sales - f.purchases
+    va = f.sales - f.purchases - f.taxes  # value added at basic prices
+    match = (
+        np.minimum(m.match_now, 2.0) if m.match_now.shape == (f.size,) else np.full(f.size, np.nan)
+    )
+    brands = alive & f.obm & (f.stage == m.stages.final)  # latecomer brands (OBM)
 
     def by_loc(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(f.loc[mask], None if w is None else w[mask], G)
@@ -148,7 +198,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     va_formal = by_loc(produced, va)
     informal = c.informal
     productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
-    mkt = alive & (f.role == BL) & (f.stage == MARKETING)
+    mkt = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.obm
     outsourcing = np.where(
         np.bincount(f.home[mkt], minlength=G) > 0,
         np.bincount(f.home[mkt], f.outsource[mkt], G)
@@ -163,6 +213,8 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "domestic_lt": by_loc(dom & (f.role == LT) & (f.buyer >= 0)),
         "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
         "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
+        "match_ht": mean_by_loc(dom & (f.role == HT), match),
+        "match_lt": mean_by_loc(dom & (f.role == LT), match),
         "functional_position": functional,
         "value_captured": captured,
         "value_added": va_formal,
@@ -173,7 +225,9 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "policy_cost": m.policy_cost.copy(),
         "supplier_drops": m.drops.copy(),
         "odm_firms": by_loc(dom & f.odm),
-        "obm_firms": by_loc(dom & f.obm),
+        "obm_firms": by_loc(brands),
+        "obm_attempts": np.full(G, float(m.obm_attempts)),
+        "obm_exits": np.full(G, float(m.obm_exits)),
         "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
         "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
         "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),
@@ -183,17 +237,20 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
 
 
 def stage_rows(m: Model, table: IOTable) -> Rows:
-    """One row per (country, stage) of this quarter: output, value added, producing firms."""
+    """One row per (country, stage) of this quarter: output, value added at basic prices,
+    taxes on products paid, producing firms (the table's service sectors are left out)."""
     f = m.firms
     S, G = m.stages.S, m.G
     act = f.alive & (f.units > 0)
     firms = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=G * S)
+    keep = (np.arange(table.n) % table.N) < S
     return {
         "period": np.full(G * S, m.period, np.int64),
         "stage": list(m.stages.names) * G,
         "country": [c for c in m.countries.codes for _ in range(S)],
-        "output": table.x,
-        "value_added": table.va,
+        "output": table.x[keep],
+        "value_added": table.va_basic[keep],
+        "taxes": table.tax_row[keep],
         "firms": firms,
     }
 
@@ -226,7 +283,10 @@ def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
             "capacity": f.capacity[idx],
             "units": f.units[idx],
             "sales": f.sales[idx],
-            "value_added": f.sales[idx] - f.purchases[idx],
+            "value_added": f.sales[idx] - f.purchases[idx] - f.taxes[idx],
+            "match": np.minimum(m.match_now[idx], 2.0)
+            if m.match_now.shape == (f.size,)
+            else np.nan,
             "employment": f.employment[idx],
             "cash": f.cash[idx],
             "age": f.age[idx],

@@ -2,8 +2,9 @@
 
 No Python object per firm: every mechanism reads and writes these arrays with vectorised
 operations. A firm is a *plant*: it operates one stage in one location (``loc``) and is owned
-from ``home`` (MODEL.md section 5). A brand leader (BL) is a marketing unit (stage 5) with a
-design unit (stage 0) and, at the start, an in-house assembly plant, linked through ``buyer``.
+from ``home`` (MODEL.md section 5). A brand leader (BL) is a unit in the final stage (the one
+that sells to end buyers, marketing in the default world) with a unit in each other BL stage
+(design) and, at the start, an in-house plant in each CM stage, linked through ``buyer``.
 Contracts live on the supplier side: a supplier sells to at most one buyer at a time
 (``buyer``, ``contract_age``, ``contract_len``) -- its key account.
 """
@@ -20,7 +21,6 @@ from gpnlab.simulate.jit import kernel
 BL, CM, HT, LT = range(4)
 D = len(DIMENSIONS)
 PRODUCTION, PROCESS, DESIGN, COORDINATION, BRAND = range(D)
-MARKETING = 5  # the brand leaders' marketing stage: its volume is final demand
 OPEN_ENDED = 10**6  # committed length of a link to an own unit: never reviewed away
 
 
@@ -44,8 +44,12 @@ class Firms:
     idle: np.ndarray  # int32 quarters without a buyer
     inhouse: np.ndarray  # bool: BL-owned plant (make-or-buy)
     outsource: np.ndarray  # share of assembly a BL buys from CMs (marketing units only)
-    odm: np.ndarray  # bool
-    obm: np.ndarray  # bool
+    odm: np.ndarray  # bool: offers design services (ODM) while its design capability lasts
+    obm: np.ndarray  # bool: a unit of a latecomer own brand (its marketing and design units)
+    goodwill: np.ndarray  # brand goodwill stock of a final-stage seller (Nerlove-Arrow 1962)
+    brand_spend: np.ndarray  # brand building spent this period
+    disrupted: np.ndarray  # bool: deliveries disrupted this period
+    delivery_record: np.ndarray  # EW mean of disrupted quarters (what buyers observe)
     invest: np.ndarray  # learning investment rate
     sales_mean: np.ndarray  # EW mean of sales (income stability)
     sales_var: np.ndarray  # EW variance of sales
@@ -55,7 +59,7 @@ class Firms:
     price: np.ndarray
     sales: np.ndarray
     purchases: np.ndarray
-    trade_costs: np.ndarray  # tariffs and logistics paid on inputs
+    taxes: np.ndarray  # tariffs paid on imported inputs (the table's taxes row)
     employment: np.ndarray
     wage_bill: np.ndarray
     profit: np.ndarray
@@ -120,6 +124,10 @@ def empty_firms(n: int) -> Firms:
         outsource=z(n),
         odm=z(n, bool),
         obm=z(n, bool),
+        goodwill=z(n),
+        brand_spend=z(n),
+        disrupted=z(n, bool),
+        delivery_record=z(n),
         invest=z(n),
         sales_mean=z(n),
         sales_var=z(n),
@@ -128,7 +136,7 @@ def empty_firms(n: int) -> Firms:
         price=z(n),
         sales=z(n),
         purchases=z(n),
-        trade_costs=z(n),
+        taxes=z(n),
         employment=z(n),
         wage_bill=z(n),
         profit=z(n),

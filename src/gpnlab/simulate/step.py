@@ -8,24 +8,26 @@ from collections.abc import Callable
 from gpnlab.simulate.mechanisms.absorption import absorption
 from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.mechanisms.demand import demand
+from gpnlab.simulate.mechanisms.disruption import disruption
 from gpnlab.simulate.mechanisms.entry import entry
 from gpnlab.simulate.mechanisms.finance import finance
 from gpnlab.simulate.mechanisms.investment import investment
 from gpnlab.simulate.mechanisms.labour import labour
 from gpnlab.simulate.mechanisms.make_or_buy import make_or_buy
-from gpnlab.simulate.mechanisms.policy import policy
 from gpnlab.simulate.mechanisms.production import production
 from gpnlab.simulate.mechanisms.review import review
 from gpnlab.simulate.mechanisms.sourcing import sourcing
 from gpnlab.simulate.mechanisms.transfer import transfer
 from gpnlab.simulate.mechanisms.upgrading import upgrading
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.policy import policy
 
 ORDER: tuple[tuple[str, Callable[[Model], object]], ...] = (
     ("demand", demand),
     ("review", review),
     ("make_or_buy", make_or_buy),
     ("sourcing", sourcing),
+    ("disruption", disruption),
     ("production", production),
     ("transfer", transfer),
     ("absorption", absorption),

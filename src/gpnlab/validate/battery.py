@@ -28,7 +28,7 @@ from gpnlab.experiments.spec import Spec, spec_from_dict
 from gpnlab.experiments.store import read_tables
 from gpnlab.outdir import claim_folder
 from gpnlab.simulate.config import World
-from gpnlab.simulate.mechanisms.policy import check_focal
+from gpnlab.simulate.policy import check_focal
 from gpnlab.validate.facts import BASELINE, FACTS, VARIANT_NAMES, Fact, needed_regimes, variants
 from gpnlab.validate.metrics.channels import dva_channels
 from gpnlab.validate.metrics.verdict import summarise_seeds
@@ -77,8 +77,12 @@ def experiment_specs(
     }
     specs = {
         "regimes": spec_from_dict(
-            {**common, "name": "validate-regimes", "regimes": [BASELINE, *needed_regimes()],
-             "focal": focal},  # fmt: skip
+            {
+                **common,
+                "name": "validate-regimes",
+                "regimes": [BASELINE, *needed_regimes()],
+                "focal": focal,
+            },  # fmt: skip
             where="validate",
         )
     }
@@ -275,10 +279,18 @@ def decompose(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.Data
         s = summarise_seeds(g.groupby("replicate")["value"].first().to_numpy(), ">0")
         prefix = next(k for k in kinds if str(metric).startswith(k))
         rows.append(
-            {"decomposition": kinds[prefix], "comparison": BASELINE, "focal": "",
-             "group": group, "horizon": period, "term": str(metric)[len(prefix):] or "value",
-             "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
-             "n_seeds": s["n_finite"]}  # fmt: skip
+            {
+                "decomposition": kinds[prefix],
+                "comparison": BASELINE,
+                "focal": "",
+                "group": group,
+                "horizon": period,
+                "term": str(metric)[len(prefix) :] or "value",
+                "mean": s["mean"],
+                "ci_low": s["ci_low"],
+                "ci_high": s["ci_high"],
+                "n_seeds": s["n_finite"],
+            }  # fmt: skip
         )
     for c in focal:  # channel of build's effect on lower tiers: Melitz-Polanec terms, paired
         for h in hs:
@@ -287,10 +299,18 @@ def decompose(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.Data
                             a="build", b=BASELINE)  # fmt: skip
                 s = summarise_seeds(fact_values(metrics, fact, c, h), ">0")
                 rows.append(
-                    {"decomposition": "melitz_polanec_effect", "comparison": "build - baseline",
-                     "focal": c, "group": f"LT:{c}", "horizon": h, "term": term,
-                     "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
-                     "n_seeds": s["n_finite"]}  # fmt: skip
+                    {
+                        "decomposition": "melitz_polanec_effect",
+                        "comparison": "build - baseline",
+                        "focal": c,
+                        "group": f"LT:{c}",
+                        "horizon": h,
+                        "term": term,
+                        "mean": s["mean"],
+                        "ci_low": s["ci_low"],
+                        "ci_high": s["ci_high"],
+                        "n_seeds": s["n_finite"],
+                    }  # fmt: skip
                 )
     for treated, control, label in (("join", BASELINE, "join - baseline"),
                                     (BASELINE, "no_upgrading", "upgrading on - off")):  # fmt: skip
@@ -302,10 +322,18 @@ def decompose(metrics: pd.DataFrame, focal: list[str], hs: list[int]) -> pd.Data
                 for term in ("total", "composition", "within", "sourcing", "trade_costs"):
                     s = summarise_seeds(per_seed[term].to_numpy(), ">0")
                     rows.append(
-                        {"decomposition": "dva_share_channels", "comparison": label,
-                         "focal": c, "group": c, "horizon": h, "term": term,
-                         "mean": s["mean"], "ci_low": s["ci_low"], "ci_high": s["ci_high"],
-                         "n_seeds": s["n_finite"]}  # fmt: skip
+                        {
+                            "decomposition": "dva_share_channels",
+                            "comparison": label,
+                            "focal": c,
+                            "group": c,
+                            "horizon": h,
+                            "term": term,
+                            "mean": s["mean"],
+                            "ci_low": s["ci_low"],
+                            "ci_high": s["ci_high"],
+                            "n_seeds": s["n_finite"],
+                        }  # fmt: skip
                     )
     return pd.DataFrame(rows)
 

@@ -88,7 +88,7 @@ class Collector:
         t["learned_total"] = self.learned[ids[idx]]
         t["wage_bill"] = f.wage_bill[idx]
         t["profit"] = f.profit[idx]
-        t["trade_costs"] = f.trade_costs[idx]
+        t["taxes"] = f.taxes[idx]
         for name in ("role", "stage", "home", "location"):  # fast takes and group-bys
             t[name] = t[name].astype("category")
         self.snaps.append(t)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure import ExportAccounts
-from gpnlab.measure.borin_mancini import bm_source_bilateral
+from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
 from gpnlab.simulate.config import World
 from gpnlab.simulate.run import Results
 from gpnlab.validate.collect import Collected
@@ -257,8 +257,11 @@ def _hazard(out: Rows, col: Collected, firms: pd.DataFrame) -> None:
     """Upgrade or perish: logit slope of "dropped within a year" on the capability gap."""
     links = col.links[~col.links["inhouse"]]
     links = links.assign(
-        reason=np.where(links["reason"].isin(["capability", "no_volume", "capacity"]),
-                        "dropped", links["reason"])  # fmt: skip
+        reason=np.where(
+            links["reason"].isin(["capability", "no_volume", "capacity"]),
+            "dropped",
+            links["reason"],
+        )  # fmt: skip
     )
     sup = firms[firms["role"].isin([*SUPPLIER_ROLES, "CM"])]
     dates = [p for p in sorted(sup["period"].unique()) if p + HAZARD_HORIZON <= col.last_period]
@@ -388,21 +391,19 @@ def _channels(
     out: Rows, res: Results, col: Collected, hs: list[int], codes: list[str], stages: list[str]
 ) -> None:
     """Per (country, stage) at each horizon: exports, the domestic value-added share of those
-    exports (Borin-Mancini source-based DVA by exporting sector) and the part of it that is
-    trade costs booked as value added (tariffs and logistics paid / sales)."""
-    firms = col.firms
+    exports (Borin-Mancini source-based DVA by exporting sector, residual value added as the
+    panel uses it) and the part of it that is taxes on products (tariffs on imported inputs:
+    :func:`gpnlab.measure.borin_mancini.tax_in_dva`), the accounting channel."""
+    del col
     for h in hs:
         table = res.tables.get(h)
         if table is None:
             continue
-        t = bm_source_bilateral(ExportAccounts(table))
+        acc = ExportAccounts(table)
+        t = bm_source_bilateral(acc)
         exports = t["GEXP"].sum(axis=2)
         dva = t["DVA"].sum(axis=2)
-        snap = firms[(firms["period"] == h) & (firms["sales"] > 0)] if not firms.empty else None
-        tau = {}
-        if snap is not None and len(snap):
-            g = snap.groupby(["location", "stage"], observed=True)[["trade_costs", "sales"]].sum()
-            tau = (g["trade_costs"] / g["sales"]).to_dict()
+        tax = tax_in_dva(acc)
         for ci, c in enumerate(codes):
             for si, s in enumerate(stages):
                 e = float(exports[ci, si])
@@ -411,8 +412,7 @@ def _channels(
                 grp = f"{c}|{s}"
                 out.add("stage_exports", h, e, grp)
                 out.add("stage_domestic", h, float(dva[ci, si]) / e, grp)
-                out.add("stage_tax", h, min(float(tau.get((c, s), 0.0)), float(dva[ci, si]) / e),
-                        grp)  # fmt: skip
+                out.add("stage_tax", h, float(tax[ci, si]) / e, grp)
 
 
 def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int]) -> None:

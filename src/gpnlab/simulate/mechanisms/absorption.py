@@ -3,14 +3,13 @@
 Transfer is not diffusion: a firm internalises ``a_f * T_f`` of what it is offered, with
 absorptive capacity
 
-``a_f = A * clip(0.3 mean(K_f) + 0.8 i_f + 0.3 KB_c + 0.3 TC_c [HT, CM] + w_r (I_c + SI_c)
-+ 0.3 HC_c, 0, 1)``
+``a_f = A * clip(0.3 mean(K_f) + 0.8 i_f + 0.3 KB_c + 0.3 TC_c [HT, CM] + 0.3 HC_c, 0, 1)``
 
 rising with existing capability, the firm's own learning investment ``i_f``, the national
 knowledge base ``KB`` and transnational technical communities ``TC`` (Ernst 2002; Lauridsen
-2018 on national innovation systems), support institutions ``I`` and support-institution
-policy ``SI`` (weight ``w_r`` = 0.8 for lower tiers, who have no other source, 0.2 otherwise)
-and human-capital policy ``HC``. Own learning adds
+2018 on national innovation systems; engineers' communities link the technical tiers) and
+human-capital policy ``HC``. Support institutions are not a weight here: they are a source of
+knowledge of their own (:mod:`transfer`), absorbed like any other. Own learning adds
 ``lambda * i_f * (0.5 + KB_c + HC_c) * profile_s`` (profile: the stage's requirement pattern),
 and capabilities depreciate at ``delta`` per quarter. ``A`` = ``mechanisms.absorption``.
 """
@@ -22,10 +21,7 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import CM, HT, LT
-
-W_INSTITUTIONS_LT = 0.8  # lower tiers have no other source than support institutions
-W_INSTITUTIONS = 0.2
+from gpnlab.simulate.state import CM, HT
 
 
 @kernel
@@ -41,8 +37,6 @@ def internalise(
     offered: np.ndarray,
     knowledge_base: np.ndarray,
     tech_communities: np.ndarray,
-    institutions: np.ndarray,
-    support_policy: np.ndarray,
     human_capital: np.ndarray,
     profile: np.ndarray,
     potential: np.ndarray,
@@ -56,7 +50,7 @@ def internalise(
     ``absorbed_f = sum_k a_f T_fk``, ``learned_f = sum_k own_f profile_sk`` (own learning; read
     only by recording: :mod:`gpnlab.validate.collect`).
 
-    ``support_policy`` and ``human_capital`` are (G, S) instrument tables, ``profile`` the (S, D)
+    ``human_capital`` is a (G, S) instrument table, ``profile`` the (S, D)
     requirement pattern of each stage, ``potential`` the (S,) upgrading-potential tilt.
     """
     D = K.shape[1]
@@ -70,14 +64,12 @@ def internalise(
         for k in range(1, D):
             mean_k += K[i, k]
         mean_k /= D
-        w_inst = W_INSTITUTIONS_LT if r == LT else W_INSTITUTIONS
         technical = tech_communities[g] if r in (HT, CM) else 0.0
         raw = (
             0.3 * mean_k
             + 0.8 * invest[i]
             + 0.3 * knowledge_base[g]
             + 0.3 * technical
-            + w_inst * (institutions[g] + support_policy[g, s])
             + 0.3 * human_capital[g, s]
         )
         a = A * min(max(raw, 0.0), 1.0)
@@ -103,8 +95,6 @@ def absorption(m: Model) -> None:
         m.offered = np.zeros_like(f.K)
     if m.own_learned.shape != (f.size,):
         m.own_learned = np.zeros(f.size)
-    req0 = m.stages.req0  # (S, D): the stage's requirement pattern, normalised per stage
-    profile = req0 / np.maximum(req0.max(axis=1, keepdims=True), 1e-9)
     internalise(
         f.alive,
         f.role,
@@ -117,10 +107,8 @@ def absorption(m: Model) -> None:
         m.offered,
         c.knowledge_base,
         c.tech_communities,
-        c.institutions,
-        m.instruments.table("support_institutions"),
         m.instruments.table("human_capital"),
-        profile,
+        m.stages.profile,
         upgrading_potential(m),  # specialisation: differentiation
         float(mech.absorption),
         float(mech.own_learning),

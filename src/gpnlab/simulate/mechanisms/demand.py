@@ -5,11 +5,18 @@
   citing Gereffi). Final demand of country c in period t (money):
   ``D_c(t) = home_market_c (1 + g_region)^t exp(z_c(t)) (1 - downturn(t))``, with an AR(1)
   shock ``z_c(t) = 0.7 z_c(t-1) + sigma_c eps`` (volatility; Lauridsen on Malaysia).
-* Sellers are brand leaders' marketing units and own-brand (OBM) firms. Their shares of
-  market c follow a logit in brand capability, lowered by the final-goods tariff for imports and
-  weighted by size (an OBM firm counts with its capacity relative to a brand leader's volume,
-  so shares do not depend on how finely suppliers are split into firms); OBM firms sell only in
-  their own region, where requirements are theirs to meet.
+* Sellers are the units of the final stage (marketing): brand leaders' and latecomer own
+  brands' (OBM). Their shares of market c follow a logit in brand capability and brand
+  goodwill, lowered by the final-goods tariff for imports:
+  ``u_bc = beta min(K_b,brand / R_c, 2) + gamma log(G_b / mean G) - theta t_c [import]``.
+  Goodwill is the stock of brand building (Nerlove & Arrow 1962):
+  ``G_b <- (1 - delta_G) G_b + spend_b``, and each seller spends ``BRAND_BUDGET`` of last
+  quarter's revenue on it, at least ``BRAND_FIXED`` of a flagship's average spend (a presence
+  in the market costs a minimum: distribution, after-sales service). Brand building is a cost
+  of the seller (its marketing staff and campaigns: value added of the marketing stage, not a
+  purchase). Production capacity plays no part in the brand competition. Latecomer brands
+  sell in their home region only (they start where they know the market, Ernst 2002 sec. 4.3
+  on Acer) and at a discount (``OBM_PRICE_DISCOUNT``: no brand premium yet).
 
 Units sold: ``D_c / p_region``; revenue per unit net of the importing country's tariff.
 """
@@ -19,12 +26,16 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, BRAND, MARKETING
+from gpnlab.simulate.state import BRAND
 
 PERSISTENCE = 0.7
 BRAND_SENSITIVITY = 4.0
 TARIFF_SENSITIVITY = 5.0
 OBM_PRICE_DISCOUNT = 0.7
+GOODWILL_ELASTICITY = 0.5  # gamma: share elasticity of goodwill (advertising elasticities 0.1-0.5)
+GOODWILL_DECAY = 0.15  # delta_G per quarter: brand building wears off in 1-2 years
+BRAND_BUDGET = 0.04  # advertising and brand spending / revenue (consumer electronics: 3-6%)
+BRAND_FIXED = 0.05  # the minimum spend, as a share of a flagship's average spend
 
 
 def market_demand(m: Model) -> np.ndarray:
@@ -45,34 +56,40 @@ def market_demand(m: Model) -> np.ndarray:
 
 
 def demand(m: Model) -> None:
-    """Allocate each market's units among sellers; sets final_units, final_sales, revenue."""
+    """Allocate each market's units among sellers; sets final_units, final_sales, revenue,
+    brand spending and goodwill."""
     f = m.firms
     units = market_demand(m)
-    sellers = np.flatnonzero(f.alive & (((f.role == BL) & (f.stage == MARKETING)) | f.obm))
+    sellers = np.flatnonzero(f.alive & (f.stage == m.stages.final))
+    last_revenue = f.sales[sellers]  # last quarter's (final) revenue of each seller
     f.final_units[:] = 0.0
+    f.brand_spend[:] = 0.0
     m.sellers = sellers
     m.final_sales = np.zeros((0, m.G))
     m.final_revenue = np.zeros((0, m.G))
     if sellers.size == 0:
         return
+    is_obm = f.obm[sellers]
+    flagship = ~is_obm
+    typical = BRAND_BUDGET * (last_revenue[flagship].mean() if flagship.any() else 0.0)
+    spend = np.maximum(BRAND_BUDGET * last_revenue, BRAND_FIXED * typical)
+    f.brand_spend[sellers] = spend
+    f.goodwill[sellers] = (1 - GOODWILL_DECAY) * f.goodwill[sellers] + spend
     tariff = m.instruments.effect("tariff_final")
     region = m.countries.region
     req = np.array([mk.requirement for mk in m.world.markets])[region]  # (G,)
     brand = f.K[sellers, BRAND]
-    is_obm = f.obm[sellers]
     imported = f.loc[sellers][:, None] != np.arange(m.G)[None, :]
     util = BRAND_SENSITIVITY * np.minimum(brand[:, None] / req[None, :], 2.0)
+    goodwill = np.maximum(f.goodwill[sellers], 1e-300)
+    util += GOODWILL_ELASTICITY * np.log(goodwill / goodwill.mean())[:, None]
     util -= TARIFF_SENSITIVITY * tariff[None, :] * imported
-    # own-brand upstarts sell in their own region only, and need a foothold in brand
+    # latecomer brands sell in their own region only
     same_region = region[f.loc[sellers]][:, None] == region[None, :]
     allowed = np.where(is_obm[:, None], same_region, True)
     util = np.where(allowed, util, -np.inf)
     util -= util.max(axis=0, keepdims=True)
-    # an own-brand upstart weighs in with its size relative to a brand leader's volume, so the
-    # brands' shares do not depend on how finely the supplier base is split into firms
-    bl_volume = units.sum() / max(int((~is_obm).sum()), 1)
-    size = np.where(is_obm, f.capacity[sellers] / bl_volume, 1.0)
-    w = np.exp(util) * size[:, None]
+    w = np.exp(util)
     share = w / w.sum(axis=0, keepdims=True)
     sold = share * units[None, :]
     price = m.market_price()[None, :] * np.where(is_obm[:, None], OBM_PRICE_DISCOUNT, 1.0)

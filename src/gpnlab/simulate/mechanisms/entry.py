@@ -2,8 +2,12 @@
 
 * Start-ups (Lauridsen 2018 on building domestic capabilities): each quarter country c gets
   ``Poisson(0.006 * n_c * (0.5 + KB_c + SD_c))`` new domestic firms, n_c its active firms;
-  90% lower-tier, 10% higher-tier, with capability drawn around 80% of the country's current
-  mean of that tier (spillover from the local base).
+  90% lower-tier, 10% higher-tier. An entrant starts from what the country knows and what
+  the stage needs, plus what spin-offs and hires carry from local incumbents (Klepper 2007 on
+  spin-offs; Lauridsen 2018 on Penang's local suppliers founded by former MNC engineers):
+  ``K_k = b_csk + h max(0, mean_k(incumbents at c, s) - b_csk)``, lognormal noise, with the
+  base ``b_csk = (ENTRY_FLOOR + (1 - ENTRY_FLOOR) KB_c) R_sk(t)`` and ``h = SPINOFF``.
+  Entrants never start below the base, so capability cannot ratchet down through entry.
 * New CM plants (Ernst 2002, flagships' location choice): ``Poisson(0.5)`` per quarter, placed
   in a non-flagship country with probability proportional to
   ``exp(-wage_c / 2 + 6 FDI_c + 2 a * log(1 + CM plants_c))`` (cost, FDI incentives,
@@ -21,6 +25,8 @@ from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, CM, HT, LT, D
 
 STARTUP_RATE = 0.006
+ENTRY_FLOOR = 0.4  # share of the stage's requirement any entrant knows (codified)
+SPINOFF = 0.5  # share of the incumbents' lead that spin-offs and hires carry
 CM_RATE = 0.5
 FDI_COST_PER_PLANT = 2.0  # millions per incentive point
 
@@ -44,7 +50,8 @@ def new_firms(
     stage: np.ndarray,
     K: np.ndarray,
     capacity: np.ndarray,
-) -> None:
+) -> np.ndarray:
+    """Fill free slots with new firms (every field's entry value is set here); returns them."""
     f = m.firms
     idx = place(m, role.size)
     fields_zero = (
@@ -61,13 +68,16 @@ def new_firms(
         "price",
         "sales",
         "purchases",
-        "trade_costs",
+        "taxes",
         "employment",
         "wage_bill",
         "profit",
         "received",
         "absorbed",
         "contract_value",
+        "goodwill",
+        "brand_spend",
+        "delivery_record",
     )
     for name in fields_zero:
         getattr(f, name)[idx] = 0
@@ -85,8 +95,10 @@ def new_firms(
     f.inhouse[idx] = False
     f.odm[idx] = False
     f.obm[idx] = False
+    f.disrupted[idx] = False
     f.invest[idx] = m.world.mechanisms.investment_rate
     f.cash[idx] = 0.05 * capacity * 1e-4
+    return idx
 
 
 @kernel
@@ -134,6 +146,15 @@ def peer_tables(m: Model) -> tuple[np.ndarray, np.ndarray]:
     return meanK, meancap
 
 
+def entrant_capability(
+    m: Model, loc: np.ndarray, stage: np.ndarray, meanK: np.ndarray
+) -> np.ndarray:
+    """(n, D) expected capability of start-ups at (loc, stage) (module docstring)."""
+    kb = m.countries.knowledge_base[loc]
+    base = (ENTRY_FLOOR + (1 - ENTRY_FLOOR) * kb)[:, None] * m.requirement[stage]
+    return base + SPINOFF * np.maximum(meanK[loc, stage] - base, 0.0)
+
+
 def entry(m: Model) -> None:
     if not m.world.mechanisms.entry:
         return
@@ -163,7 +184,7 @@ def entry(m: Model) -> None:
         pick = np.searchsorted(np.cumsum(w) / w.sum(), rng.random(home.size), side="right")
         pick_ht = np.array(ht_stages)[np.minimum(pick, len(ht_stages) - 1)]
         stage = np.where(role == LT, lt_stages[0], pick_ht)
-    K = 0.8 * meanK[home, stage] * rng.lognormal(0, 0.15, (home.size, D))
+    K = entrant_capability(m, home, stage, meanK) * rng.lognormal(0, 0.15, (home.size, D))
     cap = 0.5 * meancap[home, stage]
     loc = home.copy()
     # new CM plants, located by cost, FDI incentives and agglomeration

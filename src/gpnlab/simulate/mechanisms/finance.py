@@ -4,7 +4,9 @@ Cash accumulates profit less learning investment (net of the learning subsidy):
 ``cash += profit - i_f (1 - LS_c) max(profit, 0)``. A firm exits when its cash falls below
 minus two quarters of its average sales (insolvency), or when a supplier has had no buyer for
 eight quarters. Exit frees its suppliers, and its workers are displaced into the informal sector
-(:mod:`labour`). Brand leaders' marketing and design units do not exit in this version.
+(:mod:`labour`). A latecomer brand (OBM, :mod:`upgrading`) is one business: its design unit's
+cash is swept into its final-stage unit each quarter, and when that unit is insolvent the
+whole brand exits. The flagships' own units (marketing, design) do not exit in this version.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def settle(
     idle: np.ndarray,
 ) -> np.ndarray:
     """One pass over alive firms: cash, age and idle quarters; returns the firms that exit
-    (insolvent or idle too long; brand leaders' own units never)."""
+    (insolvent or idle too long; the flagships' own units never)."""
     leaving = np.zeros(alive.size, np.bool_)
     for i in range(alive.size):
         if not alive[i]:
@@ -65,12 +67,19 @@ def settle(
             idle[i] = 0
         insolvent = cash[i] < -INSOLVENCY_QUARTERS * sales_mean[i] and age[i] > 4
         stale = idle[i] > IDLE_LIMIT
-        leaving[i] = (insolvent or stale) and not (role[i] == BL and not inhouse[i])
+        flagship_unit = role[i] == BL and not inhouse[i] and not obm[i]
+        leaving[i] = (insolvent or stale) and not flagship_unit
     return np.flatnonzero(leaving)
 
 
 def finance(m: Model) -> None:
     f = m.firms
+    final = m.stages.final
+    # a latecomer brand's other units hand their cash to its final-stage unit (one business)
+    sub = np.flatnonzero(f.alive & f.obm & (f.stage != final) & (f.buyer >= 0))
+    if sub.size:
+        np.add.at(f.cash, f.buyer[sub], f.cash[sub])
+        f.cash[sub] = 0.0
     out = settle(
         f.alive,
         f.role,
@@ -87,4 +96,12 @@ def finance(m: Model) -> None:
         f.age,
         f.idle,
     )
+    heads = out[f.obm[out] & (f.stage[out] == final)]
+    out = out[~(f.obm[out] & (f.stage[out] != final))]  # a brand's units go with the brand
+    if heads.size:
+        gone = np.zeros(f.size, bool)
+        gone[heads] = True
+        units = np.flatnonzero(f.alive & f.obm & (f.buyer >= 0) & gone[np.maximum(f.buyer, 0)])
+        out = np.union1d(out, units)
+        m.obm_exits += int(heads.size)
     exit_firms(m, out)

@@ -5,9 +5,11 @@ under volatility they invest in flexibility instead. The learning investment rat
 
 ``i_f = i0 * C(L_f) * S_f * Fin_f * (1 + LS_c)``, capped at 1, where
 ``C(L) = L / (L + 2) / (4 / 6)`` (committed contract length L in quarters, 1 at four quarters),
-``S_f = 1 / (1 + 5 cv_f + 5 sigma_c)`` (income instability: coefficient of variation of the
-firm's sales and its country's volatility), ``Fin_f = 1 / (1 + 10 r_c (1 - PC_c))`` (cost of
-capital after patient-capital policy) and ``LS_c`` the learning subsidy (targeted stages).
+``S_f = 1 / (1 + 5 cv_f)`` (income instability: the coefficient of variation of the firm's
+own sales, which volatility raises through demand shocks and disrupted deliveries,
+:mod:`disruption`; the country's volatility is not a separate term),
+``Fin_f = 1 / (1 + 10 r_c (1 - PC_c))`` (cost of capital after patient-capital policy) and
+``LS_c`` the learning subsidy (targeted stages).
 ``i0`` = ``mechanisms.investment_rate``. Observable: investment rates.
 
 Capacity follows volume: a firm that produced more than its capacity expands by a quarter of the
@@ -37,7 +39,6 @@ def invest_and_expand(
     stage: np.ndarray,
     sales: np.ndarray,
     units: np.ndarray,
-    volatility: np.ndarray,
     rate: np.ndarray,
     subsidy: np.ndarray,
     investment_rate: float,
@@ -47,9 +48,9 @@ def invest_and_expand(
     capacity: np.ndarray,
 ) -> None:
     """One pass over alive firms: update the sales moments, set ``i_f`` (module docstring),
-    expand capacity by a quarter of any output above it. ``volatility`` (G,) is scaled,
-    ``rate`` (G,) the owner country's cost of capital after patient capital, ``subsidy``
-    (G, S) the learning subsidy by location and stage."""
+    expand capacity by a quarter of any output above it. ``rate`` (G,) the owner country's
+    cost of capital after patient capital, ``subsidy`` (G, S) the learning subsidy by location
+    and stage."""
     for i in range(alive.size):
         if not alive[i]:
             continue
@@ -59,7 +60,7 @@ def invest_and_expand(
         cv = min(np.sqrt(sales_var[i]) / max(sales_mean[i], 1e-12), 2.0)
         L = min(contract_len[i], MAX_COMMITMENT) if buyer[i] >= 0 else 1
         commit = (L / (L + 2.0)) / (4.0 / 6.0)
-        stability = 1.0 / (1.0 + 5.0 * cv + 5.0 * volatility[loc[i]])
+        stability = 1.0 / (1.0 + 5.0 * cv)
         finance = 1.0 / (1.0 + 10.0 * rate[home[i]])
         boost = 1 + subsidy[loc[i], stage[i]]
         invest[i] = min(1.0, investment_rate * commit * stability * finance * boost)
@@ -79,7 +80,6 @@ def investment(m: Model) -> None:
         f.stage,
         f.sales,
         f.units,
-        c.volatility * mech.volatility_scale,
         c.cost_of_capital * (1 - m.instruments.effect("patient_capital")),
         m.instruments.table("learning_subsidy"),
         float(mech.investment_rate),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, MARKETING
+from gpnlab.simulate.state import BL, CM
 
 STEP = 0.05
 MARGIN = 0.05
@@ -24,7 +24,8 @@ def make_or_buy(m: Model) -> None:
         return
     f = m.firms
     F = f.size
-    sup = f.alive & (f.buyer >= 0) & (f.stage == 4) & (f.units > 0)
+    assembly = m.stages.role[f.stage] == CM  # the stages brand leaders make or buy
+    sup = f.alive & (f.buyer >= 0) & assembly & (f.units > 0)
     b = f.buyer[sup]
     val = f.units[sup] * f.price[sup]
     own = f.inhouse[sup]
@@ -35,7 +36,7 @@ def make_or_buy(m: Model) -> None:
         np.bincount(b[~own], f.units[sup][~own], F), 1e-12
     )
     has_both = (np.bincount(b[own], minlength=F) > 0) & (np.bincount(b[~own], minlength=F) > 0)
-    mkt = f.alive & (f.role == BL) & (f.stage == MARKETING) & has_both
+    mkt = f.alive & (f.role == BL) & (f.stage == m.stages.final) & has_both
     cheaper = mkt & (cost_cm < cost_in * (1 - MARGIN))
     dearer = mkt & (cost_cm > cost_in * (1 + MARGIN))
     f.outsource[cheaper] = np.minimum(1.0, f.outsource[cheaper] + STEP)

@@ -7,15 +7,16 @@ Quantities flow down the hierarchy, prices up (MODEL.md section 5 accounting):
 2. *Volumes* (users before inputs): a buyer's volume is split among its feasible suppliers of
    each input stage in proportion to capacity; a brand leader splits assembly between its own
    plants (``1 - outsource``) and its CMs (``outsource``). One unit of each input per unit.
-3. *Prices* (inputs before users): ``p_f = (input cost + unit labour cost) (1 + mu_f)``, with the
-   stage's margin ``mu_s`` (market power: high in design and brand, thin in assembly --
-   Lauridsen 2018 on CM margins of 1.7% and 0.8%) scaled by the supplier's capability match,
-   plus a design premium for ODM suppliers. Crossing a border adds the importer's tariff on
-   intermediates and both sides' logistics costs to the buyer's cost (paid by the buyer; in
-   value added as taxes and services).
-4. *Accounts*: sales = units x price (marketing units and OBM firms: final revenue);
-   purchases = suppliers' sales; value added = sales - purchases; employment = units x labour /
-   productivity; profit = value added - wages - trade costs - interest.
+3. *Prices* (inputs before users): ``p_f = (input cost + materials cost + unit labour cost)
+   (1 + mu_f)``, with the stage's margin ``mu_s`` (market power: high in design and brand, thin
+   in assembly -- Lauridsen 2018 on CM margins of 1.7% and 0.8%) scaled by the supplier's
+   capability match, plus a design premium for ODM suppliers. Every unit needs the stage's basic
+   inputs (:mod:`supplies`). Crossing a border adds the importer's tariff (a tax on the product,
+   paid by the buyer) and both sides' logistics services (purchased) to the buyer's cost.
+4. *Accounts*: sales = units x price (marketing units: final revenue); purchases = stage
+   inputs + basic inputs + logistics services (all in the table's Z); taxes = tariffs paid (the
+   table's taxes row); value added at basic prices = sales - purchases - taxes; employment =
+   units x labour / productivity; profit = value added - wages - brand building - interest.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from gpnlab.simulate.mechanisms.capability import (
     refresh_match,
     unit_labour_costs,
 )
+from gpnlab.simulate.mechanisms.supplies import material_rates
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, MARKETING, members_by_stage
+from gpnlab.simulate.state import BL, members_by_stage
 
 ODM_PREMIUM = 0.5
 LOCAL_CONTENT_COMPLIANCE = 0.5
+DISRUPTED_WEIGHT = 1e-6  # a disrupted supplier's weight in its buyer's split
 
 
 @kernel
@@ -128,12 +131,14 @@ def prices(
     loc: np.ndarray,
     buyer: np.ndarray,
     units: np.ndarray,
-    contract_units: np.ndarray,
     ulc: np.ndarray,
     compliance: np.ndarray,
     markup: np.ndarray,
     match: np.ndarray,
     odm: np.ndarray,
+    materials: np.ndarray,
+    mat_logistics: np.ndarray,
+    mat_tax: np.ndarray,
     tariff: np.ndarray,
     logistics: np.ndarray,
     members: np.ndarray,
@@ -141,41 +146,50 @@ def prices(
     order: np.ndarray,
     price: np.ndarray,
     purchases: np.ndarray,
-    trade: np.ndarray,
+    taxes: np.ndarray,
 ) -> None:
-    """Step 3, inputs first: ``p_f = (input cost + ulc_f compliance_f) (1 + mu_f)``; a stage's
-    sales to its buyers add to their purchases, trade costs (border crossed) and input cost
-    per unit."""
+    """Step 3, inputs first: ``p_f = (input cost + m_s (1 + l_c + t_c) + ulc_f compliance_f)
+    (1 + mu_f)`` per unit, ``m_s`` the stage's basic inputs, ``l_c`` and ``t_c`` the logistics
+    and tariffs per unit of them (:func:`supplies.material_rates`); a stage's sales to its
+    buyers add to their purchases (plus logistics across a border), taxes (tariffs) and input
+    cost per unit."""
     F = buyer.size
     input_cost = np.zeros(F)
     val_b = np.zeros(F)
-    trade_b = np.zeros(F)
+    tax_b = np.zeros(F)
     cost_b = np.zeros(F)
     for s in order:
         here = members[bounds[s] : bounds[s + 1]]
         for i in here:
+            g = loc[i]
+            mat = materials[s] * units[i]
+            purchases[i] += mat * (1.0 + mat_logistics[g])
+            taxes[i] += mat * mat_tax[g]
+            mat_unit = materials[s] * (1.0 + mat_logistics[g] + mat_tax[g])
             mu = markup[s] * (0.5 + 0.5 * min(match[i], 2.0))
             mu *= 1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0)
-            price[i] = (input_cost[i] + ulc[i] * compliance[i]) * (1 + mu)
+            price[i] = (input_cost[i] + mat_unit + ulc[i] * compliance[i]) * (1 + mu)
         for i in here:
             b = buyer[i]
-            if b >= 0 and contract_units[i] > 0:
-                val = contract_units[i] * price[i]
-                tc = 0.0
+            if b >= 0 and units[i] > 0:
+                val = units[i] * price[i]
+                freight = 0.0
+                tax = 0.0
                 if loc[i] != loc[b]:
-                    tc = val * (tariff[loc[b]] + logistics[loc[b]] + logistics[loc[i]])
-                val_b[b] += val
-                trade_b[b] += tc
-                cost_b[b] += val + tc
+                    freight = val * (logistics[loc[b]] + logistics[loc[i]])
+                    tax = val * tariff[loc[b]]
+                val_b[b] += val + freight
+                tax_b[b] += tax
+                cost_b[b] += val + freight + tax
         for i in here:  # each buyer's sums once (then zeroed: later suppliers add 0.0)
             b = buyer[i]
-            if b >= 0 and contract_units[i] > 0:
+            if b >= 0 and units[i] > 0:
                 purchases[b] += val_b[b]
-                trade[b] += trade_b[b]
+                taxes[b] += tax_b[b]
                 if units[b] > 0:
                     input_cost[b] += cost_b[b] / max(units[b], 1e-300)
                 val_b[b] = 0.0
-                trade_b[b] = 0.0
+                tax_b[b] = 0.0
                 cost_b[b] = 0.0
 
 
@@ -186,7 +200,6 @@ def accounts(
     stage: np.ndarray,
     loc: np.ndarray,
     home: np.ndarray,
-    contract_units: np.ndarray,
     price: np.ndarray,
     final_revenue: np.ndarray,
     ulc: np.ndarray,
@@ -196,7 +209,8 @@ def accounts(
     cash: np.ndarray,
     units: np.ndarray,
     purchases: np.ndarray,
-    trade_costs: np.ndarray,
+    taxes: np.ndarray,
+    brand_spend: np.ndarray,
     sales: np.ndarray,
     sold_to: np.ndarray,
     contract_value: np.ndarray,
@@ -206,11 +220,11 @@ def accounts(
 ) -> None:
     """Step 4, per firm: sales = contract units x price + final revenue; the ledger entry
     (``sold_to``, ``contract_value``); employment = units x labour / productivity (productivity
-    folded into ``ulc``); wage bill; profit = sales - purchases - trade costs - wages - interest
-    on debt at the owner country's rate."""
+    folded into ``ulc``); wage bill; profit = sales - purchases - taxes - wages - brand
+    building - interest on debt at the owner country's rate."""
     for i in range(alive.size):
         has_buyer = alive[i] and buyer[i] >= 0
-        contract_sales = (contract_units[i] if has_buyer else 0.0) * price[i]
+        contract_sales = (units[i] if has_buyer else 0.0) * price[i]
         sold = has_buyer and contract_sales > 0
         sold_to[i] = buyer[i] if sold else -1
         contract_value[i] = contract_sales if sold else 0.0
@@ -226,7 +240,7 @@ def accounts(
         employment[i] = units[i] * labour[s] * productivity
         wage_bill[i] = employment[i] * wage[g] * 1e-3
         interest = max(-cash[i], 0.0) * rate[home[i]]
-        profit[i] = sales[i] - purchases[i] - trade_costs[i] - wage_bill[i] - interest
+        profit[i] = sales[i] - purchases[i] - taxes[i] - wage_bill[i] - brand_spend[i] - interest
 
 
 def production(m: Model) -> None:
@@ -239,15 +253,19 @@ def production(m: Model) -> None:
     # 1. feasibility, inputs first
     feasible = alive.copy()
     feasibility(f.buyer, members, bounds, order, inputs, input_ptr, feasible)
-    # 2. volumes, users first
-    units = np.where(alive & (f.role == BL) & (f.stage == MARKETING), f.final_units, 0.0)
+    # a supplier whose deliveries are disrupted this quarter loses its share to the buyer's
+    # other suppliers of the stage; if all of them are disrupted they deliver late
+    # (:mod:`disruption`)
+    capacity = np.where(f.disrupted, DISRUPTED_WEIGHT * f.capacity, f.capacity)
+    # 2. volumes, users first: the final stage's volume is what end buyers bought
+    units = np.where(alive & (f.stage == st.final), f.final_units, 0.0)
     units = np.where(feasible, units, 0.0)
     volumes(
         f.role,
         f.stage,
         f.buyer,
         f.inhouse,
-        f.capacity,
+        capacity,
         f.outsource,
         feasible,
         members,
@@ -258,9 +276,14 @@ def production(m: Model) -> None:
         st.role,
         units,
     )
-    # own-brand units of OBM firms
-    units += np.where(f.obm & alive, f.final_units, 0.0)
     f.units[:] = units
+    # a seller that cannot deliver (no feasible supplier of an input stage) sells nothing
+    if m.sellers.size:
+        wanted = f.final_units[m.sellers]
+        served = np.where(wanted > 0, units[m.sellers] / np.maximum(wanted, 1e-300), 0.0)
+        m.final_sales = m.final_sales * served[:, None]
+        m.final_revenue = m.final_revenue * served[:, None]
+        f.final_units[m.sellers] = units[m.sellers]
     # 3. prices, inputs first
     c = m.countries
     ulc = unit_labour_costs(alive, f.loc, f.stage, f.K, c.wage, st.labour, agglomeration_saving(m))
@@ -268,33 +291,37 @@ def production(m: Model) -> None:
         refresh_match(m)
     lc = m.instruments.effect("local_content")
     compliance = 1 + LOCAL_CONTENT_COMPLIANCE * lc[f.loc] * (f.home != f.loc)
-    contract_units = units - np.where(f.obm, f.final_units, 0.0)
+    tariff = m.instruments.effect("tariff_intermediate")
+    logistics = m.instruments.effect("logistics_cost")
+    mat_logistics, mat_tax = material_rates(m.material_origin, tariff, logistics)
     price = np.zeros(F)
     purchases = np.zeros(F)
-    trade = np.zeros(F)
+    taxes = np.zeros(F)
     prices(
         f.stage,
         f.loc,
         f.buyer,
         units,
-        contract_units,
         ulc,
         compliance,
         st.markup,
         m.match_now,
         f.odm,
-        m.instruments.effect("tariff_intermediate"),
-        m.instruments.effect("logistics_cost"),
+        st.materials,
+        mat_logistics,
+        mat_tax,
+        tariff,
+        logistics,
         members,
         bounds,
         order,
         price,
         purchases,
-        trade,
+        taxes,
     )
     f.price[:] = price
     f.purchases[:] = purchases
-    f.trade_costs[:] = trade
+    f.taxes[:] = taxes
     # 4. accounts
     final = np.zeros(F)
     final[m.sellers] = m.final_revenue.sum(axis=1)
@@ -305,7 +332,6 @@ def production(m: Model) -> None:
         f.stage,
         f.loc,
         f.home,
-        contract_units,
         price,
         final,
         ulc,
@@ -315,7 +341,8 @@ def production(m: Model) -> None:
         f.cash,
         f.units,
         f.purchases,
-        f.trade_costs,
+        f.taxes,
+        f.brand_spend,
         f.sales,
         f.sold_to,
         f.contract_value,

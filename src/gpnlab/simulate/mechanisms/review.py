@@ -1,14 +1,20 @@
-"""Review and dropping: "upgrade or perish"; lower tiers as price breakers and capacity buffers.
+"""Review and dropping: "upgrade or perish"; who serves as the capacity buffer.
 
 Ernst (2002, sec. 4.2-4.3): requirements rise with every product cycle and suppliers that fall
-behind are dropped; lower-tier suppliers deal mostly with higher tiers and are the first to be
-cut when volumes fall. Each quarter, once a contract's committed length has run out:
+behind are dropped; lower-tier suppliers are the first to be cut when volumes fall. Here that
+ordering is an outcome, not a rule. Each quarter, once a contract's committed length has run
+out:
 
 * a supplier whose capability match is below ``mechanisms.drop_threshold`` is dropped, and so
   is one whose buyer produced nothing this quarter (no volume to give);
-* where a buyer's lower-tier suppliers have more than 1.5 x the capacity its volume needs, the
-  lowest-scoring lower-tier suppliers are dropped until the excess is gone (LT first: higher
-  tiers keep their volume).
+* where the suppliers due for review have more than ``EXCESS`` x the capacity the buyer's
+  volume gives them, the buyer cuts those whose loss costs it least until the excess is gone.
+  The cost of losing a supplier is
+  ``loss_f = min(match_f, 2) (1 + tau_s) (1 + min(age_f, 8) / 8)``: a better match, knowledge
+  that is tacit and relationship-specific (tacitness ``tau_s`` of the supplier's stage) and an
+  older relationship (quarters under the contract: specific investment sunk in it; Williamson
+  1985, Helper 1991 on exit vs voice) make a supplier dearer to replace. Commodity suppliers on
+  short contracts tend to come first, but so does any weak, new supplier of any tier.
 
 Drops are counted by supplier location (panel column ``supplier_drops``).
 """
@@ -20,7 +26,7 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import LT, OPEN_ENDED
+from gpnlab.simulate.state import OPEN_ENDED
 
 EXCESS = 1.5
 
@@ -30,12 +36,14 @@ def drop_suppliers(
     alive: np.ndarray,
     buyer: np.ndarray,
     inhouse: np.ndarray,
-    role: np.ndarray,
+    stage: np.ndarray,
+    tacit: np.ndarray,
     loc: np.ndarray,
     contract_age: np.ndarray,
     contract_len: np.ndarray,
     units: np.ndarray,
     capacity: np.ndarray,
+    disrupted: np.ndarray,
     match: np.ndarray,
     threshold: float,
     drops: np.ndarray,
@@ -47,8 +55,10 @@ def drop_suppliers(
     an array only the recording reads (:mod:`gpnlab.simulate.links`)."""
     F = buyer.size
     dropped = np.zeros(F, np.bool_)
-    # lower-tier suppliers due for review that pass it, and their buyers' volume and capacity
+    # suppliers due for review that pass it, what losing each costs, and their buyers' volume
+    # and capacity
     buffer = np.empty(F, np.int64)
+    loss = np.zeros(F)
     n_buffer = 0
     need = np.zeros(F)
     cap = np.zeros(F)
@@ -63,14 +73,17 @@ def drop_suppliers(
         if match[i] < threshold or units[b] <= 0:
             dropped[i] = True
             why[i] = 1 if match[i] < threshold else 2
-        elif role[i] == LT:
+        elif not disrupted[i]:  # a disrupted quarter's lost orders are not excess capacity
+            loss[i] = (
+                min(match[i], 2.0) * (1.0 + tacit[stage[i]]) * (1.0 + min(contract_age[i], 8) / 8.0)
+            )
             buffer[n_buffer] = i
             n_buffer += 1
             need[b] += units[i]
             cap[b] += capacity[i]
-    # capacity buffer: where a buyer's due lower-tier capacity exceeds EXCESS x the volume it
-    # gives them, the weakest go first until what remains is within the excess. Each such
-    # buyer's list (index order) is sorted by match, stably.
+    # capacity buffer: where a buyer's due capacity exceeds EXCESS x the volume it gives those
+    # suppliers, the cheapest to lose go first until what remains is within the excess. Each
+    # such buyer's list (index order) is sorted by loss, stably.
     head = np.full(F, -1, np.int64)
     after = np.empty(F, np.int64)
     for j in range(n_buffer - 1, -1, -1):
@@ -86,8 +99,8 @@ def drop_suppliers(
         i = head[b]
         head[b] = -1  # each buyer once
         while i >= 0:
-            k = n  # insertion sort by match, ties keep index order
-            while k > 0 and match[group[k - 1]] > match[i]:
+            k = n  # insertion sort by loss, ties keep index order
+            while k > 0 and loss[group[k - 1]] > loss[i]:
                 group[k] = group[k - 1]
                 k -= 1
             group[k] = i
@@ -120,12 +133,14 @@ def review(m: Model) -> None:
         f.alive,
         f.buyer,
         f.inhouse,
-        f.role,
+        f.stage,
+        m.stages.tacitness,
         f.loc,
         f.contract_age,
         f.contract_len,
         f.units,
         f.capacity,
+        f.disrupted,
         m.match_now,
         float(m.world.mechanisms.drop_threshold),
         m.drops,

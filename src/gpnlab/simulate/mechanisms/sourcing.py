@@ -9,14 +9,18 @@ larger). For each vacancy ``mechanisms.candidates`` free suppliers of the stage 
 (more often in agglomerations and where matchmaking raises visibility: supplier development)
 and scored:
 
-``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 2 volatility(loc)
+``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 3 delivery record
           + 0.3 [same region] + 0.3 [cash > 0] + 3 LC(buyer loc) [domestic, foreign buyer] + e``
 
 landed cost = unit labour cost (wages, productivity, agglomeration saving) times
 ``1 + tariff on intermediates + logistics`` when the border is crossed; ``LC`` the local-content
 requirement on foreign plants; ``e`` Gumbel noise of scale ``NOISE`` = 0.3. Candidates below
-90% of the drop threshold are not eligible. The best candidate takes the vacancy; a supplier
-claimed twice goes to the first claim in random order.
+90% of the drop threshold are not eligible. The delivery record is the supplier's observed
+share of disrupted quarters (:mod:`disruption`): buyers avoid volatile locations because their
+suppliers fail to deliver, not by assumption. The best candidate takes the vacancy; a supplier
+claimed twice goes to the first claim in random order. The committed length of a new contract is
+``commitment (0.5 + tacitness_s)`` quarters: relationships that carry tacit, relationship-specific
+knowledge are committed for longer (Williamson 1985 on asset specificity; Ernst 2002 sec. 2.4).
 
 The best of K scores with i.i.d. Gumbel noise is a multinomial-logit choice (McFadden 1974; the
 Gumbel-max identity): candidate j wins with probability ``exp(v_j / 0.3) / sum_i exp(v_i / 0.3)``,
@@ -32,11 +36,12 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, LT, MARKETING, PRODUCTION, members_by_stage
+from gpnlab.simulate.state import PRODUCTION, members_by_stage
 
 VACANCY_SLACK = 1.15
 MAX_NEW = 3
 NOISE = 0.3
+RELIABILITY = 3.0  # score weight of the delivery record
 BLOCK = 32  # vacancies whose candidates are drawn at once
 
 
@@ -154,7 +159,6 @@ def open_vacancies(
     stage: np.ndarray,
     buyer: np.ndarray,
     inhouse: np.ndarray,
-    obm: np.ndarray,
     units: np.ndarray,
     final_units: np.ndarray,
     outsource: np.ndarray,
@@ -163,6 +167,7 @@ def open_vacancies(
     bounds: np.ndarray,
     buys: np.ndarray,
     stage_role: np.ndarray,
+    final: int,
     max_new: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The free suppliers of stage s (its own role, not in-house) and the vacancies for them,
@@ -204,8 +209,8 @@ def open_vacancies(
         if not buys[b, s]:
             continue
         for j in members[bounds[b] : bounds[b + 1]]:
-            mkt = role[j] == BL and stage[j] == MARKETING
-            if not (buyer[j] >= 0 or mkt or obm[j]):
+            mkt = stage[j] == final
+            if not (buyer[j] >= 0 or mkt):
                 continue
             if mkt:
                 vol = max(final_units[j], 1e-9) * outsource[j]
@@ -242,13 +247,13 @@ def supplier_appeal(
     wage: np.ndarray,
     labour: np.ndarray,
     saving: np.ndarray,
-    volatility: np.ndarray,
+    record: np.ndarray,
     eligible: float,
     appeal: np.ndarray,
 ) -> int:
     """``appeal[f] = exp((v_f - max v) / NOISE)`` for the free suppliers of stage s, with the
     supplier part of the score ``v_f = -2 log(unit labour cost / median) + 1.5 min(match, 1.5)
-    - 2 volatility(loc) + 0.3 [cash > 0]``; 0 for ineligible ones. Returns how many are
+    - RELIABILITY record_f + 0.3 [cash > 0]``; 0 for ineligible ones. Returns how many are
     eligible."""
     value = np.empty(free.size)
     for j in range(free.size):
@@ -262,7 +267,7 @@ def supplier_appeal(
         value[j] = (
             -2.0 * np.log(value[j] / ref)
             + 1.5 * min(match[i], 1.5)
-            - 2.0 * volatility[loc[i]]
+            - RELIABILITY * record[i]
             + (0.3 if cash[i] > 0 else 0.0)
         )
         if match[i] >= eligible:
@@ -299,7 +304,6 @@ def fill_vacancies(
     loc: np.ndarray,
     buyer: np.ndarray,
     inhouse: np.ndarray,
-    obm: np.ndarray,
     units: np.ndarray,
     final_units: np.ndarray,
     outsource: np.ndarray,
@@ -317,7 +321,7 @@ def fill_vacancies(
     labour: np.ndarray,
     wage: np.ndarray,
     region: np.ndarray,
-    volatility: np.ndarray,
+    record: np.ndarray,
     saving: np.ndarray,
     visibility: np.ndarray,
     agglomeration: float,
@@ -327,7 +331,8 @@ def fill_vacancies(
     max_new: int,
     n_candidates: int,
     eligible: float,
-    commitment: int,
+    term: np.ndarray,
+    final: int,
 ) -> None:
     """Open vacancies, sample and score candidates, sign the winners (module docstring).
 
@@ -353,7 +358,6 @@ def fill_vacancies(
             stage,
             buyer,
             inhouse,
-            obm,
             units,
             final_units,
             outsource,
@@ -362,6 +366,7 @@ def fill_vacancies(
             bounds,
             buys,
             stage_role,
+            final,
             max_new,
         )
         if vac.size == 0:
@@ -373,7 +378,7 @@ def fill_vacancies(
         w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
         by_country, start, cdf, lo, per_unit, guide = country_sampler(free, loc[free], w_c)
         n_left = supplier_appeal(
-            s, free, loc, K, cash, match, wage, labour, saving, volatility, eligible, appeal
+            s, free, loc, K, cash, match, wage, labour, saving, record, eligible, appeal
         )  # eligible free suppliers not yet signed
         for v in range(vac.size):
             if n_left == 0:
@@ -399,7 +404,7 @@ def fill_vacancies(
                 n_left -= 1
                 buyer[pick] = b
                 contract_age[pick] = 0
-                contract_len[pick] = max(1, commitment // 2) if role[pick] == LT else commitment
+                contract_len[pick] = term[s]
                 idle[pick] = 0
 
 
@@ -416,7 +421,6 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         f.loc,
         f.buyer,
         f.inhouse,
-        f.obm,
         f.units,
         f.final_units,
         f.outsource,
@@ -434,7 +438,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         m.stages.labour,
         m.countries.wage,
         m.countries.region,
-        m.countries.volatility * mech.volatility_scale,
+        f.delivery_record,
         agglomeration_saving(m),
         1.0 + inst.effect("supplier_development"),
         float(mech.agglomeration),
@@ -444,5 +448,13 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         int(max_new),
         int(mech.candidates),
         0.9 * float(mech.drop_threshold),
-        int(mech.commitment),
+        contract_terms(m),
+        m.stages.final,
     )
+
+
+def contract_terms(m: Model) -> np.ndarray:
+    """(S,) committed quarters of a new contract: ``max(1, round(commitment (0.5 +
+    tacitness_s)))`` (module docstring)."""
+    c = float(m.world.mechanisms.commitment) * (0.5 + m.stages.tacitness)
+    return np.maximum(1, np.round(c)).astype(np.int32)

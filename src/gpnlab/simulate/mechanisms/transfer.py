@@ -1,7 +1,10 @@
 """Knowledge transfer per contract, by channel (Ernst 2002, sec. 4.3; Javorcik 2004).
 
 Each quarter a supplier under contract is offered knowledge from its buyer in proportion to the
-capability gap, per dimension: ``T_fk = tau * channel_f * max(0, K_bk - K_fk) * (1 + SD)``.
+capability gap, per dimension, weighted by what the supplier's stage needs:
+``T_fk = tau * channel_f * max(0, K_bk - K_fk) * p_sk * (1 + SD)``, with ``p_sk = R_sk / max_k
+R_sk`` the stage's requirement profile (a buyer teaches a commodity supplier production and
+process, not brand management; the buyer can only teach what it knows, ``K_bk``).
 
 * Channels: formal (the buyer is a foreign-owned plant in the supplier's country: FDI and
   licensing, weight 1.0); informal early supplier involvement and design information for higher
@@ -9,6 +12,11 @@ capability gap, per dimension: ``T_fk = tau * channel_f * max(0, K_bk - K_fk) * 
 * More sophisticated knowledge (design, brand) is offered only once the supplier's process
   capability reaches 80% of its stage's requirement: transfer deepens as the supplier upgrades.
 * ``SD``: supplier-development programmes of the supplier's country (targeted stages).
+* Support institutions are a channel of their own (Lauridsen 2018 on Penang's skills centre
+  and Taiwan's ITRI; extension services, standards bodies, training): a domestic firm is offered
+  ``iota (I_c + SI_cs) max(0, R_sk(t) - K_fk)`` towards its stage's current standard, less what
+  its buyer already offers in that dimension (floored at 0). Firms whose buyers transfer little
+  -- arm's-length and unattached suppliers -- gain most; ``iota`` = ``INSTITUTION_RATE``.
 
 Transfer is not diffusion: :mod:`absorption` decides how much is internalised.
 Switch: ``mechanisms.transfer_rate = 0``. Observable: transferred knowledge by tier.
@@ -26,6 +34,7 @@ from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS
 CHANNEL_FORMAL = 1.0
 CHANNEL_INFORMAL = 0.7
 CHANNEL_ARMS_LENGTH = 0.3
+INSTITUTION_RATE = 0.04
 
 
 @kernel
@@ -38,37 +47,48 @@ def offer(
     home: np.ndarray,
     loc: np.ndarray,
     K: np.ndarray,
-    req_process: np.ndarray,
+    req: np.ndarray,
+    profile: np.ndarray,
     tacit: np.ndarray,
     sd: np.ndarray,
+    support: np.ndarray,
     rate: float,
     offered: np.ndarray,
     received: np.ndarray,
 ) -> None:
-    """One pass over firms: ``offered[f] = T_f`` (module docstring), ``received[f] = sum_k T_fk``.
+    """One pass over firms: ``offered[f] = T_f + institutional offer`` (module docstring),
+    ``received[f] = sum_k offered_fk``.
 
-    ``req_process`` (S,) process requirement, ``tacit`` (S,) tacitness penalty of the distant
-    channels, ``sd`` (G, S) supplier development by (supplier location, stage).
+    ``req`` (S, D) current requirements, ``profile`` (S, D) requirement profile, ``tacit`` (S,)
+    tacitness penalty of the distant channels, ``sd`` (G, S) supplier development by (supplier
+    location, stage), ``support`` (G, S) institutions plus support-institution policy.
     """
     for i in range(K.shape[0]):
         offered[i, :] = 0.0
         received[i] = 0.0
-        b = buyer[i]
-        if not alive[i] or b < 0 or inhouse[i] or role[i] == BL:
+        if not alive[i] or inhouse[i] or role[i] == BL:
             continue
         s = stage[i]
-        if home[b] != loc[b] and loc[b] == loc[i]:
-            channel = CHANNEL_FORMAL
-        else:
-            channel = (CHANNEL_ARMS_LENGTH if role[i] == LT else CHANNEL_INFORMAL) * tacit[s]
-        deep = K[i, PROCESS] >= 0.8 * req_process[s]
+        b = buyer[i]
+        channel = 0.0
+        if b >= 0:
+            if home[b] != loc[b] and loc[b] == loc[i]:
+                channel = CHANNEL_FORMAL
+            else:
+                channel = (CHANNEL_ARMS_LENGTH if role[i] == LT else CHANNEL_INFORMAL) * tacit[s]
+        deep = K[i, PROCESS] >= 0.8 * req[s, PROCESS]
         boost = 1.0 + sd[loc[i], s]
+        domestic = home[i] == loc[i]
+        inst = INSTITUTION_RATE * support[loc[i], s] if domestic else 0.0
         total = 0.0
         for k in range(K.shape[1]):
-            gap = max(K[b, k] - K[i, k], 0.0)
-            if k in (DESIGN, BRAND) and not deep:
-                gap = 0.0
-            t = rate * channel * gap * boost
+            t = 0.0
+            if b >= 0:
+                gap = max(K[b, k] - K[i, k], 0.0)
+                if k in (DESIGN, BRAND) and not deep:
+                    gap = 0.0
+                t = rate * channel * gap * profile[s, k] * boost
+            t += max(inst * max(req[s, k] - K[i, k], 0.0) - t, 0.0)
             offered[i, k] = t
             total += t
         received[i] = total
@@ -79,6 +99,8 @@ def transfer(m: Model) -> np.ndarray:
     f = m.firms
     if m.offered.shape != f.K.shape:
         m.offered = np.zeros_like(f.K)
+    inst = m.instruments
+    support = m.countries.institutions[:, None] + inst.table("support_institutions")
     offer(
         f.alive,
         f.buyer,
@@ -88,9 +110,11 @@ def transfer(m: Model) -> np.ndarray:
         f.home,
         f.loc,
         f.K,
-        np.ascontiguousarray(m.requirement[:, PROCESS]),
+        m.requirement,
+        m.stages.profile,
         tacit_penalty(m),  # specialisation: tacit knowledge travels badly off the formal channel
-        m.instruments.table("supplier_development"),
+        inst.table("supplier_development"),
+        np.ascontiguousarray(support),
         float(m.world.mechanisms.transfer_rate),
         m.offered,
         f.received,

@@ -1,0 +1,86 @@
+"""Basic inputs, logistics services and tariffs: what every stage buys besides its stage inputs.
+
+Every producing stage buys basic inputs (materials, energy, standard parts): ``materials_s``
+millions of model currency per unit at the world price (``Stage.materials``). They come from
+the basic-inputs industry of every country by a gravity rule with a border effect (McCallum
+1995; Anderson & van Wincoop 2003): a plant in c buys the share
+
+``w[c, c'] = L_c' b[c != c'] / sum_k L_k b[c != k]``
+
+from country c', with ``L`` the labour force (the size of its economy) and ``b = BORDER``
+for a foreign origin, 1 at home. Small economies import most of their materials, large ones
+few: in WIOD 2005 the domestic share of the inputs of electrical and optical equipment (c14)
+runs from 0.35 (MEX) and 0.44 (TWN) to 0.90 (JPN).
+
+Crossing a border costs what it costs (issue 11, item 2):
+
+* the importer's **tariff** on intermediates is a tax on the product paid by the buyer: it is
+  part of the buyer's intermediate consumption (SNA 2008, 6.213), goes to the importing
+  government and is booked in the emitted table's taxes-less-subsidies row, not as anybody's
+  value added at basic prices;
+* **logistics** (freight, customs brokerage, handling) is a service purchased from the
+  logistics sector of each side of the border: ``logistics_cost`` of the importer and of the
+  exporter, each a share of the shipment's value, sold by that country's logistics sector.
+
+The two service sectors are country aggregates, not firms. The basic-inputs industry buys
+``BASIC_OWN_USE`` of its output from its own country's basic-inputs industry (WIOD 2005: the
+intermediate share of basic metals, c12, is 0.62-0.78 in USA, CHN, JPN, DEU, KOR, TWN, MEX);
+logistics buys ``LOGISTICS_INPUT`` of its output as basic inputs at home (inland transport,
+c23: 0.32-0.61). The rest of their output is their value added.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BORDER = 0.1  # weight of a foreign origin relative to home in the gravity rule
+BASIC_OWN_USE = 0.7  # share of the basic-inputs industry's output it buys from itself
+LOGISTICS_INPUT = 0.45  # share of the logistics sector's output bought as basic inputs
+
+
+def origin_shares(labour_force: np.ndarray) -> np.ndarray:
+    """(G, G) ``w[c, c']``: share of the basic inputs of plants in c bought from c'."""
+    G = labour_force.size
+    w = np.tile(np.asarray(labour_force, float), (G, 1)) * BORDER
+    w[np.arange(G), np.arange(G)] = labour_force
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def material_rates(
+    shares: np.ndarray, tariff: np.ndarray, logistics: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per buyer country c, per unit of basic inputs bought: logistics services paid
+    ``sum_{c' != c} w[c, c'] (l_c + l_c')`` and tariffs paid ``t_c sum_{c' != c} w[c, c']``."""
+    foreign = shares.copy()
+    np.fill_diagonal(foreign, 0.0)
+    imported = foreign.sum(axis=1)
+    log_rate = imported * logistics + foreign @ logistics
+    return log_rate, imported * tariff
+
+
+def service_blocks(
+    shares: np.ndarray,
+    materials_by_place: np.ndarray,
+    logistics: np.ndarray,
+    shipments: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Flows of the basic-inputs and logistics sectors for the emitted table.
+
+    ``materials_by_place`` (G, S): basic inputs bought by the plants at (c, s) this quarter
+    (world prices); ``shipments`` (G, G, S): value of stage inputs shipped from c' to the
+    plants at (c, s) across a border (``[c', c, s]``, diagonal zero). Returns
+
+    * ``basic`` (G, G, S): basic inputs sold by c' to (c, s) (``[c', c, s]``),
+    * ``freight`` (G, G, S): logistics sold by c' to (c, s) on materials and stage inputs.
+
+    The same sums as the firms' own purchases in :mod:`production` (tested).
+    """
+    basic = shares.T[:, :, None] * materials_by_place[None, :, :]
+    foreign = basic.copy()
+    G = shares.shape[0]
+    foreign[np.arange(G), np.arange(G), :] = 0.0
+    imported = foreign.sum(axis=0)  # (G, S) by buyer
+    ship_in = shipments.sum(axis=0)  # (G, S) stage inputs imported by the buyer
+    freight = (foreign + shipments) * logistics[:, None, None]  # exporter's side
+    freight[np.arange(G), np.arange(G), :] += (imported + ship_in) * logistics[:, None]
+    return basic, freight
