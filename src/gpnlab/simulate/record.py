@@ -284,7 +284,7 @@ def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
             "units": f.units[idx],
             "sales": f.sales[idx],
             "value_added": f.sales[idx] - f.purchases[idx] - f.taxes[idx],
-            "match": np.minimum(m.match_now[idx], 2.0)
+            "capability_match": np.minimum(m.match_now[idx], 2.0)
             if m.match_now.shape == (f.size,)
             else np.nan,
             "employment": f.employment[idx],
