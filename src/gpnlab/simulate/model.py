@@ -84,6 +84,9 @@ class Model:
     sellers: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     final_sales: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     final_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    # end buyers' orders of this period (demand); final_sales/revenue are what was delivered
+    ordered_sales: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    ordered_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
     offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period

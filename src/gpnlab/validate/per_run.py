@@ -96,7 +96,9 @@ def run_metrics(
         _diffusion(out, firms, hs)
         _hazard(out, col, hazard_snaps)
         _sizes(out, firms, hs)
-        _obm(out, firms, col, hs)
+        used = {j for st in world.stages for j in st.inputs}
+        final = next(st.name for i, st in enumerate(world.stages) if i not in used)
+        _obm(out, firms, col, hs, final)
         _structural(out, firms, col, world, hs)
     _survival(out, col, role_of)
     _requirements(out, col, hs)
@@ -288,7 +290,9 @@ def _sizes(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
                 out.add(f"tail_{column}_{r['method']}", h, r["zeta"])
 
 
-def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int]) -> None:
+def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int], final: str) -> None:
+    """ODM firms; latecomer brands (their final-stage units) alive, success rate, survival."""
+    firms = firms[~firms["obm"] | (firms["stage"] == final)]  # one row per brand
     for h in hs:
         snap = firms[firms["period"] == h]
         out.add("odm_firms", h, float(snap["odm"].sum()))

@@ -25,13 +25,14 @@ STRETCH = 1.1  # standards may run this far ahead of the flagships' own capabili
 
 @kernel
 def mean_capability(
-    alive: np.ndarray, role: np.ndarray, inhouse: np.ndarray, K: np.ndarray
+    alive: np.ndarray, role: np.ndarray, inhouse: np.ndarray, obm: np.ndarray, K: np.ndarray
 ) -> float:
-    """Mean of K over the alive brand leaders' own units (not in-house plants); 1.0 if none."""
+    """Mean of K over the alive flagships' own units (not in-house plants, not latecomer
+    brands); 1.0 if none."""
     total = 0.0
     n = 0
     for i in range(K.shape[0]):
-        if alive[i] and role[i] == BL and not inhouse[i]:
+        if alive[i] and role[i] == BL and not inhouse[i] and not obm[i]:
             for k in range(K.shape[1]):
                 total += K[i, k]
             n += K.shape[1]
@@ -39,9 +40,9 @@ def mean_capability(
 
 
 def flagship_frontier(m: Model) -> float:
-    """Mean capability index of brand leaders' own units: the standard setters."""
+    """Mean capability index of the flagships' own units: the standard setters."""
     f = m.firms
-    return float(mean_capability(f.alive, f.role, f.inhouse, f.K))
+    return float(mean_capability(f.alive, f.role, f.inhouse, f.obm, f.K))
 
 
 def update_requirements(m: Model) -> None:

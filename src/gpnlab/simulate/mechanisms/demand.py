@@ -65,8 +65,8 @@ def demand(m: Model) -> None:
     f.final_units[:] = 0.0
     f.brand_spend[:] = 0.0
     m.sellers = sellers
-    m.final_sales = np.zeros((0, m.G))
-    m.final_revenue = np.zeros((0, m.G))
+    m.final_sales = m.ordered_sales = np.zeros((0, m.G))
+    m.final_revenue = m.ordered_revenue = np.zeros((0, m.G))
     if sellers.size == 0:
         return
     is_obm = f.obm[sellers]
@@ -94,6 +94,6 @@ def demand(m: Model) -> None:
     sold = share * units[None, :]
     price = m.market_price()[None, :] * np.where(is_obm[:, None], OBM_PRICE_DISCOUNT, 1.0)
     revenue = sold * price * (1 - tariff[None, :] * imported)
-    m.final_sales = sold
-    m.final_revenue = revenue
+    m.final_sales = m.ordered_sales = sold  # production keeps what it can deliver
+    m.final_revenue = m.ordered_revenue = revenue
     f.final_units[sellers] = sold.sum(axis=1)

@@ -277,13 +277,13 @@ def production(m: Model) -> None:
         units,
     )
     f.units[:] = units
-    # a seller that cannot deliver (no feasible supplier of an input stage) sells nothing
+    # a seller that cannot deliver (no feasible supplier of an input stage) sells nothing:
+    # end buyers' orders (demand) become sales only for what is produced
     if m.sellers.size:
         wanted = f.final_units[m.sellers]
         served = np.where(wanted > 0, units[m.sellers] / np.maximum(wanted, 1e-300), 0.0)
-        m.final_sales = m.final_sales * served[:, None]
-        m.final_revenue = m.final_revenue * served[:, None]
-        f.final_units[m.sellers] = units[m.sellers]
+        m.final_sales = m.ordered_sales * served[:, None]
+        m.final_revenue = m.ordered_revenue * served[:, None]
     # 3. prices, inputs first
     c = m.countries
     ulc = unit_labour_costs(alive, f.loc, f.stage, f.K, c.wage, st.labour, agglomeration_saving(m))
