@@ -18,6 +18,8 @@ COUNTRY_COLUMNS = [
     "country",
     "gross_exports",
     "dva",
+    "dva_taxes",
+    "dva_basic",
     "vax",
     "fva",
     "fdc",

@@ -10,6 +10,7 @@ import numpy as np
 
 from gpnlab.measure.blocks import ExportAccounts
 from gpnlab.measure.borin_mancini import tax_in_dva
+from gpnlab.simulate.config import World
 from gpnlab.simulate.mechanisms.entry import ENTRY_FLOOR, entrant_capability
 from gpnlab.simulate.mechanisms.upgrading import upgrading
 from gpnlab.simulate.policy import apply_regime
@@ -46,26 +47,22 @@ def test_latecomer_brands_buy_inputs_pay_for_brands_and_exit() -> None:
 def test_tariffs_are_taxes_on_products_not_value_added_at_basic_prices() -> None:
     """A tariff on intermediates is booked in the taxes row: with tariffs the tax content of
     exports is positive and DVA without the taxes row is below DVA; without them both agree."""
-    w = small_world()
-    taxed = w.model_copy(
-        update={
-            "countries": [
-                c.model_copy(
-                    update={"policy": c.policy.model_copy(update={"tariff_intermediate": 0.2})}
-                )
-                for c in w.countries
-            ]
-        }
-    )
+
+    def tariffs(rate: float) -> World:
+        w = small_world()
+        pols = [c.policy.model_copy(update={"tariff_intermediate": rate}) for c in w.countries]
+        cs = [c.model_copy(update={"policy": p}) for c, p in zip(w.countries, pols, strict=True)]
+        return w.model_copy(update={"countries": cs})
+
     for seed in SEEDS[:2]:
-        for world, positive in ((taxed, True), (small_world(), False)):
+        for world, positive in ((tariffs(0.2), True), (tariffs(0.0), False)):
             res = run(world, seed=seed, periods=4)
             t = emit_table(res.model)
             tax = tax_in_dva(ExportAccounts(t)).sum()
             assert (tax > 0) == positive and (t.tax_row.sum() > 0) == positive
             p = res.panel[res.panel.period == 4]
             gap = (p.dva_share - p.dva_share_basic).dropna()
-            assert (gap >= -1e-12).all() and ((gap > 0).any() == positive)
+            assert (gap >= -1e-12).all() and ((gap > 1e-12).any() == positive)
 
 
 def test_every_producing_stage_buys_inputs() -> None:
@@ -92,7 +89,7 @@ def test_knowledge_follows_what_the_stage_requires() -> None:
         d = (f.K - f.K0)[lt].mean(axis=0)
         gains.append((d[PRODUCTION], d[BRAND]))
     prod, brand = np.mean(gains, axis=0)
-    assert prod > 0.01 and brand < 0.25 * prod
+    assert prod > 0.002 and brand < 0.25 * prod
 
 
 def test_entrants_start_from_the_base_and_cannot_ratchet_down() -> None:

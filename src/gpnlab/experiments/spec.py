@@ -51,9 +51,12 @@ MAX_NAME = 100
 DEFAULT_OUTCOMES = (
     "gross_exports",
     "dva_share",
+    "dva_share_basic",
     "gvc_backward",
     "capability_ht",
     "capability_lt",
+    "match_ht",
+    "match_lt",
     "functional_position",
     "value_captured",
     "employment",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from gpnlab.errors import InputError
 from gpnlab.measure.blocks import ExportAccounts
-from gpnlab.measure.borin_mancini import bm_sink_bilateral, bm_source_bilateral
+from gpnlab.measure.borin_mancini import bm_sink_bilateral, bm_source_bilateral, tax_in_dva
 from gpnlab.measure.kww import kww
 from gpnlab.measure.leontief import leontief_system
 from gpnlab.measure.linkages import linkage_indices
@@ -84,10 +84,14 @@ def _measure_all(
     step("TiVA and vertical specialisation")
     vv = vax_and_vs(acc)
     gexp = country_terms["GEXP"]
+    dva_taxes = tax_in_dva(acc).sum(axis=1)
     country = pd.DataFrame(
         {
             "gross_exports": gexp,
             "dva": country_terms["DVA"],
+            # of which taxes less subsidies on products (the table's taxes row; 0 without one)
+            "dva_taxes": dva_taxes,
+            "dva_basic": country_terms["DVA"] - dva_taxes,
             "vax": country_terms["VAX"],
             "fva": country_terms["FVA"],
             "fdc": country_terms["FDC"],
@@ -111,6 +115,7 @@ def _measure_all(
         {
             "output": table.x,
             "value_added": table.va,
+            "taxes": table.tax_row,
             "upstreamness": upstreamness(system).to_numpy(),
             "downstreamness": downstreamness(system).to_numpy(),
             "backward_linkage": links["backward_linkage"].to_numpy(),

@@ -60,6 +60,7 @@ PANEL_OUTCOMES = (
     "odm_firms",
     "obm_firms",
     "obm_attempts",
+    "obm_successes",
     "obm_exits",
     "learning_investment",
     "knowledge_received_ht",
@@ -226,7 +227,8 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "supplier_drops": m.drops.copy(),
         "odm_firms": by_loc(dom & f.odm),
         "obm_firms": by_loc(brands),
-        "obm_attempts": np.full(G, float(m.obm_attempts)),
+        "obm_attempts": np.full(G, float(m.obm_attempts)),  # world totals so far
+        "obm_successes": np.full(G, float(m.obm_successes)),
         "obm_exits": np.full(G, float(m.obm_exits)),
         "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
         "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),

@@ -13,9 +13,9 @@ process, not brand management; the buyer can only teach what it knows, ``K_bk``)
   capability reaches 80% of its stage's requirement: transfer deepens as the supplier upgrades.
 * ``SD``: supplier-development programmes of the supplier's country (targeted stages).
 * Support institutions are a channel of their own (Lauridsen 2018 on Penang's skills centre
-  and Taiwan's ITRI; extension services, standards bodies, training): a domestic firm is offered
-  ``iota (I_c + SI_cs) max(0, R_sk(t) - K_fk)`` towards its stage's current standard, less what
-  its buyer already offers in that dimension (floored at 0). Firms whose buyers transfer little
+  and Taiwan's ITRI; extension services, standards bodies, training): a domestic firm is also
+  offered ``iota (I_c + SI_cs) max(0, R_sk(t) - K_fk - T_fk)``, a share of what its buyer's
+  offer leaves of its gap to the stage's current standard. Firms whose buyers transfer little
   -- arm's-length and unattached suppliers -- gain most; ``iota`` = ``INSTITUTION_RATE``.
 
 Transfer is not diffusion: :mod:`absorption` decides how much is internalised.
@@ -34,7 +34,7 @@ from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS
 CHANNEL_FORMAL = 1.0
 CHANNEL_INFORMAL = 0.7
 CHANNEL_ARMS_LENGTH = 0.3
-INSTITUTION_RATE = 0.04
+INSTITUTION_RATE = 0.1
 
 
 @kernel
@@ -88,7 +88,7 @@ def offer(
                 if k in (DESIGN, BRAND) and not deep:
                     gap = 0.0
                 t = rate * channel * gap * profile[s, k] * boost
-            t += max(inst * max(req[s, k] - K[i, k], 0.0) - t, 0.0)
+            t += inst * max(req[s, k] - K[i, k] - t, 0.0)
             offered[i, k] = t
             total += t
         received[i] = total
