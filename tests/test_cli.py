@@ -36,6 +36,7 @@ SECTOR_COLUMNS = [
     "sector",
     "output",
     "value_added",
+    "taxes",
     "upstreamness",
     "downstreamness",
     "backward_linkage",
