@@ -17,6 +17,7 @@ arrays as one :class:`FirmView` (``Firms.view()``), a named tuple of the same ar
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -87,6 +88,7 @@ FIELDS: dict[str, Field] = {
     "died": Field(np.int32, -1),
 }
 """Every firm field, in :class:`Firms`' order: its one definition of dtype and defaults."""
+_get_fields = attrgetter(*FIELDS)  # all arrays of a Firms in one C call (Firms.view)
 
 
 class FirmView(NamedTuple):
@@ -187,7 +189,7 @@ class Firms:
 
     def view(self) -> FirmView:
         """The arrays as a :class:`FirmView` for the kernels (valid until the next grow)."""
-        return FirmView(*[getattr(self, name) for name in FIELDS])
+        return FirmView._make(_get_fields(self))
 
     def grow(self, extra: int) -> None:
         """Append ``extra`` empty slots (:data:`FIELDS`) to every array (amortised, rarely
