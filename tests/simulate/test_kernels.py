@@ -2,14 +2,20 @@
 
 Mechanism tests show each effect's direction on whole runs; these pin the arithmetic of each
 kernel on a few firms, so that an edit to a loop that changes an equation fails here first.
+The firms are ``empty_firms(n)`` with the fields a test needs filled in, passed as ``.view()``.
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 
+from gpnlab.simulate.config import scale_firms
+from gpnlab.simulate.init import build_model
 from gpnlab.simulate.mechanisms.absorption import internalise
 from gpnlab.simulate.mechanisms.capability import match_index
+from gpnlab.simulate.mechanisms.entry import new_firms
 from gpnlab.simulate.mechanisms.review import EXCESS, drop_suppliers
 from gpnlab.simulate.mechanisms.transfer import (
     CHANNEL_ARMS_LENGTH,
@@ -18,9 +24,31 @@ from gpnlab.simulate.mechanisms.transfer import (
     INSTITUTION_RATE,
     offer,
 )
-from gpnlab.simulate.state import BL, CM, HT, LT, OPEN_ENDED
+from gpnlab.simulate.presets import load_preset
+from gpnlab.simulate.state import (
+    BL,
+    CM,
+    FIELDS,
+    GIVEN,
+    HT,
+    LT,
+    OPEN_ENDED,
+    Firms,
+    FirmView,
+    empty_firms,
+)
 
 i8, i16, i32 = np.int8, np.int16, np.int32
+
+
+def firms(**arrays: np.ndarray) -> Firms:
+    """Alive firms, as many as the arrays are long, with these fields set (the rest empty)."""
+    n = len(next(iter(arrays.values())))
+    f = empty_firms(n)
+    f.alive[:] = True
+    for name, value in arrays.items():
+        getattr(f, name)[:] = value
+    return f
 
 
 def test_offer_follows_the_transfer_equation() -> None:
@@ -51,12 +79,10 @@ def test_offer_follows_the_transfer_equation() -> None:
     sd[2, 2] = 0.5  # supplier development for stage 2 in country 2
     support = np.zeros((3, 6))
     support[1, 1] = 0.5  # institutions for stage 1 in country 1
-    offered, received = np.full((5, 5), -1.0), np.full(5, -1.0)
-    alive, inhouse = np.ones(5, bool), np.zeros(5, bool)
-    offer(
-        alive, buyer, inhouse, role, stage, home, loc, K, req, profile, tacit, sd, support, 0.1,
-        offered, received,
-    )  # fmt: skip
+    offered = np.full((5, 5), -1.0)
+    f = firms(K=K, role=role, stage=stage, home=home, loc=loc, buyer=buyer, received=-1.0)
+    offer(f.view(), req, profile, tacit, sd, support, 0.1, offered)
+    received = f.received
 
     gap1 = np.maximum(K[0] - K[1], 0)
     np.testing.assert_allclose(offered[1], 0.1 * CHANNEL_FORMAL * gap1 * profile[3])
@@ -90,10 +116,10 @@ def test_internalise_follows_the_absorption_equation() -> None:
     potential = np.full(6, 1.2)
     A, lam, delta = 0.9, 0.05, 0.01
     K_before = K.copy()
-    absorbed, learned = np.zeros(3), np.zeros(3)
-    alive = np.ones(3, bool)
-    internalise(alive, role, stage, loc, invest, units, profit, K, offered, kb, tc,
-                hc, profile, potential, A, lam, delta, absorbed, learned)  # fmt: skip
+    learned = np.zeros(3)
+    f = firms(role=role, stage=stage, loc=loc, invest=invest, units=units, profit=profit, K=K)
+    internalise(f.view(), offered, kb, tc, hc, profile, potential, A, lam, delta, learned)
+    K, absorbed = f.K, f.absorbed
 
     def expected(f: int, technical: float, active: bool) -> np.ndarray:
         g, s = loc[f], stage[f]
@@ -146,8 +172,12 @@ def test_review_cuts_the_suppliers_whose_loss_costs_least() -> None:
     loc = np.zeros(n, i16)
     drops = np.zeros(1)
     why = np.zeros(n, i8)
-    drop_suppliers(np.ones(n, bool), buyer, inhouse, stage, tacit, loc, contract_age,
-                   contract_len, units, capacity, disrupted, match, 0.7, drops, why)  # fmt: skip
+    f = firms(
+        buyer=buyer, stage=stage, inhouse=inhouse, contract_len=contract_len,
+        contract_age=contract_age, units=units, capacity=capacity, disrupted=disrupted, loc=loc,
+    )  # fmt: skip
+    drop_suppliers(f.view(), tacit, match, 0.7, drops, why)
+    buyer, contract_age = f.buyer, f.contract_age
     loss = match[1:5] * (1 + tacit[stage[1:5]]) * (1 + 1 / 8)
     # 1.62 (LT), 1.755 (LT), 1.53 (HT: weak match), 2.295 (HT): the weak HT supplier goes first
     assert np.argsort(loss).tolist() == [2, 0, 1, 3]
@@ -157,3 +187,56 @@ def test_review_cuts_the_suppliers_whose_loss_costs_least() -> None:
     assert drops[0] == 2  # firm 3 (excess) and firm 5 (below the threshold)
     assert why.tolist() == [0, 0, 0, 3, 0, 1, 0, 0, 0]  # capacity buffer, capability
     assert contract_age[6] == 1 and contract_age[7] == 0  # aged, not due / never reviewed
+
+
+def test_firm_fields_are_defined_once() -> None:
+    """FIELDS, Firms and FirmView name the same fields in order; empty slots (at creation and
+    after a grow) carry each field's dtype, trailing shape and empty value; the view holds the
+    arrays themselves (a kernel's writes land in Firms), and a grow makes a new view necessary."""
+    assert tuple(FIELDS) == tuple(fl.name for fl in fields(Firms)) == FirmView._fields
+    f = empty_firms(3)
+    for name, spec in FIELDS.items():
+        arr = getattr(f, name)
+        assert arr.dtype == spec.dtype and arr.shape == (3, *spec.shape), name
+        assert np.all(arr == spec.fill), name
+    v = f.view()
+    assert isinstance(v, FirmView)
+    assert all(getattr(v, name) is getattr(f, name) for name in FIELDS)
+    f.buyer[0], f.K[1, 2] = 2, 0.5
+    f.grow(2)
+    for name, spec in FIELDS.items():
+        arr = getattr(f, name)
+        assert arr.dtype == spec.dtype and arr.shape == (5, *spec.shape), name
+        assert np.all(arr[3:] == spec.fill), name
+    assert f.buyer[0] == 2 and f.K[1, 2] == 0.5  # old slots kept
+    assert f.view().buyer is f.buyer and v.buyer is not f.buyer
+
+
+def test_an_entrant_starts_from_the_field_table() -> None:
+    """A reused slot is reset to every field's entry value (FIELDS: the entrant's where it
+    differs, else the empty slot's); the given fields come from new_firms' arguments."""
+    m = build_model(scale_firms(load_preset("default"), 300), seed=2)
+    f = m.firms
+    for name in FIELDS:  # stale values of the firms that held the slots
+        arr = getattr(f, name)
+        arr[:3] = True if arr.dtype == np.bool_ else 7
+    f.alive[:3] = False
+    f.died[:3] = -1  # free slots (their firms exited before this period)
+    K = np.full((2, len(f.K[0])), 0.3)
+    idx = new_firms(
+        m, np.array([LT, HT], i8), np.array([1, 2], i16), np.array([1, 0], i16),
+        np.array([2, 1], i8), K, np.array([4.0, 5.0]),
+    )  # fmt: skip
+    assert idx.tolist() == [0, 1]
+    for name, spec in FIELDS.items():
+        if spec.entry != GIVEN:
+            want = spec.fill if spec.entry is None else spec.entry
+            assert np.all(getattr(f, name)[idx] == want), name
+    assert f.alive[idx].all() and (f.buyer[idx] == -1).all() and (f.died[idx] == -1).all()
+    assert f.role[idx].tolist() == [LT, HT] and f.stage[idx].tolist() == [2, 1]
+    assert f.home[idx].tolist() == [1, 2] and f.loc[idx].tolist() == [1, 0]
+    assert np.all(f.K[idx] == 0.3) and np.all(f.K0[idx] == 0.3)
+    assert f.capacity[idx].tolist() == [4.0, 5.0]
+    assert np.all(f.invest[idx] == m.world.mechanisms.investment_rate)
+    assert f.cash[idx].tolist() == (0.05 * np.array([4.0, 5.0]) * 1e-4).tolist()
+    assert f.role[2] == 7  # a slot not taken keeps its values

@@ -49,7 +49,7 @@ import numpy as np
 from gpnlab.errors import InputError
 from gpnlab.simulate.config import Policy, World
 from gpnlab.simulate.jit import kernel
-from gpnlab.simulate.state import HT
+from gpnlab.simulate.state import HT, FirmView
 
 if TYPE_CHECKING:
     from gpnlab.simulate.model import Model
@@ -277,15 +277,7 @@ def policy(m: Model) -> None:
     f = m.firms
     inst = m.instruments
     learning, patient, suppliers = support_costs(
-        f.alive,
-        f.role,
-        f.buyer,
-        f.loc,
-        f.home,
-        f.stage,
-        f.invest,
-        f.profit,
-        f.cash,
+        f.view(),
         inst.table("learning_subsidy", raw=True),
         inst.raw["patient_capital"] * m.countries.cost_of_capital,
     )
@@ -299,21 +291,14 @@ def policy(m: Model) -> None:
 
 @kernel
 def support_costs(
-    alive: np.ndarray,
-    role: np.ndarray,
-    buyer: np.ndarray,
-    loc: np.ndarray,
-    home: np.ndarray,
-    stage: np.ndarray,
-    invest: np.ndarray,
-    profit: np.ndarray,
-    cash: np.ndarray,
-    subsidy: np.ndarray,
-    forgone: np.ndarray,
+    f: FirmView, subsidy: np.ndarray, forgone: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One pass over alive firms, by country: subsidised learning spending (by location,
     ``subsidy`` (G, S) raw rate on target), interest forgone on negative cash (by owner,
     ``forgone`` (G,) raw rate x cost of capital), domestic suppliers under contract."""
+    alive, role, buyer, loc, home, stage, invest, profit, cash = (
+        f.alive, f.role, f.buyer, f.loc, f.home, f.stage, f.invest, f.profit, f.cash
+    )  # fmt: skip
     G = forgone.size
     learning = np.zeros(G)
     patient = np.zeros(G)

@@ -7,11 +7,18 @@ that sells to end buyers, marketing in the default world) with a unit in each ot
 (design) and, at the start, an in-house plant in each CM stage, linked through ``buyer``.
 Contracts live on the supplier side: a supplier sells to at most one buyer at a time
 (``buyer``, ``contract_age``, ``contract_len``) -- its key account.
+
+Each firm field's dtype, the value of an empty slot and the value an entrant starts with are
+written once, in :data:`FIELDS`; :func:`empty_firms`, :meth:`Firms.grow` and
+``entry.new_firms`` (which resets a reused slot) read it. The compiled kernels take the firm
+arrays as one :class:`FirmView` (``Firms.view()``), a named tuple of the same arrays.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,6 +29,113 @@ BL, CM, HT, LT = range(4)
 D = len(DIMENSIONS)
 PRODUCTION, PROCESS, DESIGN, COORDINATION, BRAND = range(D)
 OPEN_ENDED = 10**6  # committed length of a link to an own unit: never reviewed away
+
+GIVEN = "given"
+"""Entry value of a field that ``entry.new_firms`` sets from its arguments or the world."""
+
+
+class Field(NamedTuple):
+    """One firm field: dtype, value of an empty slot (at creation and for the new slots of a
+    grow, and what a reused slot is reset to), trailing shape (``()`` one value per firm,
+    ``(D,)`` one per firm and knowledge dimension), and the value an entrant gets where it
+    differs (``None``: the empty value; :data:`GIVEN`: set by ``entry.new_firms``)."""
+
+    dtype: type
+    fill: bool | int | float
+    shape: tuple[int, ...] = ()
+    entry: bool | int | float | str | None = None
+
+
+FIELDS: dict[str, Field] = {
+    "alive": Field(np.bool_, False, entry=True),
+    "role": Field(np.int8, 0, entry=GIVEN),
+    "stage": Field(np.int8, 0, entry=GIVEN),
+    "home": Field(np.int16, 0, entry=GIVEN),
+    "loc": Field(np.int16, 0, entry=GIVEN),
+    "K": Field(np.float64, 0.0, (D,), entry=GIVEN),
+    "K0": Field(np.float64, 0.0, (D,), entry=GIVEN),
+    "capacity": Field(np.float64, 0.0, entry=GIVEN),
+    "cash": Field(np.float64, 0.0, entry=GIVEN),
+    "age": Field(np.int32, 0),
+    "buyer": Field(np.int32, -1),
+    "contract_age": Field(np.int32, 0),
+    "contract_len": Field(np.int32, 0),
+    "idle": Field(np.int32, 0),
+    "inhouse": Field(np.bool_, False),
+    "outsource": Field(np.float64, 0.0),
+    "odm": Field(np.bool_, False),
+    "obm": Field(np.bool_, False),
+    "goodwill": Field(np.float64, 0.0),
+    "brand_spend": Field(np.float64, 0.0),
+    "disrupted": Field(np.bool_, False),
+    "delivery_record": Field(np.float64, 0.0),
+    "invest": Field(np.float64, 0.0, entry=GIVEN),
+    "sales_mean": Field(np.float64, 0.0),
+    "sales_var": Field(np.float64, 0.0),
+    "units": Field(np.float64, 0.0),
+    "final_units": Field(np.float64, 0.0),
+    "price": Field(np.float64, 0.0),
+    "sales": Field(np.float64, 0.0),
+    "purchases": Field(np.float64, 0.0),
+    "taxes": Field(np.float64, 0.0),
+    "employment": Field(np.float64, 0.0),
+    "wage_bill": Field(np.float64, 0.0),
+    "profit": Field(np.float64, 0.0),
+    "received": Field(np.float64, 0.0),
+    "absorbed": Field(np.float64, 0.0),
+    "sold_to": Field(np.int32, -1),
+    "contract_value": Field(np.float64, 0.0),
+    "died": Field(np.int32, -1),
+}
+"""Every firm field, in :class:`Firms`' order: its one definition of dtype and defaults."""
+_get_fields = attrgetter(*FIELDS)  # all arrays of a Firms in one C call (Firms.view)
+
+
+class FirmView(NamedTuple):
+    """The firm arrays as one argument of a compiled kernel: the :class:`Firms` arrays
+    themselves (no copy), same names, same order (``Firms.view()``). numba compiles the
+    attribute access statically. Build it where the kernel is called: ``Firms.grow``
+    replaces the arrays."""
+
+    alive: np.ndarray
+    role: np.ndarray
+    stage: np.ndarray
+    home: np.ndarray
+    loc: np.ndarray
+    K: np.ndarray
+    K0: np.ndarray
+    capacity: np.ndarray
+    cash: np.ndarray
+    age: np.ndarray
+    buyer: np.ndarray
+    contract_age: np.ndarray
+    contract_len: np.ndarray
+    idle: np.ndarray
+    inhouse: np.ndarray
+    outsource: np.ndarray
+    odm: np.ndarray
+    obm: np.ndarray
+    goodwill: np.ndarray
+    brand_spend: np.ndarray
+    disrupted: np.ndarray
+    delivery_record: np.ndarray
+    invest: np.ndarray
+    sales_mean: np.ndarray
+    sales_var: np.ndarray
+    units: np.ndarray
+    final_units: np.ndarray
+    price: np.ndarray
+    sales: np.ndarray
+    purchases: np.ndarray
+    taxes: np.ndarray
+    employment: np.ndarray
+    wage_bill: np.ndarray
+    profit: np.ndarray
+    received: np.ndarray
+    absorbed: np.ndarray
+    sold_to: np.ndarray
+    contract_value: np.ndarray
+    died: np.ndarray
 
 
 @dataclass
@@ -73,13 +187,16 @@ class Firms:
     def size(self) -> int:
         return int(self.alive.shape[0])
 
+    def view(self) -> FirmView:
+        """The arrays as a :class:`FirmView` for the kernels (valid until the next grow)."""
+        return FirmView._make(_get_fields(self))
+
     def grow(self, extra: int) -> None:
-        """Append ``extra`` empty slots to every array (amortised, rarely needed)."""
-        for f in fields(self):
-            arr = getattr(self, f.name)
-            pad_shape = (extra, *arr.shape[1:])
-            fill = -1 if f.name in ("buyer", "sold_to", "died") else 0
-            setattr(self, f.name, np.concatenate([arr, np.full(pad_shape, fill, arr.dtype)]))
+        """Append ``extra`` empty slots (:data:`FIELDS`) to every array (amortised, rarely
+        needed)."""
+        for name, spec in FIELDS.items():
+            arr = getattr(self, name)
+            setattr(self, name, np.concatenate([arr, empty_field(spec, extra)]))
 
 
 @dataclass
@@ -103,49 +220,14 @@ class Countries:
     displaced: np.ndarray  # workers displaced this period
 
 
+def empty_field(spec: Field, n: int) -> np.ndarray:
+    """``n`` empty slots of one field."""
+    return np.full((n, *spec.shape), spec.fill, spec.dtype)
+
+
 def empty_firms(n: int) -> Firms:
-    z = np.zeros
-    return Firms(
-        alive=z(n, bool),
-        role=z(n, np.int8),
-        stage=z(n, np.int8),
-        home=z(n, np.int16),
-        loc=z(n, np.int16),
-        K=z((n, D)),
-        K0=z((n, D)),
-        capacity=z(n),
-        cash=z(n),
-        age=z(n, np.int32),
-        buyer=np.full(n, -1, np.int32),
-        contract_age=z(n, np.int32),
-        contract_len=z(n, np.int32),
-        idle=z(n, np.int32),
-        inhouse=z(n, bool),
-        outsource=z(n),
-        odm=z(n, bool),
-        obm=z(n, bool),
-        goodwill=z(n),
-        brand_spend=z(n),
-        disrupted=z(n, bool),
-        delivery_record=z(n),
-        invest=z(n),
-        sales_mean=z(n),
-        sales_var=z(n),
-        units=z(n),
-        final_units=z(n),
-        price=z(n),
-        sales=z(n),
-        purchases=z(n),
-        taxes=z(n),
-        employment=z(n),
-        wage_bill=z(n),
-        profit=z(n),
-        received=z(n),
-        absorbed=z(n),
-        sold_to=np.full(n, -1, np.int32),
-        contract_value=z(n),
-        died=np.full(n, -1, np.int32),
-    )
+    """``n`` empty slots (:data:`FIELDS`' dtypes and empty values)."""
+    return Firms(**{name: empty_field(spec, n) for name, spec in FIELDS.items()})
 
 
 def countries_from(world: World) -> Countries:
@@ -172,6 +254,10 @@ def countries_from(world: World) -> Countries:
         informal=np.zeros(len(cs)),
         displaced=np.zeros(len(cs)),
     )
+
+
+if not tuple(FIELDS) == tuple(f.name for f in fields(Firms)) == FirmView._fields:
+    raise RuntimeError("state: FIELDS, Firms and FirmView must name the same fields in order")
 
 
 def role_stages(world: World) -> dict[int, list[int]]:

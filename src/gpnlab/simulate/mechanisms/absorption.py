@@ -21,19 +21,12 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import CM, HT
+from gpnlab.simulate.state import CM, HT, FirmView
 
 
 @kernel
 def internalise(
-    alive: np.ndarray,
-    role: np.ndarray,
-    stage: np.ndarray,
-    loc: np.ndarray,
-    invest: np.ndarray,
-    units: np.ndarray,
-    profit: np.ndarray,
-    K: np.ndarray,
+    f: FirmView,
     offered: np.ndarray,
     knowledge_base: np.ndarray,
     tech_communities: np.ndarray,
@@ -43,16 +36,18 @@ def internalise(
     A: float,
     own_learning: float,
     depreciation: float,
-    absorbed: np.ndarray,
     learned: np.ndarray,
 ) -> None:
-    """One pass over firms: ``K_f <- (K_f + a_f T_f + own_f) (1 - delta)``, and
-    ``absorbed_f = sum_k a_f T_fk``, ``learned_f = sum_k own_f profile_sk`` (own learning; read
-    only by recording: :mod:`gpnlab.validate.collect`).
+    """One pass over firms: ``K_f <- (K_f + a_f T_f + own_f) (1 - delta)`` (``f.K``), and
+    ``absorbed_f = sum_k a_f T_fk`` (``f.absorbed``), ``learned_f = sum_k own_f profile_sk``
+    (own learning; read only by recording: :mod:`gpnlab.validate.collect`).
 
     ``human_capital`` is a (G, S) instrument table, ``profile`` the (S, D)
     requirement pattern of each stage, ``potential`` the (S,) upgrading-potential tilt.
     """
+    alive, role, stage, loc, invest, units, profit, K, absorbed = (
+        f.alive, f.role, f.stage, f.loc, f.invest, f.units, f.profit, f.K, f.absorbed
+    )  # fmt: skip
     D = K.shape[1]
     for i in range(K.shape[0]):
         absorbed[i] = 0.0
@@ -96,14 +91,7 @@ def absorption(m: Model) -> None:
     if m.own_learned.shape != (f.size,):
         m.own_learned = np.zeros(f.size)
     internalise(
-        f.alive,
-        f.role,
-        f.stage,
-        f.loc,
-        f.invest,
-        f.units,
-        f.profit,
-        f.K,
+        f.view(),
         m.offered,
         c.knowledge_base,
         c.tech_communities,
@@ -113,6 +101,5 @@ def absorption(m: Model) -> None:
         float(mech.absorption),
         float(mech.own_learning),
         float(mech.depreciation),
-        f.absorbed,
         m.own_learned,
     )

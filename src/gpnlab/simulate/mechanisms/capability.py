@@ -17,18 +17,17 @@ from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import cluster_gain
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import row_mean
-from gpnlab.simulate.state import BL, PRODUCTION
+from gpnlab.simulate.state import BL, PRODUCTION, FirmView
 
 NEEDED = 0.05
 STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
 
 
 @kernel
-def mean_capability(
-    alive: np.ndarray, role: np.ndarray, inhouse: np.ndarray, obm: np.ndarray, K: np.ndarray
-) -> float:
+def mean_capability(f: FirmView) -> float:
     """Mean of K over the alive flagships' own units (not in-house plants, not latecomer
     brands); 1.0 if none."""
+    alive, role, inhouse, obm, K = f.alive, f.role, f.inhouse, f.obm, f.K
     total = 0.0
     n = 0
     for i in range(K.shape[0]):
@@ -42,7 +41,7 @@ def mean_capability(
 def flagship_frontier(m: Model) -> float:
     """Mean capability index of the flagships' own units: the standard setters."""
     f = m.firms
-    return float(mean_capability(f.alive, f.role, f.inhouse, f.obm, f.K))
+    return float(mean_capability(f.view()))
 
 
 def update_requirements(m: Model) -> None:
@@ -106,16 +105,15 @@ def agglomeration_saving(m: Model) -> np.ndarray:
     and ``g_s`` the precision tilt of :mod:`specialisation` (precision stages cluster).
     """
     f = m.firms
-    counts = active_by_place(f.alive, f.units, f.loc, f.stage, m.G, m.stages.S)
+    counts = active_by_place(f.view(), m.G, m.stages.S)
     a = m.world.mechanisms.agglomeration * cluster_gain(m)[None, :]  # precision stages cluster
     return np.minimum(0.3, a * 0.1 * np.log1p(counts))
 
 
 @kernel
-def active_by_place(
-    alive: np.ndarray, units: np.ndarray, loc: np.ndarray, stage: np.ndarray, G: int, S: int
-) -> np.ndarray:
+def active_by_place(f: FirmView, G: int, S: int) -> np.ndarray:
     """(G, S) number of alive firms producing (units > 0) by location and stage."""
+    alive, units, loc, stage = f.alive, f.units, f.loc, f.stage
     counts = np.zeros((G, S))
     for i in range(alive.size):
         if alive[i] and units[i] > 0:
@@ -136,15 +134,10 @@ def unit_cost(
 
 @kernel
 def unit_labour_costs(
-    alive: np.ndarray,
-    loc: np.ndarray,
-    stage: np.ndarray,
-    K: np.ndarray,
-    wage: np.ndarray,
-    labour: np.ndarray,
-    saving: np.ndarray,
+    f: FirmView, wage: np.ndarray, labour: np.ndarray, saving: np.ndarray
 ) -> np.ndarray:
     """:func:`unit_cost` of every alive firm (0 in empty slots)."""
+    alive, loc, stage, K = f.alive, f.loc, f.stage, f.K
     ulc = np.zeros(alive.size)
     for i in range(alive.size):
         if alive[i]:

@@ -22,7 +22,7 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import entry_weight
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, CM, HT, LT, D
+from gpnlab.simulate.state import BL, CM, FIELDS, GIVEN, HT, LT, D, FirmView
 
 STARTUP_RATE = 0.006
 ENTRY_FLOOR = 0.4  # share of the stage's requirement any entrant knows (codified)
@@ -51,37 +51,16 @@ def new_firms(
     K: np.ndarray,
     capacity: np.ndarray,
 ) -> np.ndarray:
-    """Fill free slots with new firms (every field's entry value is set here); returns them."""
+    """Fill free slots with new firms; returns them. Every field is reset to its entry value
+    (:data:`~gpnlab.simulate.state.FIELDS`: an entrant's value where it differs, else the
+    empty slot's), then the given ones are set: role, home, location, stage, capability (also
+    its entry value ``K0``), capacity, learning investment (the world's rate) and start-up
+    cash."""
     f = m.firms
     idx = place(m, role.size)
-    fields_zero = (
-        "cash",
-        "age",
-        "contract_age",
-        "contract_len",
-        "idle",
-        "outsource",
-        "sales_mean",
-        "sales_var",
-        "units",
-        "final_units",
-        "price",
-        "sales",
-        "purchases",
-        "taxes",
-        "employment",
-        "wage_bill",
-        "profit",
-        "received",
-        "absorbed",
-        "contract_value",
-        "goodwill",
-        "brand_spend",
-        "delivery_record",
-    )
-    for name in fields_zero:
-        getattr(f, name)[idx] = 0
-    f.alive[idx] = True
+    for name, spec in FIELDS.items():
+        if spec.entry != GIVEN:
+            getattr(f, name)[idx] = spec.fill if spec.entry is None else spec.entry
     f.role[idx] = role
     f.home[idx] = home
     f.loc[idx] = loc
@@ -89,32 +68,18 @@ def new_firms(
     f.K[idx] = K
     f.K0[idx] = K
     f.capacity[idx] = capacity
-    f.buyer[idx] = -1
-    f.sold_to[idx] = -1
-    f.died[idx] = -1
-    f.inhouse[idx] = False
-    f.odm[idx] = False
-    f.obm[idx] = False
-    f.disrupted[idx] = False
     f.invest[idx] = m.world.mechanisms.investment_rate
     f.cash[idx] = 0.05 * capacity * 1e-4
     return idx
 
 
 @kernel
-def peer_sums(
-    alive: np.ndarray,
-    inhouse: np.ndarray,
-    role: np.ndarray,
-    loc: np.ndarray,
-    stage: np.ndarray,
-    K: np.ndarray,
-    capacity: np.ndarray,
-    G: int,
-    S: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def peer_sums(f: FirmView, G: int, S: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Count, capability sums (G*S, D) and capacity sums of active non-BL firms by
     (location, stage), in one pass."""
+    alive, inhouse, role, loc, stage, K, capacity = (
+        f.alive, f.inhouse, f.role, f.loc, f.stage, f.K, f.capacity
+    )  # fmt: skip
     n = np.zeros(G * S, np.int64)
     k_sum = np.zeros((G * S, K.shape[1]))
     cap = np.zeros(G * S)
@@ -132,7 +97,7 @@ def peer_tables(m: Model) -> tuple[np.ndarray, np.ndarray]:
     """Mean capability (G, S, D) and mean capacity (G, S) of active non-BL firms."""
     f = m.firms
     S, G = m.stages.S, m.G
-    n, K, cap = peer_sums(f.alive, f.inhouse, f.role, f.loc, f.stage, f.K, f.capacity, G, S)
+    n, K, cap = peer_sums(f.view(), G, S)
     with np.errstate(invalid="ignore", divide="ignore"):
         meanK = np.where(n[:, None] > 0, K / n[:, None], np.nan).reshape(G, S, D)
         meancap = np.where(n > 0, cap / n, np.nan).reshape(G, S)

@@ -15,7 +15,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL
+from gpnlab.simulate.state import BL, FirmView
 
 IDLE_LIMIT = 8
 INSOLVENCY_QUARTERS = 2.0
@@ -36,24 +36,16 @@ def exit_firms(m: Model, idx: np.ndarray) -> None:
 
 
 @kernel
-def settle(
-    alive: np.ndarray,
-    role: np.ndarray,
-    inhouse: np.ndarray,
-    obm: np.ndarray,
-    buyer: np.ndarray,
-    loc: np.ndarray,
-    stage: np.ndarray,
-    profit: np.ndarray,
-    invest: np.ndarray,
-    sales_mean: np.ndarray,
-    subsidy: np.ndarray,
-    cash: np.ndarray,
-    age: np.ndarray,
-    idle: np.ndarray,
-) -> np.ndarray:
-    """One pass over alive firms: cash, age and idle quarters; returns the firms that exit
-    (insolvent or idle too long; the flagships' own units never)."""
+def settle(f: FirmView, subsidy: np.ndarray) -> np.ndarray:
+    """One pass over alive firms: cash, age and idle quarters (``f.cash``, ``f.age``,
+    ``f.idle``); returns the firms that exit (insolvent or idle too long; the flagships' own
+    units never)."""
+    alive, role, inhouse, obm, buyer, loc, stage = (
+        f.alive, f.role, f.inhouse, f.obm, f.buyer, f.loc, f.stage
+    )  # fmt: skip
+    profit, invest, sales_mean, cash, age, idle = (
+        f.profit, f.invest, f.sales_mean, f.cash, f.age, f.idle
+    )  # fmt: skip
     leaving = np.zeros(alive.size, np.bool_)
     for i in range(alive.size):
         if not alive[i]:
@@ -80,22 +72,7 @@ def finance(m: Model) -> None:
     if sub.size:
         np.add.at(f.cash, f.buyer[sub], f.cash[sub])
         f.cash[sub] = 0.0
-    out = settle(
-        f.alive,
-        f.role,
-        f.inhouse,
-        f.obm,
-        f.buyer,
-        f.loc,
-        f.stage,
-        f.profit,
-        f.invest,
-        f.sales_mean,
-        m.instruments.table("learning_subsidy"),
-        f.cash,
-        f.age,
-        f.idle,
-    )
+    out = settle(f.view(), m.instruments.table("learning_subsidy"))
     heads = out[f.obm[out] & (f.stage[out] == final)]
     out = out[~(f.obm[out] & (f.stage[out] != final))]  # a brand's units go with the brand
     if heads.size:

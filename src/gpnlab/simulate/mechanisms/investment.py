@@ -23,6 +23,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.state import FirmView
 
 EW = 0.2
 CAPACITY_ADJUSTMENT = 0.25
@@ -31,26 +32,16 @@ MAX_COMMITMENT = 40  # quarters: longer commitments add nothing
 
 @kernel
 def invest_and_expand(
-    alive: np.ndarray,
-    buyer: np.ndarray,
-    contract_len: np.ndarray,
-    loc: np.ndarray,
-    home: np.ndarray,
-    stage: np.ndarray,
-    sales: np.ndarray,
-    units: np.ndarray,
-    rate: np.ndarray,
-    subsidy: np.ndarray,
-    investment_rate: float,
-    sales_mean: np.ndarray,
-    sales_var: np.ndarray,
-    invest: np.ndarray,
-    capacity: np.ndarray,
+    f: FirmView, rate: np.ndarray, subsidy: np.ndarray, investment_rate: float
 ) -> None:
     """One pass over alive firms: update the sales moments, set ``i_f`` (module docstring),
     expand capacity by a quarter of any output above it. ``rate`` (G,) the owner country's
     cost of capital after patient capital, ``subsidy`` (G, S) the learning subsidy by location
-    and stage."""
+    and stage. Writes ``f.sales_mean``, ``f.sales_var``, ``f.invest`` and ``f.capacity``."""
+    alive, buyer, contract_len, loc, home, stage, sales, units = (
+        f.alive, f.buyer, f.contract_len, f.loc, f.home, f.stage, f.sales, f.units
+    )  # fmt: skip
+    sales_mean, sales_var, invest, capacity = f.sales_mean, f.sales_var, f.invest, f.capacity
     for i in range(alive.size):
         if not alive[i]:
             continue
@@ -72,19 +63,8 @@ def investment(m: Model) -> None:
     c = m.countries
     mech = m.world.mechanisms
     invest_and_expand(
-        f.alive,
-        f.buyer,
-        f.contract_len,
-        f.loc,
-        f.home,
-        f.stage,
-        f.sales,
-        f.units,
+        f.view(),
         c.cost_of_capital * (1 - m.instruments.effect("patient_capital")),
         m.instruments.table("learning_subsidy"),
         float(mech.investment_rate),
-        f.sales_mean,
-        f.sales_var,
-        f.invest,
-        f.capacity,
     )

@@ -31,7 +31,7 @@ from gpnlab.simulate.mechanisms.capability import (
 )
 from gpnlab.simulate.mechanisms.supplies import material_rates
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, members_by_stage
+from gpnlab.simulate.state import BL, FirmView, members_by_stage
 
 ODM_PREMIUM = 0.5
 LOCAL_CONTENT_COMPLIANCE = 0.5
@@ -40,7 +40,7 @@ DISRUPTED_WEIGHT = 1e-6  # a disrupted supplier's weight in its buyer's split
 
 @kernel
 def feasibility(
-    buyer: np.ndarray,
+    f: FirmView,
     members: np.ndarray,
     bounds: np.ndarray,
     order: np.ndarray,
@@ -50,6 +50,7 @@ def feasibility(
 ) -> None:
     """Step 1, inputs first: a firm stays feasible when each input stage it needs has at least
     one feasible supplier under contract to it. ``feasible`` starts as ``alive``."""
+    buyer = f.buyer
     count = np.zeros(buyer.size, np.int64)
     for s in order:
         for q in range(input_ptr[s], input_ptr[s + 1]):
@@ -68,12 +69,8 @@ def feasibility(
 
 @kernel
 def volumes(
-    role: np.ndarray,
-    stage: np.ndarray,
-    buyer: np.ndarray,
-    inhouse: np.ndarray,
+    f: FirmView,
     capacity: np.ndarray,
-    outsource: np.ndarray,
     feasible: np.ndarray,
     members: np.ndarray,
     bounds: np.ndarray,
@@ -81,12 +78,15 @@ def volumes(
     inputs: np.ndarray,
     input_ptr: np.ndarray,
     stage_role: np.ndarray,
-    units: np.ndarray,
 ) -> None:
     """Step 2, users first: each buyer's volume is split among its feasible suppliers of each
     input stage in proportion to capacity; a brand leader gives ``1 - outsource`` of assembly
     to its own plants and ``outsource`` to CMs (all to one side if the other has none).
-    ``units`` holds the final volumes of marketing units on entry, every firm's on exit."""
+    ``f.units`` holds the final volumes of marketing units on entry, every firm's on exit;
+    ``capacity`` is the split weight (capacity, near zero where deliveries are disrupted)."""
+    role, stage, buyer, inhouse, outsource, units = (
+        f.role, f.stage, f.buyer, f.inhouse, f.outsource, f.units
+    )  # fmt: skip
     F = buyer.size
     cap_own = np.zeros(F)
     cap_mkt = np.zeros(F)
@@ -127,15 +127,11 @@ def volumes(
 
 @kernel
 def prices(
-    stage: np.ndarray,
-    loc: np.ndarray,
-    buyer: np.ndarray,
-    units: np.ndarray,
+    f: FirmView,
     ulc: np.ndarray,
     compliance: np.ndarray,
     markup: np.ndarray,
     match: np.ndarray,
-    odm: np.ndarray,
     materials: np.ndarray,
     mat_logistics: np.ndarray,
     mat_tax: np.ndarray,
@@ -144,15 +140,15 @@ def prices(
     members: np.ndarray,
     bounds: np.ndarray,
     order: np.ndarray,
-    price: np.ndarray,
-    purchases: np.ndarray,
-    taxes: np.ndarray,
 ) -> None:
     """Step 3, inputs first: ``p_f = (input cost + m_s (1 + l_c + t_c) + ulc_f compliance_f)
     (1 + mu_f)`` per unit, ``m_s`` the stage's basic inputs, ``l_c`` and ``t_c`` the logistics
     and tariffs per unit of them (:func:`supplies.material_rates`); a stage's sales to its
     buyers add to their purchases (plus logistics across a border), taxes (tariffs) and input
-    cost per unit."""
+    cost per unit. Writes ``f.price``, adds to ``f.purchases`` and ``f.taxes`` (zeroed by the
+    caller)."""
+    loc, buyer, units, odm = f.loc, f.buyer, f.units, f.odm
+    price, purchases, taxes = f.price, f.purchases, f.taxes
     F = buyer.size
     input_cost = np.zeros(F)
     val_b = np.zeros(F)
@@ -195,33 +191,27 @@ def prices(
 
 @kernel
 def accounts(
-    alive: np.ndarray,
-    buyer: np.ndarray,
-    stage: np.ndarray,
-    loc: np.ndarray,
-    home: np.ndarray,
-    price: np.ndarray,
+    f: FirmView,
     final_revenue: np.ndarray,
     ulc: np.ndarray,
     wage: np.ndarray,
     labour: np.ndarray,
     rate: np.ndarray,
-    cash: np.ndarray,
-    units: np.ndarray,
-    purchases: np.ndarray,
-    taxes: np.ndarray,
-    brand_spend: np.ndarray,
-    sales: np.ndarray,
-    sold_to: np.ndarray,
-    contract_value: np.ndarray,
-    employment: np.ndarray,
-    wage_bill: np.ndarray,
-    profit: np.ndarray,
 ) -> None:
     """Step 4, per firm: sales = contract units x price + final revenue; the ledger entry
     (``sold_to``, ``contract_value``); employment = units x labour / productivity (productivity
     folded into ``ulc``); wage bill; profit = sales - purchases - taxes - wages - brand
-    building - interest on debt at the owner country's rate."""
+    building - interest on debt at the owner country's rate. Writes ``f.sales``, the ledger,
+    ``f.employment``, ``f.wage_bill`` and ``f.profit``."""
+    alive, buyer, stage, loc, home = f.alive, f.buyer, f.stage, f.loc, f.home
+    price, cash, units, purchases, taxes = f.price, f.cash, f.units, f.purchases, f.taxes
+    brand_spend, sales, sold_to, contract_value = (
+        f.brand_spend,
+        f.sales,
+        f.sold_to,
+        f.contract_value,
+    )
+    employment, wage_bill, profit = f.employment, f.wage_bill, f.profit
     for i in range(alive.size):
         has_buyer = alive[i] and buyer[i] >= 0
         contract_sales = (units[i] if has_buyer else 0.0) * price[i]
@@ -252,31 +242,16 @@ def production(m: Model) -> None:
     order, inputs, input_ptr = st.graph
     # 1. feasibility, inputs first
     feasible = alive.copy()
-    feasibility(f.buyer, members, bounds, order, inputs, input_ptr, feasible)
+    feasibility(f.view(), members, bounds, order, inputs, input_ptr, feasible)
     # a supplier whose deliveries are disrupted this quarter loses its share to the buyer's
     # other suppliers of the stage; if all of them are disrupted they deliver late
     # (:mod:`disruption`)
     capacity = np.where(f.disrupted, DISRUPTED_WEIGHT * f.capacity, f.capacity)
     # 2. volumes, users first: the final stage's volume is what end buyers bought
     units = np.where(alive & (f.stage == st.final), f.final_units, 0.0)
-    units = np.where(feasible, units, 0.0)
-    volumes(
-        f.role,
-        f.stage,
-        f.buyer,
-        f.inhouse,
-        capacity,
-        f.outsource,
-        feasible,
-        members,
-        bounds,
-        order,
-        inputs,
-        input_ptr,
-        st.role,
-        units,
-    )
-    f.units[:] = units
+    f.units[:] = np.where(feasible, units, 0.0)
+    volumes(f.view(), capacity, feasible, members, bounds, order, inputs, input_ptr, st.role)
+    units = f.units
     # a seller that cannot deliver (no feasible supplier of an input stage) sells nothing:
     # end buyers' orders (demand) become sales only for what is produced
     if m.sellers.size:
@@ -286,7 +261,7 @@ def production(m: Model) -> None:
         m.final_revenue = m.ordered_revenue * served[:, None]
     # 3. prices, inputs first
     c = m.countries
-    ulc = unit_labour_costs(alive, f.loc, f.stage, f.K, c.wage, st.labour, agglomeration_saving(m))
+    ulc = unit_labour_costs(f.view(), c.wage, st.labour, agglomeration_saving(m))
     if m.match_now.shape != (F,):  # production called before any review this period
         refresh_match(m)
     lc = m.instruments.effect("local_content")
@@ -294,19 +269,15 @@ def production(m: Model) -> None:
     tariff = m.instruments.effect("tariff_intermediate")
     logistics = m.instruments.effect("logistics_cost")
     mat_logistics, mat_tax = material_rates(m.material_origin, tariff, logistics)
-    price = np.zeros(F)
-    purchases = np.zeros(F)
-    taxes = np.zeros(F)
+    f.price[:] = 0.0
+    f.purchases[:] = 0.0
+    f.taxes[:] = 0.0
     prices(
-        f.stage,
-        f.loc,
-        f.buyer,
-        units,
+        f.view(),
         ulc,
         compliance,
         st.markup,
         m.match_now,
-        f.odm,
         st.materials,
         mat_logistics,
         mat_tax,
@@ -315,38 +286,9 @@ def production(m: Model) -> None:
         members,
         bounds,
         order,
-        price,
-        purchases,
-        taxes,
     )
-    f.price[:] = price
-    f.purchases[:] = purchases
-    f.taxes[:] = taxes
     # 4. accounts
     final = np.zeros(F)
     final[m.sellers] = m.final_revenue.sum(axis=1)
     rate = c.cost_of_capital * (1 - m.instruments.effect("patient_capital"))  # by owner
-    accounts(
-        alive,
-        f.buyer,
-        f.stage,
-        f.loc,
-        f.home,
-        price,
-        final,
-        ulc,
-        c.wage,
-        st.labour,
-        rate,
-        f.cash,
-        f.units,
-        f.purchases,
-        f.taxes,
-        f.brand_spend,
-        f.sales,
-        f.sold_to,
-        f.contract_value,
-        f.employment,
-        f.wage_bill,
-        f.profit,
-    )
+    accounts(f.view(), final, ulc, c.wage, st.labour, rate)

@@ -26,24 +26,15 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import update_requirements
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import OPEN_ENDED
+from gpnlab.simulate.state import OPEN_ENDED, FirmView
 
 EXCESS = 1.5
 
 
 @kernel
 def drop_suppliers(
-    alive: np.ndarray,
-    buyer: np.ndarray,
-    inhouse: np.ndarray,
-    stage: np.ndarray,
+    f: FirmView,
     tacit: np.ndarray,
-    loc: np.ndarray,
-    contract_age: np.ndarray,
-    contract_len: np.ndarray,
-    units: np.ndarray,
-    capacity: np.ndarray,
-    disrupted: np.ndarray,
     match: np.ndarray,
     threshold: float,
     drops: np.ndarray,
@@ -52,7 +43,12 @@ def drop_suppliers(
     """Age contracts, drop the suppliers that fail review (module docstring); count drops by
     supplier location into ``drops``; write why each supplier was dropped into ``why`` (1 match
     below the threshold, 2 the buyer produced nothing, 3 the capacity buffer; 0 not dropped),
-    an array only the recording reads (:mod:`gpnlab.simulate.links`)."""
+    an array only the recording reads (:mod:`gpnlab.simulate.links`). Writes ``f.buyer`` and
+    ``f.contract_age``."""
+    alive, buyer, inhouse, stage, loc = f.alive, f.buyer, f.inhouse, f.stage, f.loc
+    contract_age, contract_len, units, capacity, disrupted = (
+        f.contract_age, f.contract_len, f.units, f.capacity, f.disrupted
+    )  # fmt: skip
     F = buyer.size
     dropped = np.zeros(F, np.bool_)
     # suppliers due for review that pass it, what losing each costs, and their buyers' volume
@@ -130,17 +126,8 @@ def review(m: Model) -> None:
     else:
         m.link_end[:] = 0
     drop_suppliers(
-        f.alive,
-        f.buyer,
-        f.inhouse,
-        f.stage,
+        f.view(),
         m.stages.tacitness,
-        f.loc,
-        f.contract_age,
-        f.contract_len,
-        f.units,
-        f.capacity,
-        f.disrupted,
         m.match_now,
         float(m.world.mechanisms.drop_threshold),
         m.drops,

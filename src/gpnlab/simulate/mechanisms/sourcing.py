@@ -36,7 +36,7 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import PRODUCTION, members_by_stage
+from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
 
 VACANCY_SLACK = 1.15
 MAX_NEW = 3
@@ -155,14 +155,7 @@ def shuffle(rng: np.random.Generator, x: np.ndarray) -> None:
 def open_vacancies(
     rng: np.random.Generator,
     s: int,
-    role: np.ndarray,
-    stage: np.ndarray,
-    buyer: np.ndarray,
-    inhouse: np.ndarray,
-    units: np.ndarray,
-    final_units: np.ndarray,
-    outsource: np.ndarray,
-    capacity: np.ndarray,
+    f: FirmView,
     members: np.ndarray,
     bounds: np.ndarray,
     buys: np.ndarray,
@@ -177,6 +170,8 @@ def open_vacancies(
     short of ``VACANCY_SLACK`` x their volume, at most max(max_new, a quarter of the suppliers
     that volume needs): the pace of search does not depend on how finely capacity is split.
     """
+    role, stage, buyer, inhouse = f.role, f.stage, f.buyer, f.inhouse
+    units, final_units, outsource, capacity = f.units, f.final_units, f.outsource, f.capacity
     here = members[bounds[s] : bounds[s + 1]]
     cap_sum = np.zeros(buyer.size)  # capacity already under contract, per buyer
     n_free = 0
@@ -240,21 +235,19 @@ def open_vacancies(
 def supplier_appeal(
     s: int,
     free: np.ndarray,
-    loc: np.ndarray,
-    K: np.ndarray,
-    cash: np.ndarray,
+    f: FirmView,
     match: np.ndarray,
     wage: np.ndarray,
     labour: np.ndarray,
     saving: np.ndarray,
-    record: np.ndarray,
     eligible: float,
     appeal: np.ndarray,
 ) -> int:
     """``appeal[f] = exp((v_f - max v) / NOISE)`` for the free suppliers of stage s, with the
     supplier part of the score ``v_f = -2 log(unit labour cost / median) + 1.5 min(match, 1.5)
-    - RELIABILITY record_f + 0.3 [cash > 0]``; 0 for ineligible ones. Returns how many are
-    eligible."""
+    - RELIABILITY record_f + 0.3 [cash > 0]`` (record: ``f.delivery_record``); 0 for
+    ineligible ones. Returns how many are eligible."""
+    loc, K, cash, record = f.loc, f.K, f.cash, f.delivery_record
     value = np.empty(free.size)
     for j in range(free.size):
         i = free[j]
@@ -298,22 +291,8 @@ def pair_appeal(region: np.ndarray, tariff: np.ndarray, logistics: np.ndarray) -
 @kernel
 def fill_vacancies(
     rng: np.random.Generator,
-    role: np.ndarray,
-    stage: np.ndarray,
-    home: np.ndarray,
-    loc: np.ndarray,
-    buyer: np.ndarray,
-    inhouse: np.ndarray,
-    units: np.ndarray,
-    final_units: np.ndarray,
-    outsource: np.ndarray,
-    capacity: np.ndarray,
-    cash: np.ndarray,
-    K: np.ndarray,
+    f: FirmView,
     match: np.ndarray,
-    contract_age: np.ndarray,
-    contract_len: np.ndarray,
-    idle: np.ndarray,
     members: np.ndarray,
     bounds: np.ndarray,
     buys: np.ndarray,
@@ -321,7 +300,6 @@ def fill_vacancies(
     labour: np.ndarray,
     wage: np.ndarray,
     region: np.ndarray,
-    record: np.ndarray,
     saving: np.ndarray,
     visibility: np.ndarray,
     agglomeration: float,
@@ -340,8 +318,12 @@ def fill_vacancies(
     claim on a supplier wins). Random draws per stage: the vacancy shuffle, then for each block
     of BLOCK vacancies one uniform per candidate, and per vacancy one uniform for the logit
     choice. Once every eligible free supplier is signed, the remaining vacancies of the stage
-    stay open (no draws).
+    stay open (no draws). Signing writes ``f.buyer``, ``f.contract_age``, ``f.contract_len``
+    and ``f.idle``.
     """
+    home, loc, buyer, contract_age, contract_len, idle = (
+        f.home, f.loc, f.buyer, f.contract_age, f.contract_len, f.idle
+    )  # fmt: skip
     appeal = np.zeros(buyer.size)  # exp(supplier part of the score / NOISE), free suppliers
     weight = np.empty(n_candidates)
     u = np.empty(BLOCK * n_candidates)
@@ -351,24 +333,7 @@ def fill_vacancies(
     for s in range(stage_role.size):
         if not buys[:, s].any():
             continue
-        free, vac = open_vacancies(
-            rng,
-            s,
-            role,
-            stage,
-            buyer,
-            inhouse,
-            units,
-            final_units,
-            outsource,
-            capacity,
-            members,
-            bounds,
-            buys,
-            stage_role,
-            final,
-            max_new,
-        )
+        free, vac = open_vacancies(rng, s, f, members, bounds, buys, stage_role, final, max_new)
         if vac.size == 0:
             continue
         # candidates: more visible in agglomerations and under supplier development
@@ -378,7 +343,7 @@ def fill_vacancies(
         w_c = visibility * (1.0 + agglomeration * np.log1p(cluster))
         by_country, start, cdf, lo, per_unit, guide = country_sampler(free, loc[free], w_c)
         n_left = supplier_appeal(
-            s, free, loc, K, cash, match, wage, labour, saving, record, eligible, appeal
+            s, free, f, match, wage, labour, saving, eligible, appeal
         )  # eligible free suppliers not yet signed
         for v in range(vac.size):
             if n_left == 0:
@@ -415,22 +380,8 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
     fill_vacancies(
         m.rng("sourcing"),
-        f.role,
-        f.stage,
-        f.home,
-        f.loc,
-        f.buyer,
-        f.inhouse,
-        f.units,
-        f.final_units,
-        f.outsource,
-        f.capacity,
-        f.cash,
-        f.K,
+        f.view(),
         m.match_now,
-        f.contract_age,
-        f.contract_len,
-        f.idle,
         members,
         bounds,
         m.stages.market_buys,
@@ -438,7 +389,6 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         m.stages.labour,
         m.countries.wage,
         m.countries.region,
-        f.delivery_record,
         agglomeration_saving(m),
         1.0 + inst.effect("supplier_development"),
         float(mech.agglomeration),

@@ -29,7 +29,7 @@ import numpy as np
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import tacit_penalty
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS
+from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS, FirmView
 
 CHANNEL_FORMAL = 1.0
 CHANNEL_INFORMAL = 0.7
@@ -39,14 +39,7 @@ INSTITUTION_RATE = 0.1
 
 @kernel
 def offer(
-    alive: np.ndarray,
-    buyer: np.ndarray,
-    inhouse: np.ndarray,
-    role: np.ndarray,
-    stage: np.ndarray,
-    home: np.ndarray,
-    loc: np.ndarray,
-    K: np.ndarray,
+    f: FirmView,
     req: np.ndarray,
     profile: np.ndarray,
     tacit: np.ndarray,
@@ -54,15 +47,17 @@ def offer(
     support: np.ndarray,
     rate: float,
     offered: np.ndarray,
-    received: np.ndarray,
 ) -> None:
     """One pass over firms: ``offered[f] = T_f + institutional offer`` (module docstring),
-    ``received[f] = sum_k offered_fk``.
+    ``f.received[f] = sum_k offered_fk``.
 
     ``req`` (S, D) current requirements, ``profile`` (S, D) requirement profile, ``tacit`` (S,)
     tacitness penalty of the distant channels, ``sd`` (G, S) supplier development by (supplier
     location, stage), ``support`` (G, S) institutions plus support-institution policy.
     """
+    alive, buyer, inhouse, role, stage, home, loc, K, received = (
+        f.alive, f.buyer, f.inhouse, f.role, f.stage, f.home, f.loc, f.K, f.received
+    )  # fmt: skip
     for i in range(K.shape[0]):
         offered[i, :] = 0.0
         received[i] = 0.0
@@ -102,14 +97,7 @@ def transfer(m: Model) -> np.ndarray:
     inst = m.instruments
     support = m.countries.institutions[:, None] + inst.table("support_institutions")
     offer(
-        f.alive,
-        f.buyer,
-        f.inhouse,
-        f.role,
-        f.stage,
-        f.home,
-        f.loc,
-        f.K,
+        f.view(),
         m.requirement,
         m.stages.profile,
         tacit_penalty(m),  # specialisation: tacit knowledge travels badly off the formal channel
@@ -117,6 +105,5 @@ def transfer(m: Model) -> np.ndarray:
         np.ascontiguousarray(support),
         float(m.world.mechanisms.transfer_rate),
         m.offered,
-        f.received,
     )
     return m.offered
