@@ -58,13 +58,18 @@ def offer(
     alive, buyer, inhouse, role, stage, home, loc, K, received = (
         f.alive, f.buyer, f.inhouse, f.role, f.stage, f.home, f.loc, f.K, f.received
     )  # fmt: skip
+    D = K.shape[1]
     for i in range(K.shape[0]):
-        offered[i, :] = 0.0
         received[i] = 0.0
+        for k in range(D):
+            offered[i, k] = 0.0
         if not alive[i] or inhouse[i] or role[i] == BL:
             continue
         s = stage[i]
         b = buyer[i]
+        domestic = home[i] == loc[i]
+        if b < 0 and not domestic:
+            continue  # no buyer and no institutions to learn from
         channel = 0.0
         if b >= 0:
             if home[b] != loc[b] and loc[b] == loc[i]:
@@ -73,10 +78,9 @@ def offer(
                 channel = (CHANNEL_ARMS_LENGTH if role[i] == LT else CHANNEL_INFORMAL) * tacit[s]
         deep = K[i, PROCESS] >= 0.8 * req[s, PROCESS]
         boost = 1.0 + sd[loc[i], s]
-        domestic = home[i] == loc[i]
         inst = INSTITUTION_RATE * support[loc[i], s] if domestic else 0.0
         total = 0.0
-        for k in range(K.shape[1]):
+        for k in range(D):
             t = 0.0
             if b >= 0:
                 gap = max(K[b, k] - K[i, k], 0.0)
