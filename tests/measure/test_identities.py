@@ -20,8 +20,14 @@ from gpnlab.measure import (
     vax_and_vs,
     wwz,
 )
-from gpnlab.measure.borin_mancini import SINK_TERMS, bm_sink_bilateral, bm_source_bilateral
+from gpnlab.measure.borin_mancini import (
+    SINK_TERMS,
+    bm_sink_bilateral,
+    bm_source_bilateral,
+    tax_in_dva,
+)
 from gpnlab.synthetic import random_table
+from gpnlab.table import IOTable
 
 RTOL = 1e-9
 
@@ -147,3 +153,31 @@ def test_structural_change_terms_add_up(p0, p1) -> None:
     out = structural_change(pd.DataFrame(rows)).iloc[0]
     total = out.within + out.static_between + out.dynamic_between
     assert abs(total - out.growth) <= 1e-9 * max(1.0, abs(out.productivity_end))
+
+
+@given(tables, st.floats(0.0, 0.9), st.integers(0, 2**31 - 1))
+def test_tax_content_is_dva_of_the_taxes_row(table, share: float, seed: int) -> None:
+    """DVA is linear in the value-added coefficients: splitting residual value added into
+    taxes and value added at basic prices, ``tax_in_dva`` equals the DVA that a table whose
+    value added is only the taxes would give, and DVA - tax_in_dva the DVA of a table whose
+    value added is only va_basic (each computed by the full decomposition, not by the split)."""
+    rng = np.random.default_rng(seed)
+    taxes = share * rng.random(table.n) * np.maximum(table.va, 0.0)
+    taxed = IOTable.build(
+        table.Z, table.Y, table.labels, table.fd_labels, x=table.x, va=table.va, taxes=taxes,
+        output="given", value_added="given",
+    )  # fmt: skip
+    part = tax_in_dva(ExportAccounts(taxed)).sum(axis=1)
+
+    def dva_with(va: np.ndarray) -> np.ndarray:
+        t = IOTable.build(
+            table.Z, table.Y, table.labels, table.fd_labels, x=table.x, va=va,
+            output="given", value_added="given",
+        )  # fmt: skip
+        return bm_source_bilateral(ExportAccounts(t))["DVA"].sum(axis=(1, 2))
+
+    scale = float(np.abs(table.gross_exports()).sum())
+    close(part, dva_with(taxes), scale)
+    dva = bm_source_bilateral(ExportAccounts(taxed))["DVA"].sum(axis=(1, 2))
+    close(dva - part, dva_with(table.va - taxes), scale)
+    np.testing.assert_allclose(taxed.va_basic + taxed.tax_row, taxed.va)

@@ -54,3 +54,7 @@ def test_panel_trade_columns_equal_measure_on_emitted_table(tmp_path: Path) -> N
     np.testing.assert_allclose(last.gvc_forward, c.gvc_forward, rtol=1e-9, atol=1e-9)
     share = (c.dva / c.gross_exports).to_numpy()
     np.testing.assert_allclose(last.dva_share.to_numpy(), share, rtol=1e-9, equal_nan=True)
+    # the table round-trips its taxes row: DVA without it is the same on both sides
+    assert table.taxes is not None and table.taxes.sum() > 0
+    basic = (c.dva_basic / c.gross_exports).to_numpy()
+    np.testing.assert_allclose(last.dva_share_basic.to_numpy(), basic, rtol=1e-9, equal_nan=True)
