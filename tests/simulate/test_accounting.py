@@ -58,3 +58,15 @@ def test_panel_trade_columns_equal_measure_on_emitted_table(tmp_path: Path) -> N
     assert table.taxes is not None and table.taxes.sum() > 0
     basic = (c.dva_basic / c.gross_exports).to_numpy()
     np.testing.assert_allclose(last.dva_share_basic.to_numpy(), basic, rtol=1e-9, equal_nan=True)
+
+
+def test_a_quarter_without_flows_emits_an_empty_balanced_table() -> None:
+    """Before any production nobody has sold anything: the table is all zeros and well typed
+    (found by the config fuzzer: np.bincount of no flows returns integers)."""
+    from gpnlab.simulate.config import scale_firms
+    from gpnlab.simulate.init import build_model
+    from gpnlab.simulate.presets import load_preset
+
+    m = build_model(scale_firms(load_preset("default"), 500), seed=1)
+    t = emit_table(m)
+    assert t.Z.dtype == np.float64 and t.x.sum() == 0 and t.tax_row.sum() == 0

@@ -90,20 +90,22 @@ def emit_table(m: Model) -> IOTable:
     row = f.loc.astype(np.int64) * N + f.stage
     sup = f.sold_to >= 0  # the production ledger: exits after production do not erase flows
     b = f.sold_to[sup]
-    Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).reshape(n, n)
+    # (np.bincount of no flows gives integers: the float casts keep the += below well typed)
+    Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).astype(float)
+    Z = Z.reshape(n, n)
     # basic inputs and logistics bought by the plants at (c, s)
     producing = f.units > 0
     cs = f.loc[producing].astype(np.int64) * S + f.stage[producing]
-    mat = np.bincount(
-        cs, f.units[producing] * m.stages.materials[f.stage[producing]], G * S
-    ).reshape(G, S)
+    mat = np.bincount(cs, f.units[producing] * m.stages.materials[f.stage[producing]], G * S)
+    mat = mat.astype(float).reshape(G, S)
     cross = sup & (f.loc != f.loc[np.maximum(f.sold_to, 0)])
     ship = np.bincount(
         (f.loc[cross].astype(np.int64) * G + f.loc[f.sold_to[cross]]) * S
         + f.stage[f.sold_to[cross]],
         f.contract_value[cross],
         G * G * S,
-    ).reshape(G, G, S)
+    )
+    ship = ship.astype(float).reshape(G, G, S)
     logistics = m.instruments.effect("logistics_cost")
     basic, freight = service_blocks(m.material_origin, mat, logistics, ship)
     Z4 = Z.reshape(G, N, G, N)
@@ -118,7 +120,7 @@ def emit_table(m: Model) -> IOTable:
     sold = m.final_revenue.sum(axis=1) != 0
     Y = np.zeros((n, G))
     np.add.at(Y, row[m.sellers[sold]], m.final_revenue[sold])
-    taxes = np.bincount(row[f.alive], f.taxes[f.alive], n)
+    taxes = np.bincount(row[f.alive], f.taxes[f.alive], n).astype(float)
     labels, fd_labels = grid_labels(tuple(m.countries.codes), (*m.stages.names, *SERVICE_SECTORS))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TableWarning)

@@ -135,9 +135,11 @@ FACTS: tuple[Fact, ...] = (
          "Joining GVCs (`join` on the focal country) lowers its domestic value-added share of "
          "exports", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect", "<0",
          group="{focal}", a="join", b=BASELINE,
-         mechanism="lower tariffs and FDI incentives bring foreign plants that import inputs; "
-         "tariffs and logistics paid are booked as the buyer's value added, so lower tariffs "
-         "lower DVA by accounting (the trade_costs channel in decomposition.csv)"),
+         mechanism="lower tariffs and FDI incentives bring foreign plants that import inputs "
+         "(the sourcing channel in decomposition.csv); tariffs paid on imported inputs are in "
+         "the table's taxes row, which the residual value added of decompositions counts as "
+         "the importer's, so lower tariffs also lower DVA by accounting (the trade_costs "
+         "channel; dva_share_basic leaves it out)"),
     Fact("va_thickening_with_upgrading", "value-added thickening",
          "Functional upgrading raises the domestic value-added share of exports "
          "(upgrading on vs off)", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect",
