@@ -97,6 +97,25 @@ def test_a_different_spec_in_the_same_folder_is_refused(tmp_path: Path) -> None:
     assert fresh.ran == 8
 
 
+def test_stored_runs_of_another_world_or_version_are_not_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run is a pure function of (config, seed, version): a folder whose runs were made with
+    another base world, or by another gpnlab version, is refused with the --fresh fix."""
+    from gpnlab.errors import InputError
+    from gpnlab.experiments import store
+
+    base = load_preset("default")
+    run_experiment(tiny_spec(replicates=1), base, tmp_path / "x", processes=1)
+    changed = base.model_copy(update={"informal_productivity": 0.5})
+    with pytest.raises(InputError, match="another base world") as exc:
+        run_experiment(tiny_spec(replicates=1), changed, tmp_path / "x", processes=1)
+    assert "--fresh" in str(exc.value)
+    monkeypatch.setattr(store, "__version__", "9.9.9")
+    with pytest.raises(InputError, match="made by gpnlab .*, this is 9.9.9"):
+        run_experiment(tiny_spec(replicates=1), base, tmp_path / "x", processes=1)
+
+
 def test_runs_with_the_same_inputs_are_simulated_once(tmp_path: Path) -> None:
     """Baseline runs of different focal countries are the same world and seed."""
     from gpnlab.experiments.design import build_runs

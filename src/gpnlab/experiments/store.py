@@ -207,6 +207,7 @@ def open_store(
             _create(con, spec, base, runs)
             return con
         row = con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
+        stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.Error as exc:
         con.close()
         if is_disk_full(exc):
@@ -222,6 +223,24 @@ def open_store(
             where=str(path),
             field="--out",
             fix="choose another --out, or --fresh to discard the stored runs",
+        )
+    # a run is a pure function of (config, seed, version): stored runs of another base world
+    # or another gpnlab version are not resumed into this one
+    world_now = json.dumps(base.model_dump(mode="json"), sort_keys=True)
+    version = stored.get("gpnlab_version")
+    if stored.get("base_world") != world_now or version != __version__:
+        con.close()
+        what = (
+            f"gpnlab {version}, this is {__version__}"
+            if version != __version__
+            else "another base world (the config or preset changed since)"
+        )
+        raise InputError(
+            f"the stored runs were made by {what}",
+            where=str(path),
+            field="--out",
+            fix="run again with --fresh to redo them (it removes only gpnlab's own files), "
+            "or give --out another folder",
         )
     return con
 
