@@ -102,6 +102,8 @@ class Model:
     obm_successes: int = 0
     obm_exits: int = 0
     timers: dict[str, float] = field(default_factory=dict)
+    # per-run constants derived from the world (specialisation tilts), computed once
+    derived: dict[str, np.ndarray] = field(default_factory=dict)
     _streams: dict[str, np.random.SeedSequence] = field(default_factory=dict)
 
     def rng(self, mechanism: str) -> np.random.Generator:

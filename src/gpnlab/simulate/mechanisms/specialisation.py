@@ -38,21 +38,34 @@ def tilt(attribute: np.ndarray, strength: float) -> np.ndarray:
     return np.maximum(FLOOR, 1.0 + strength * (a - a.mean()))
 
 
+def _per_run(m: Model, key: str, attribute: np.ndarray, strength: float) -> np.ndarray:
+    """``tilt(attribute, strength)``, computed once per run: stage attributes and the strength
+    are fixed for a run (the kernels read the result; nobody writes it)."""
+    out = m.derived.get(key)
+    if out is None:
+        out = m.derived[key] = tilt(attribute, strength)
+    return out
+
+
 def upgrading_potential(m: Model) -> np.ndarray:
     """(S,) multiplier of own learning: differentiated stages reward learning."""
-    return tilt(m.stages.differentiation, m.world.mechanisms.specialisation)
+    k = m.world.mechanisms.specialisation
+    return _per_run(m, "upgrading_potential", m.stages.differentiation, k)
 
 
 def tacit_penalty(m: Model) -> np.ndarray:
     """(S,) multiplier of informal and arm's-length transfer: tacit knowledge travels badly."""
-    return tilt(m.stages.tacitness, -0.5 * m.world.mechanisms.specialisation)
+    k = m.world.mechanisms.specialisation
+    return _per_run(m, "tacit_penalty", m.stages.tacitness, -0.5 * k)
 
 
 def entry_weight(m: Model) -> np.ndarray:
     """(S,) weight of a stage in start-ups' choice: scale is an entry barrier."""
-    return tilt(m.stages.scale, -m.world.mechanisms.specialisation)
+    k = m.world.mechanisms.specialisation
+    return _per_run(m, "entry_weight", m.stages.scale, -k)
 
 
 def cluster_gain(m: Model) -> np.ndarray:
     """(S,) multiplier of the agglomeration saving: precision stages cluster."""
-    return tilt(m.stages.precision, m.world.mechanisms.specialisation)
+    k = m.world.mechanisms.specialisation
+    return _per_run(m, "cluster_gain", m.stages.precision, k)
