@@ -206,7 +206,6 @@ def open_store(
                 )
             _create(con, spec, base, runs)
             return con
-        row = con.execute("SELECT value FROM meta WHERE key = 'digest'").fetchone()
         stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
     except duckdb.Error as exc:
         con.close()
@@ -216,7 +215,7 @@ def open_store(
     except BaseException:
         con.close()
         raise
-    if row is None or row[0] != spec.digest():
+    if stored.get("digest") != spec.digest():
         con.close()
         raise InputError(
             "the folder holds a different experiment",

@@ -304,8 +304,7 @@ class World(Strict):
         if cycle:
             path = " -> ".join(self.stages[i].name for i in cycle)
             raise FieldError(f"stage inputs form a cycle: {path}", f"stages.{cycle[0]}.inputs")
-        used = {j for s in self.stages for j in s.inputs}
-        final = [i for i in range(len(self.stages)) if i not in used]
+        final = final_stages([s.inputs for s in self.stages])
         if len(final) != 1:
             found = ", ".join(self.stages[i].name for i in final)
             raise FieldError(
@@ -356,6 +355,13 @@ class World(Strict):
                 "populations",
             )
         return self
+
+
+def final_stages(inputs: list[list[int]]) -> list[int]:
+    """Stages no stage buys (``inputs[i]``: stages that stage i buys): those that sell to end
+    buyers. A valid world has exactly one, of role BL (checked in :class:`World`)."""
+    used = {j for i in inputs for j in i}
+    return [i for i in range(len(inputs)) if i not in used]
 
 
 def stage_cycle(inputs: list[list[int]]) -> list[int]:

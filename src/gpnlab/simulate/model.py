@@ -15,7 +15,7 @@ from functools import cached_property
 
 import numpy as np
 
-from gpnlab.simulate.config import ROLES, World
+from gpnlab.simulate.config import ROLES, World, final_stages
 from gpnlab.simulate.policy import Instruments
 from gpnlab.simulate.state import BL, Countries, Firms
 
@@ -140,8 +140,7 @@ def stage_table(world: World) -> Stages:
 
     for i in range(S):
         visit(i, ())
-    used = {j for i in inputs for j in i}
-    final = [i for i in range(S) if i not in used]
+    final = final_stages(inputs)
     if len(final) != 1:
         names = ", ".join(world.stages[i].name for i in final)
         raise ValueError(f"exactly one stage must sell to end buyers (no stage buys it): {names}")

@@ -28,7 +28,7 @@ import pandas as pd
 from gpnlab.measure import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
 from gpnlab.measure.tiva import safe_share
-from gpnlab.simulate.config import SERVICE_SECTORS
+from gpnlab.simulate.config import DIMENSIONS, SERVICE_SECTORS
 from gpnlab.simulate.mechanisms.capability import capability_index
 from gpnlab.simulate.mechanisms.supplies import BASIC_OWN_USE, LOGISTICS_INPUT, service_blocks
 from gpnlab.simulate.model import Model
@@ -169,6 +169,15 @@ def frame(quarters: list[Rows]) -> pd.DataFrame:
     )
 
 
+def capped_match(m: Model) -> np.ndarray:
+    """Each slot's capability match to its stage's requirement, capped at 2 (the match index
+    of stages needing nothing); NaN before the first review has computed it."""
+    f = m.firms
+    if m.match_now.shape != (f.size,):
+        return np.full(f.size, np.nan)
+    return np.minimum(m.match_now, 2.0)
+
+
 def panel_rows(m: Model, table: IOTable) -> Rows:
     """One row per country: the panel columns (``PANEL_OUTCOMES``) of this quarter."""
     f = m.firms
@@ -178,9 +187,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     dom = alive & (f.home == f.loc)
     cap = capability_index(f.K)
     va = f.sales - f.purchases - f.taxes  # value added at basic prices
-    match = (
-        np.minimum(m.match_now, 2.0) if m.match_now.shape == (f.size,) else np.full(f.size, np.nan)
-    )
+    match = capped_match(m)
     brands = alive & f.obm & (f.stage == m.stages.final)  # latecomer brands (OBM)
 
     def by_loc(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
@@ -280,17 +287,12 @@ def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
             if ids is None
             else np.where(f.buyer[idx] >= 0, ids[f.buyer[idx]], -1),
             "capability": capability_index(f.K[idx]),
-            **{
-                f"k_{d}": f.K[idx, i]
-                for i, d in enumerate(("production", "process", "design", "coordination", "brand"))
-            },
+            **{f"k_{d}": f.K[idx, i] for i, d in enumerate(DIMENSIONS)},
             "capacity": f.capacity[idx],
             "units": f.units[idx],
             "sales": f.sales[idx],
             "value_added": f.sales[idx] - f.purchases[idx] - f.taxes[idx],
-            "capability_match": np.minimum(m.match_now[idx], 2.0)
-            if m.match_now.shape == (f.size,)
-            else np.nan,
+            "capability_match": capped_match(m)[idx],
             "employment": f.employment[idx],
             "cash": f.cash[idx],
             "age": f.age[idx],

@@ -17,7 +17,7 @@ import pandas as pd
 
 from gpnlab.measure import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
-from gpnlab.simulate.config import World
+from gpnlab.simulate.config import World, final_stages
 from gpnlab.simulate.run import Results
 from gpnlab.validate.collect import Collected
 from gpnlab.validate.metrics.concentration import (
@@ -96,9 +96,8 @@ def run_metrics(
         _diffusion(out, firms, hs)
         _hazard(out, col, hazard_snaps)
         _sizes(out, firms, hs)
-        used = {j for st in world.stages for j in st.inputs}
-        final = next(st.name for i, st in enumerate(world.stages) if i not in used)
-        _obm(out, firms, col, hs, final)
+        (final,) = final_stages([st.inputs for st in world.stages])
+        _obm(out, firms, col, hs, world.stages[final].name)
         _structural(out, firms, col, world, hs)
     _survival(out, col, role_of)
     _requirements(out, col, hs)

@@ -405,6 +405,9 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
 
 def contract_terms(m: Model) -> np.ndarray:
     """(S,) committed quarters of a new contract: ``max(1, round(commitment (0.5 +
-    tacitness_s)))`` (module docstring)."""
-    c = float(m.world.mechanisms.commitment) * (0.5 + m.stages.tacitness)
-    return np.maximum(1, np.round(c)).astype(np.int32)
+    tacitness_s)))`` (module docstring); fixed for a run, computed once."""
+    terms = m.derived.get("contract_terms")
+    if terms is None:
+        c = float(m.world.mechanisms.commitment) * (0.5 + m.stages.tacitness)
+        terms = m.derived["contract_terms"] = np.maximum(1, np.round(c)).astype(np.int32)
+    return terms

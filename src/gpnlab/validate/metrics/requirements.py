@@ -27,9 +27,9 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from gpnlab.errors import InputError
+from gpnlab.simulate.config import DIMENSIONS
 from gpnlab.validate.metrics._common import as_list, require_columns
 
-DIMENSIONS = ("production", "process", "design", "coordination", "brand")
 K_COLUMNS = tuple(f"k_{d}" for d in DIMENSIONS)
 SCORES = ("match", "gap", "required", "unrequired", "raw")
 
