@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import tracemalloc
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -153,9 +154,33 @@ def test_out_of_range_values_name_the_field(
     assert field in exc.value.field and what in msg and msg.startswith(str(p))
 
 
+@pytest.mark.parametrize(
+    ("table", "line", "field"),
+    [
+        ("[[stages]]", "markup = 0.15", "stages.0.markup"),
+        ("[mechanisms]", "requirement_growth = 0.01", "mechanisms.requirement_growth"),
+    ],
+)
+def test_removed_fields_are_refused_with_their_replacement(
+    tmp_path: Path, table: str, line: str, field: str
+) -> None:
+    """A config written for an earlier version names the removed field and what replaced it
+    (one line), rather than pydantic's bare 'extra inputs are not permitted'."""
+    text = (files("gpnlab.simulate.presets") / "default.toml").read_text()
+    p = tmp_path / "old.toml"
+    edited_text = text.replace(table, f"{table}\n{line}", 1)
+    if edited_text == text:  # no such table in the preset: add it at the end
+        edited_text = f"{text}\n{table}\n{line}\n"
+    p.write_text(edited_text)
+    with pytest.raises(InputError) as exc:
+        load_world(p)
+    msg = one_line(exc)
+    assert exc.value.field == field and "no longer a field" in msg and "remove it" in msg
+
+
 def test_stage_cycle_is_named(tmp_path: Path) -> None:
     # precision_components (1) buys sub_assembly (3), which buys precision_components
-    block = "markup = 0.15\nrequirement = [0.9, 0.9, 0.5, 0.4, 0.1]\ninputs = []"
+    block = "labour = 0.004\nrequirement = [0.9, 0.9, 0.5, 0.4, 0.1]\ninputs = []"
     p = edited(tmp_path, block, block.replace("inputs = []", "inputs = [3]"))
     with pytest.raises(InputError) as exc:
         load_world(p)

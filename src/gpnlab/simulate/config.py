@@ -51,6 +51,25 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+REMOVED_FIELDS: dict[str, str] = {
+    "markup": "stage margins now follow market structure (docs/model.md, market power): "
+    "remove it; mechanisms.supplier_substitution and mechanisms.stage_elasticity set them",
+    "requirement_growth": "requirements now follow the brand leaders' R&D frontier "
+    "(docs/model.md, the frontier): remove it; mechanisms.rd_share and "
+    "mechanisms.rd_productivity set its pace",
+}
+"""Fields of earlier versions, refused with what replaced them (not silently ignored)."""
+
+
+def refuse_removed(data: object) -> object:
+    """A ``model_validator(mode="before")`` body: name a removed field and its replacement."""
+    if isinstance(data, dict):
+        for key in data:
+            if key in REMOVED_FIELDS:
+                raise FieldError(f"{key!r} is no longer a field: {REMOVED_FIELDS[key]}", key)
+    return data
+
+
 class Policy(Strict):
     """Industrial-policy instruments of one country, each a number with a unit.
 
@@ -146,7 +165,6 @@ class Stage(Strict):
     labour: float = Field(
         gt=0, le=100, description="worker-quarters per final unit at capability 1"
     )
-    markup: float = Field(ge=0, le=2, description="base margin over cost (market power)")
     requirement: list[Annotated[float, Field(ge=0, le=10)]] = Field(
         min_length=5, max_length=5, description="capability needed (index, 1 = demanding)"
     )
@@ -159,6 +177,8 @@ class Stage(Strict):
         "millions of model currency at the world price",
     )
     role: Literal["BL", "CM", "HT", "LT"] = Field(description="role that operates the stage")
+
+    _removed = model_validator(mode="before")(refuse_removed)
 
 
 class Population(Strict):
@@ -204,8 +224,38 @@ class Mechanisms(Strict):
     own_learning: float = Field(
         0.02, ge=0, le=1, description="capability gain per unit of learning investment"
     )
-    requirement_growth: float = Field(
-        0.01, ge=0, le=0.2, description="growth of stage requirements per quarter"
+    rd_share: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="share of a brand's operating margin spent on R&D (moves the frontier)",
+    )
+    rd_productivity: float = Field(
+        0.1,
+        ge=0,
+        le=10,
+        description="capability growth of a brand's own units per unit of R&D intensity",
+    )
+    rd_difficulty: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="ideas get harder to find: R&D productivity falls with (frontier / start)"
+        " to this power (phi; 1 = the frontier moves linearly)",
+    )
+    supplier_substitution: float = Field(
+        50.0,
+        gt=1,
+        le=1e4,
+        description="elasticity of substitution among suppliers of a stage (sigma; margin "
+        "floor 1/sigma)",
+    )
+    stage_elasticity: float = Field(
+        1.24,
+        gt=1,
+        le=100,
+        description="elasticity of demand for a stage's output (eta; a monopolist's Lerner "
+        "index 1/eta)",
     )
     product_cycle: int = Field(
         2, ge=1, le=10_000, description="quarters between requirement steps (about 6 months)"
@@ -219,6 +269,14 @@ class Mechanisms(Strict):
     make_or_buy: bool = True
     upgrading: bool = True
     entry: bool = True
+    retender: bool = Field(True, description="contracts are re-tendered at expiry (tender)")
+    switching_cost: float = Field(
+        0.15,
+        ge=0,
+        le=10,
+        description="landed-cost advantage a challenger needs against a new relationship at "
+        "re-tender (doubles with tacitness 1 and an old relationship)",
+    )
     commitment: float = Field(
         4.0, ge=1, le=1000, description="committed contract length, quarters (int32 counter)"
     )
@@ -234,6 +292,8 @@ class Mechanisms(Strict):
     specialisation: float = Field(
         1.0, ge=0, le=3, description="strength of the stage-attribute tilts (Ernst 2.4); 0 = off"
     )
+
+    _removed = model_validator(mode="before")(refuse_removed)
 
 
 class World(Strict):

@@ -36,7 +36,16 @@ from gpnlab.simulate.model import Model
 #: Codes the review kernel writes into ``Model.link_end`` (0: the link did not end at review).
 END_CAPABILITY, END_NO_VOLUME, END_CAPACITY = 1, 2, 3
 REASONS = np.array(
-    ["other", "capability", "no_volume", "capacity", "supplier_exit", "buyer_exit", "open"]
+    [
+        "other",
+        "capability",
+        "no_volume",
+        "capacity",
+        "supplier_exit",
+        "buyer_exit",
+        "open",
+        "retendered",  # tender.END_TENDER: the contract went to a challenger at re-tender
+    ]
 )
 SUPPLIER_EXIT, BUYER_EXIT, OPEN = 4, 5, 6
 

@@ -27,7 +27,6 @@ class Stages:
     names: list[str]
     role: np.ndarray
     labour: np.ndarray
-    markup: np.ndarray
     req0: np.ndarray  # (S, D) initial requirements
     complexity: np.ndarray
     tacitness: np.ndarray
@@ -95,12 +94,18 @@ class Model:
     link_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     # own learning of each firm this period, summed over dimensions (read by recording only)
     own_learned: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    frontier0: float = 0.0  # flagships' capability index at the start (requirement cap)
+    # (D,) flagships' mean capability per dimension at the start (capability.update_requirements)
+    frontier0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # R&D of each brand (its final-stage unit) this quarter (frontier.research)
+    rd_spend: np.ndarray = field(default_factory=lambda: np.zeros(0))
     # (G, G) share of the basic inputs of plants in c bought from c' (supplies.origin_shares)
     material_origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     obm_attempts: int = 0
     obm_successes: int = 0
     obm_exits: int = 0
+    retendered: int = 0  # contracts that went to a challenger at re-tender (tender)
+    brand_promotions: int = 0  # latecomer brands that became brand leaders
+    brand_exits: int = 0  # brands (flagships or latecomers) that exited after losing share
     timers: dict[str, float] = field(default_factory=dict)
     # per-run constants derived from the world (specialisation tilts), computed once
     derived: dict[str, np.ndarray] = field(default_factory=dict)
@@ -150,7 +155,6 @@ def stage_table(world: World) -> Stages:
         names=[s.name for s in world.stages],
         role=np.array([ROLES.index(s.role) for s in world.stages]),
         labour=np.array([s.labour for s in world.stages]),
-        markup=np.array([s.markup for s in world.stages]),
         req0=np.array([s.requirement for s in world.stages], dtype=float),
         complexity=complexity,
         tacitness=np.array([s.tacitness for s in world.stages]),

@@ -62,6 +62,11 @@ PANEL_OUTCOMES = (
     "obm_attempts",
     "obm_successes",
     "obm_exits",
+    "brand_leaders",
+    "brand_promotions",
+    "brand_exits",
+    "rd_spend",
+    "requirement_level",
     "learning_investment",
     "knowledge_received_ht",
     "knowledge_received_lt",
@@ -209,6 +214,8 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     informal = c.informal
     productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
     mkt = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.obm
+    heads_alive = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.inhouse
+    rd = m.rd_spend if m.rd_spend.shape == (f.size,) else np.zeros(f.size)
     outsourcing = np.where(
         np.bincount(f.home[mkt], minlength=G) > 0,
         np.bincount(f.home[mkt], f.outsource[mkt], G)
@@ -239,6 +246,11 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "obm_attempts": np.full(G, float(m.obm_attempts)),  # world totals so far
         "obm_successes": np.full(G, float(m.obm_successes)),
         "obm_exits": np.full(G, float(m.obm_exits)),
+        "brand_leaders": by_loc(heads_alive),  # brands selling from here (flagships, OBM)
+        "brand_promotions": np.full(G, float(m.brand_promotions)),  # world totals so far
+        "brand_exits": np.full(G, float(m.brand_exits)),
+        "rd_spend": np.bincount(f.home, rd, G),  # by the brand's owner country
+        "requirement_level": np.full(G, float(m.requirement.sum() / m.stages.req0.sum())),
         "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
         "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
         "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),

@@ -86,6 +86,8 @@ FIELDS: dict[str, Field] = {
     "sold_to": Field(np.int32, -1),
     "contract_value": Field(np.float64, 0.0),
     "died": Field(np.int32, -1),
+    "profit_streak": Field(np.int32, 0),
+    "low_share": Field(np.int32, 0),
 }
 """Every firm field, in :class:`Firms`' order: its one definition of dtype and defaults."""
 _get_fields = attrgetter(*FIELDS)  # all arrays of a Firms in one C call (Firms.view)
@@ -136,6 +138,8 @@ class FirmView(NamedTuple):
     sold_to: np.ndarray
     contract_value: np.ndarray
     died: np.ndarray
+    profit_streak: np.ndarray
+    low_share: np.ndarray
 
 
 @dataclass
@@ -182,6 +186,8 @@ class Firms:
     sold_to: np.ndarray  # int32 buyer at production time this period (-1 none): the ledger
     contract_value: np.ndarray  # value sold to that buyer this period
     died: np.ndarray  # int32 period of exit (-1 never); a slot is reused a period later
+    profit_streak: np.ndarray  # int32 consecutive quarters of profit (a brand's head unit)
+    low_share: np.ndarray  # int32 consecutive quarters a brand's market share was marginal
 
     @property
     def size(self) -> int:

@@ -11,12 +11,14 @@ from gpnlab.simulate.mechanisms.demand import demand
 from gpnlab.simulate.mechanisms.disruption import disruption
 from gpnlab.simulate.mechanisms.entry import entry
 from gpnlab.simulate.mechanisms.finance import finance
+from gpnlab.simulate.mechanisms.frontier import research
 from gpnlab.simulate.mechanisms.investment import investment
 from gpnlab.simulate.mechanisms.labour import labour
 from gpnlab.simulate.mechanisms.make_or_buy import make_or_buy
 from gpnlab.simulate.mechanisms.production import production
 from gpnlab.simulate.mechanisms.review import review
 from gpnlab.simulate.mechanisms.sourcing import sourcing
+from gpnlab.simulate.mechanisms.tender import tender
 from gpnlab.simulate.mechanisms.transfer import transfer
 from gpnlab.simulate.mechanisms.upgrading import upgrading
 from gpnlab.simulate.model import Model
@@ -25,10 +27,12 @@ from gpnlab.simulate.policy import policy
 ORDER: tuple[tuple[str, Callable[[Model], object]], ...] = (
     ("demand", demand),
     ("review", review),
+    ("tender", tender),
     ("make_or_buy", make_or_buy),
     ("sourcing", sourcing),
     ("disruption", disruption),
     ("production", production),
+    ("research", research),
     ("transfer", transfer),
     ("absorption", absorption),
     ("investment", investment),

@@ -82,13 +82,14 @@ FACTS: tuple[Fact, ...] = (
          "Both ends of the chain (design, marketing) take a larger share of world value added "
          "than any fabrication stage", f"{ERNST}, sec. 3; {LAURIDSEN} (smile curve)",
          "smile_va_share", "level", ">0",
-         mechanism="prices are cost times (1 + the stage's markup x match): the markups set in "
-         "the config are largest at the ends"),
+         mechanism="margins follow market structure (one Atkeson-Burstein rule for every stage: "
+         "the supplier's share of capable supply); brands earn the final price minus cost "
+         "and spend a share of it on R&D, the design units' value added"),
     Fact("smile_va_output", "smile curve",
          "Value added per unit of output is higher at both ends than in the middle",
          f"{ERNST}, sec. 3", "smile_va_output", "level", ">0",
-         mechanism="same markups; design, precision and commodity stages buy no inputs in "
-         "the model, so their value added equals their output (a shortcut, issue 11)"),
+         mechanism="as above; every stage buys basic inputs, the final stage buys design and "
+         "assembly"),
     Fact("concentrated_dispersion", "concentrated dispersion",
          "Dispersion rises toward the final product: the deeper a fabrication stage in the "
          "chain, the less concentrated across countries (Spearman rho of depth and HHI < 0)",
@@ -99,7 +100,7 @@ FACTS: tuple[Fact, ...] = (
          "requires than lower-tier ones", f"{ERNST}, sec. 4.2-4.3", "tier_gap_match", "level",
          ">0", mechanism="transfer is offered through contracts in proportion to the gap (so "
          "the furthest behind are offered most); absorption rises with a firm's own capability "
-         "and, for lower tiers, with institutions at weight 0.8 against 0.2 for others"),
+         "and support institutions are a channel of their own for domestic firms"),
     Fact("tiered_diffusion_raw", "tiered diffusion",
          "Higher-tier domestic suppliers gain more on the raw capability index (all five "
          "dimensions, needed or not) than lower-tier ones", f"{ERNST}, sec. 4.2-4.3",
@@ -109,7 +110,8 @@ FACTS: tuple[Fact, ...] = (
          "Support institutions raise lower-tier suppliers' capability (match to requirement)",
          f"{LAURIDSEN}; {ERNST}, sec. 4.4", "cap_change_match", "effect", ">0", group="LT",
          a=BASELINE, b="no_institutions",
-         mechanism="institutions enter absorptive capacity, with a larger weight for LT firms"),
+         mechanism="support institutions offer domestic firms a share of their gap to the "
+         "stage's standard that their buyer's offer leaves"),
     Fact("transfer_higher_tier", "tiered diffusion",
          "Knowledge transfer from buyers raises higher-tier suppliers' capability",
          f"{ERNST}, sec. 4.3", "cap_change_match", "effect", ">0", group="HT",
@@ -129,8 +131,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("requirements_keep_rising", "upgrade or perish",
          "Requirements keep rising with each product cycle: the mean requirement is higher at "
          "the last horizon than at the first", f"{ERNST}, sec. 4.3", "requirement_level",
-         "trend", ">0", mechanism="requirements grow every product cycle, capped relative to "
-         "the flagships' frontier"),
+         "trend", ">0", mechanism="requirements follow the flagships' frontier, which their R&D "
+         "(funded from margins) moves; no ceiling"),
     Fact("va_thinning_on_joining", "value-added thinning",
          "Joining GVCs (`join` on the focal country) lowers its domestic value-added share of "
          "exports", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect", "<0",
@@ -182,12 +184,13 @@ FACTS: tuple[Fact, ...] = (
     Fact("obm_firms_exit", "OEM / ODM / OBM",
          "Some own-brand firms exit (survival between the first and last horizon below 1)",
          f"{ERNST}, sec. 4.3", "obm_survival", "level", "<1", last_only=True,
-         mechanism="firms exit when cash stays negative, but OBM firms are exempt from exit "
-         "in finance.py (a shortcut, issue 11)"),
+         mechanism="a latecomer brand exits when insolvent or, once mature, after 12 quarters "
+         "with a marginal share"),
     Fact("obm_small_share", "OEM / ODM / OBM",
          "Latecomer own brands hold a minority of world final sales (below a quarter; a "
          "judgement, not a published number)", f"{ERNST}, sec. 3", "obm_final_share",
-         "level", "<0.25", mechanism="OBM firms compete in the brand logit by capacity"),
+         "level", "<0.25", mechanism="latecomer brands compete in the brand logit by brand "
+         "capability and goodwill, in their home region, at a discount"),
     Fact("size_tail_employment", "firm sizes",
          "Firm employment has a Pareto tail with exponent near 1 (0.8-1.3)",
          "Axtell (2001); Gabaix & Ibragimov (2011) estimator", "tail_employment_gabaix_ibragimov",
@@ -200,7 +203,8 @@ FACTS: tuple[Fact, ...] = (
          "Annual survival of higher-tier supplier links lies between all-transaction (0.45) and "
          "major-link (0.93) estimates", "Mizuno, Souma & Watanabe (2014)", "link_survival",
          "level", (0.45, 0.93), group="HT", last_only=True,
-         mechanism="links end at review (capability, no volume, excess capacity) or on exit"),
+         mechanism="links end at review (capability, no volume, excess capacity), at "
+         "re-tender or on exit"),
     Fact("link_survival_LT", "supplier links",
          "Annual survival of lower-tier supplier links lies between 0.45 and 0.93",
          "Mizuno, Souma & Watanabe (2014)", "link_survival", "level", (0.45, 0.93),
@@ -208,8 +212,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("link_survival_CM", "supplier links",
          "Annual survival of contract manufacturers' links lies between 0.45 and 0.93",
          "Mizuno, Souma & Watanabe (2014)", "link_survival", "level", (0.45, 0.93),
-         group="CM", last_only=True, mechanism="a contract manufacturer's link to its brand "
-         "leader ends only on failure or exit; there is no re-tendering (issue 12)"),
+         group="CM", last_only=True, mechanism="re-tendering at the end of each term against "
+         "free plants, with a switching premium; review; exit"),
     Fact("structural_change", "structural change",
          "Structural change contributes positively to the focal (Asian latecomer) country's "
          "labour productivity growth", "McMillan & Rodrik (2011), Asia", "mr_structural",

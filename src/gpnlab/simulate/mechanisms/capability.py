@@ -3,8 +3,8 @@
 ``match_f = min_k K_fk / R_{s,k}(t)`` over the knowledge dimensions that stage s needs
 (requirement above 0.05): a supplier is as good as its weakest needed capability (Ernst 2002,
 sec. 4.3: capabilities must cover production, process, design, coordination). Requirements rise
-every product cycle (about six months, Ernst 2002): ``R(t) = R(0) (1 + g)^(c floor(t / c))``,
-capped by the flagships' own capability growth (:func:`update_requirements`).
+every product cycle (about six months, Ernst 2002) with the frontier the brand leaders' R&D moves
+(:mod:`frontier`, :func:`update_requirements`).
 The capability *index* reported in panels is the plain mean of K over dimensions (comparable
 across runs and stages).
 """
@@ -20,44 +20,46 @@ from gpnlab.simulate.rowops import row_mean
 from gpnlab.simulate.state import BL, PRODUCTION, FirmView
 
 NEEDED = 0.05
-STRETCH = 1.1  # standards may run this far ahead of the flagships' own capability
 
 
 @kernel
-def mean_capability(f: FirmView) -> float:
-    """Mean of K over the alive flagships' own units (not in-house plants, not latecomer
-    brands); 1.0 if none."""
+def mean_capability(f: FirmView) -> np.ndarray:
+    """(D,) mean of K over the alive flagships' own units (not in-house plants, not latecomer
+    brands), per knowledge dimension; ones if none."""
     alive, role, inhouse, obm, K = f.alive, f.role, f.inhouse, f.obm, f.K
-    total = 0.0
+    total = np.zeros(K.shape[1])
     n = 0
     for i in range(K.shape[0]):
         if alive[i] and role[i] == BL and not inhouse[i] and not obm[i]:
             for k in range(K.shape[1]):
-                total += K[i, k]
-            n += K.shape[1]
-    return total / n if n > 0 else 1.0
+                total[k] += K[i, k]
+            n += 1
+    return total / n if n > 0 else np.ones(K.shape[1])
 
 
-def flagship_frontier(m: Model) -> float:
-    """Mean capability index of the flagships' own units: the standard setters."""
+def flagship_frontier(m: Model) -> np.ndarray:
+    """(D,) the flagships' own units' mean capability per dimension: the standard setters."""
     f = m.firms
-    return float(mean_capability(f.view()))
+    return mean_capability(f.view())
 
 
 def update_requirements(m: Model) -> None:
-    """Requirements rise each product cycle, but never more than a stretch of 10% beyond what
-    the flagships themselves have learnt:
-    ``R(t) = R(0) min((1 + g)^(c floor(t/c)), 1.1 frontier(t) / frontier(0))``.
+    """Requirements follow the flagships' frontier per knowledge dimension, in steps of one
+    product cycle ``c``: ``R_sk(t) = R_sk(0) F_k(c floor(t/c)) / F_k(0)``.
 
-    Flagships set the standards (Ernst 2002, sec. 4.2-4.3); requirements that outran every firm
-    would drop the whole supplier base at once.
+    Flagships set the standards (Ernst 2002, sec. 4.2-4.3) from what they know, dimension by
+    dimension: a buyer can require of its suppliers only what its own knowledge has moved to
+    (and can teach, :mod:`transfer`). What flagships know moves with their R&D
+    (:mod:`frontier`), own learning and depreciation. No ceiling and no fixed growth rate: the
+    pace is the brand leaders' R&D, funded from their margins.
     """
-    mech = m.world.mechanisms
-    cycles = (m.period // mech.product_cycle) * mech.product_cycle
-    if m.frontier0 <= 0:
-        m.frontier0 = flagship_frontier(m)
-    cap = STRETCH * flagship_frontier(m) / m.frontier0
-    m.requirement = m.stages.req0 * min((1 + mech.requirement_growth) ** cycles, max(cap, 1.0))
+    if m.frontier0.shape != (m.stages.req0.shape[1],):
+        m.frontier0 = np.maximum(flagship_frontier(m), 1e-9)
+    if (
+        m.requirement.shape != m.stages.req0.shape
+        or m.period % m.world.mechanisms.product_cycle == 0
+    ):
+        m.requirement = m.stages.req0 * (flagship_frontier(m) / m.frontier0)[None, :]
     refresh_match(m)
 
 

@@ -6,7 +6,20 @@ minus two quarters of its average sales (insolvency), or when a supplier has had
 eight quarters. Exit frees its suppliers, and its workers are displaced into the informal sector
 (:mod:`labour`). A latecomer brand (OBM, :mod:`upgrading`) is one business: its design unit's
 cash is swept into its final-stage unit each quarter, and when that unit is insolvent the
-whole brand exits. The flagships' own units (marketing, design) do not exit in this version.
+whole brand exits.
+
+Brands enter and exit (Ernst 2002 sec. 4.3 on Acer; the record of Nokia, Motorola, BlackBerry):
+
+* a latecomer brand that has been profitable for ``PROMOTION_STREAK`` consecutive quarters
+  (after R&D) and is at least ``PROMOTION_AGE`` quarters old becomes a brand leader: it sells
+  in every region at the market price (:mod:`demand`), its units count in the frontier, and it
+  is judged like any flagship from then on;
+* a brand leader whose share of world final sales has stayed below ``EXIT_SHARE`` of an equal
+  share (``1 / number of brands``) for ``EXIT_QUARTERS`` consecutive quarters exits with all its
+  own units and in-house plants (``m.brand_exits``); a latecomer brand is judged on the same
+  rule once it is ``PROMOTION_AGE`` quarters old, and on insolvency from the start.
+
+The number and homes of brand leaders are outcomes (panel ``brand_leaders``).
 """
 
 from __future__ import annotations
@@ -19,6 +32,10 @@ from gpnlab.simulate.state import BL, FirmView
 
 IDLE_LIMIT = 8
 INSOLVENCY_QUARTERS = 2.0
+PROMOTION_STREAK = 12  # quarters of profit in a row: three years of a sustained business
+PROMOTION_AGE = 20  # quarters: five years
+EXIT_SHARE = 0.2  # of an equal share of world final sales
+EXIT_QUARTERS = 12  # quarters in a row below it
 
 
 def exit_firms(m: Model, idx: np.ndarray) -> None:
@@ -64,6 +81,34 @@ def settle(f: FirmView, subsidy: np.ndarray) -> np.ndarray:
     return np.flatnonzero(leaving)
 
 
+def brand_turnover(m: Model) -> np.ndarray:
+    """Promote sustained latecomer brands; return the units of brands that lose their market
+    (module docstring). Reads this quarter's final sales (``m.final_revenue``)."""
+    f = m.firms
+    heads = m.sellers[f.alive[m.sellers]] if m.sellers.size else m.sellers
+    if heads.size == 0:
+        return heads
+    world = m.final_revenue.sum(axis=1)[f.alive[m.sellers]]
+    share = world / max(world.sum(), 1e-300)
+    f.profit_streak[heads] = np.where(f.profit[heads] > 0, f.profit_streak[heads] + 1, 0)
+    marginal = share < EXIT_SHARE / heads.size
+    f.low_share[heads] = np.where(marginal, f.low_share[heads] + 1, 0)
+    mature = f.age[heads] >= PROMOTION_AGE
+    promote = heads[f.obm[heads] & mature & (f.profit_streak[heads] >= PROMOTION_STREAK)]
+    if promote.size:
+        units = np.isin(f.buyer, promote) & f.obm
+        f.obm[promote] = False
+        f.obm[units] = False
+        m.brand_promotions += int(promote.size)
+    judged = (~f.obm[heads]) | mature
+    gone = heads[judged & (f.low_share[heads] >= EXIT_QUARTERS)]
+    if gone.size == 0:
+        return gone
+    m.brand_exits += int(gone.size)
+    own = f.alive & np.isin(f.buyer, gone) & ((f.role == BL) | f.inhouse)
+    return np.union1d(gone, np.flatnonzero(own))
+
+
 def finance(m: Model) -> None:
     f = m.firms
     final = m.stages.final
@@ -81,4 +126,4 @@ def finance(m: Model) -> None:
         units = np.flatnonzero(f.alive & f.obm & (f.buyer >= 0) & gone[np.maximum(f.buyer, 0)])
         out = np.union1d(out, units)
         m.obm_exits += int(heads.size)
-    exit_firms(m, out)
+    exit_firms(m, np.union1d(out, brand_turnover(m)))

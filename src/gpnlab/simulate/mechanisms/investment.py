@@ -9,7 +9,11 @@ under volatility they invest in flexibility instead. The learning investment rat
 own sales, which volatility raises through demand shocks and disrupted deliveries,
 :mod:`disruption`; the country's volatility is not a separate term),
 ``Fin_f = 1 / (1 + 10 r_c (1 - PC_c))`` (cost of capital after patient-capital policy) and
-``LS_c`` the learning subsidy (targeted stages).
+``LS_c`` the learning subsidy (targeted stages), times the pressure to upgrade
+``1 + P_f``: a supplier under contract whose capability match has fallen below its stage's
+requirement invests more the closer it is to being dropped,
+``P_f = clip((1 - match_f) / (1 - threshold), 0, 1)`` (Ernst 2002 sec. 4.3, "upgrade or
+perish"; Lauridsen 2018 on MNC buyers' pressure on Penang suppliers; Helper 1991 on voice).
 ``i0`` = ``mechanisms.investment_rate``. Observable: investment rates.
 
 Capacity follows volume: a firm that produced more than its capacity expands by a quarter of the
@@ -32,7 +36,12 @@ MAX_COMMITMENT = 40  # quarters: longer commitments add nothing
 
 @kernel
 def invest_and_expand(
-    f: FirmView, rate: np.ndarray, subsidy: np.ndarray, investment_rate: float
+    f: FirmView,
+    rate: np.ndarray,
+    subsidy: np.ndarray,
+    match: np.ndarray,
+    threshold: float,
+    investment_rate: float,
 ) -> None:
     """One pass over alive firms: update the sales moments, set ``i_f`` (module docstring),
     expand capacity by a quarter of any output above it. ``rate`` (G,) the owner country's
@@ -54,7 +63,12 @@ def invest_and_expand(
         stability = 1.0 / (1.0 + 5.0 * cv)
         finance = 1.0 / (1.0 + 10.0 * rate[home[i]])
         boost = 1 + subsidy[loc[i], stage[i]]
-        invest[i] = min(1.0, investment_rate * commit * stability * finance * boost)
+        pressure = 0.0
+        if buyer[i] >= 0 and match[i] < 1.0:
+            pressure = min((1.0 - match[i]) / max(1.0 - threshold, 1e-9), 1.0)
+        invest[i] = min(
+            1.0, investment_rate * commit * stability * finance * boost * (1.0 + pressure)
+        )
         capacity[i] += CAPACITY_ADJUSTMENT * max(units[i] - capacity[i], 0.0)
 
 
@@ -66,5 +80,7 @@ def investment(m: Model) -> None:
         f.view(),
         c.cost_of_capital * (1 - m.instruments.effect("patient_capital")),
         m.instruments.table("learning_subsidy"),
+        m.match_now,
+        float(mech.drop_threshold),
         float(mech.investment_rate),
     )

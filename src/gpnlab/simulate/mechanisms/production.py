@@ -8,9 +8,9 @@ Quantities flow down the hierarchy, prices up (MODEL.md section 5 accounting):
    each input stage in proportion to capacity; a brand leader splits assembly between its own
    plants (``1 - outsource``) and its CMs (``outsource``). One unit of each input per unit.
 3. *Prices* (inputs before users): ``p_f = (input cost + materials cost + unit labour cost)
-   (1 + mu_f)``, with the stage's margin ``mu_s`` (market power: high in design and brand, thin
-   in assembly -- Lauridsen 2018 on CM margins of 1.7% and 0.8%) scaled by the supplier's
-   capability match, plus a design premium for ODM suppliers. Every unit needs the stage's basic
+   (1 + mu_f)``, with the supplier's margin ``mu_f`` from market structure (its share of the
+   capable supply of its stage, :mod:`market_power`), plus a design premium for ODM
+   suppliers. Every unit needs the stage's basic
    inputs (:mod:`supplies`). Crossing a border adds the importer's tariff (a tax on the product,
    paid by the buyer) and both sides' logistics services (purchased) to the buyer's cost.
 4. *Accounts*: sales = units x price (marketing units: final revenue); purchases = stage
@@ -29,6 +29,7 @@ from gpnlab.simulate.mechanisms.capability import (
     refresh_match,
     unit_labour_costs,
 )
+from gpnlab.simulate.mechanisms.market_power import margins
 from gpnlab.simulate.mechanisms.supplies import material_rates
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, FirmView, members_by_stage
@@ -131,7 +132,6 @@ def prices(
     ulc: np.ndarray,
     compliance: np.ndarray,
     markup: np.ndarray,
-    match: np.ndarray,
     materials: np.ndarray,
     mat_logistics: np.ndarray,
     mat_tax: np.ndarray,
@@ -142,7 +142,8 @@ def prices(
     order: np.ndarray,
 ) -> None:
     """Step 3, inputs first: ``p_f = (input cost + m_s (1 + l_c + t_c) + ulc_f compliance_f)
-    (1 + mu_f)`` per unit, ``m_s`` the stage's basic inputs, ``l_c`` and ``t_c`` the logistics
+    (1 + mu_f)`` per unit, ``mu_f = markup[f]`` (:mod:`market_power`) times the ODM premium,
+    ``m_s`` the stage's basic inputs, ``l_c`` and ``t_c`` the logistics
     and tariffs per unit of them (:func:`supplies.material_rates`); a stage's sales to its
     buyers add to their purchases (plus logistics across a border), taxes (tariffs) and input
     cost per unit. Writes ``f.price``, adds to ``f.purchases`` and ``f.taxes`` (zeroed by the
@@ -162,8 +163,7 @@ def prices(
             purchases[i] += mat * (1.0 + mat_logistics[g])
             taxes[i] += mat * mat_tax[g]
             mat_unit = materials[s] * (1.0 + mat_logistics[g] + mat_tax[g])
-            mu = markup[s] * (0.5 + 0.5 * min(match[i], 2.0))
-            mu *= 1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0)
+            mu = markup[i] * (1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0))
             price[i] = (input_cost[i] + mat_unit + ulc[i] * compliance[i]) * (1 + mu)
         for i in here:
             b = buyer[i]
@@ -276,8 +276,7 @@ def production(m: Model) -> None:
         f.view(),
         ulc,
         compliance,
-        st.markup,
-        m.match_now,
+        margins(m),
         st.materials,
         mat_logistics,
         mat_tax,
