@@ -13,15 +13,15 @@ intensity (R&D over revenue), along the requirement profile ``p_k`` of its R&D (
 
 ``K_uk <- K_uk (1 + lambda (RD_b / revenue_b) (F_0 / F_t)^phi p_k)``
 
-with ``lambda`` = ``mechanisms.rd_productivity`` and ``F_t / F_0`` the frontier (mean over dimensions)
-relative to its start: ideas get harder to find as the frontier advances (Jones 1995; Bloom, Jones, Van Reenen
-& Webb 2020 estimate research productivity falling 5-7% a year), ``phi`` =
-``mechanisms.rd_difficulty``; with ``phi = 1`` a constant R&D intensity moves the frontier
-linearly, not exponentially. R&D raises the knowledge stock in proportion to R&D intensity
-(Griliches 1979; consumer-electronics brands spend 5-8% of revenue on R&D, EU Industrial R&D
-Investment Scoreboard). The frontier is
-the flagships' own units' mean capability per dimension (:func:`capability.flagship_frontier`),
-and requirements follow it dimension by dimension at product-cycle steps (:func:`capability.update_requirements`): no
+with ``lambda`` = ``mechanisms.rd_productivity`` and ``F_t / F_0`` the frontier (mean over
+dimensions) relative to its start: ideas get harder to find as the frontier advances (Jones
+1995; Bloom, Jones, Van Reenen & Webb 2020 estimate research productivity falling 5-7% a
+year), ``phi`` = ``mechanisms.rd_difficulty``; with ``phi = 1`` a constant R&D intensity moves
+the frontier linearly, not exponentially. R&D raises the knowledge stock in proportion to R&D
+intensity (Griliches 1979; consumer-electronics brands spend 5-8% of revenue on R&D, EU
+Industrial R&D Investment Scoreboard). The frontier is the flagships' own units' mean
+capability per dimension (:func:`capability.flagship_frontier`), and requirements follow it
+dimension by dimension at product-cycle steps (:func:`capability.update_requirements`): no
 ceiling, no fixed growth rate. Margins fund R&D, R&D moves the frontier, the frontier raises
 what suppliers must meet: "upgrade or perish" keeps its pace only while brands earn margins.
 
@@ -53,8 +53,8 @@ def fund_research(
     """Book each brand's R&D (module docstring) and raise its own units' capabilities.
 
     Writes ``spend[head]`` (R&D of each brand this quarter), and for the design units and
-    brand heads ``sales``, ``contract_value``, ``sold_to``, ``purchases``, ``wage_bill``, ``employment``,
-    ``profit`` and ``K``."""
+    brand heads ``sales``, ``contract_value``, ``sold_to``, ``purchases``, ``wage_bill``,
+    ``employment``, ``profit`` and ``K``."""
     alive, role, stage, inhouse, buyer, loc, K = (
         f.alive, f.role, f.stage, f.inhouse, f.buyer, f.loc, f.K
     )  # fmt: skip
