@@ -100,7 +100,7 @@ def test_offer_follows_the_transfer_equation() -> None:
 
 
 def test_internalise_follows_the_absorption_equation() -> None:
-    """u_k = T_k / (1 + (d_k / d*)^2), d_k = max(0, source_k - K_k) / max(K_k, K_FLOOR) (source:
+    """u_k = T_k min(1, (d* / d_k)^2), d_k = max(0, source_k - K_k) / max(K_k, K_FLOOR) (source:
     the buyer where it knows more, else the requirement); Z <- (1 - rho) Z + rho i [active];
     a = A clip(0.3 mean K + 0.8 Z + 0.3 KB + 0.3 TC [HT, CM] + 0.3 HC, 0, 1);
     K <- (K + S a (1 - exp(-U / S)) u / U + own) (1 - delta), own = lambda i (0.5 + KB + HC)
@@ -138,7 +138,7 @@ def test_internalise_follows_the_absorption_equation() -> None:
         k = K_before[f]
         source = np.where((b >= 0) & (K_before[b] > k), K_before[b], req[s]) if b >= 0 else req[s]
         d = np.maximum(source - k, 0) / np.maximum(k, ab.K_FLOOR) / ab.OPTIMAL_DISTANCE
-        u = offered_before[f] / (1 + d**2)
+        u = offered_before[f] * np.minimum(1.0, 1.0 / np.maximum(d, 1e-300) ** 2)
         np.testing.assert_allclose(offered[f], u)  # the understood offer is written back
         z = (1 - ab.STOCK_DEPRECIATION) * stock[f] + ab.STOCK_DEPRECIATION * invest[f] * active
         np.testing.assert_allclose(f_stock[f], z)

@@ -11,18 +11,22 @@ already knows, on the distance between the two, and on how much it has invested 
   with ``Z_f`` the firm's stock of own learning investment (``f.absorptive``), a perpetual
   inventory ``Z_f <- (1 - rho) Z_f + rho i_f`` of the learning investment it actually makes
   (``i_f`` while it produces at a profit; ``rho`` = ``STOCK_DEPRECIATION``, R&D stocks lose
-  15-20% a year: Griliches 1979, Hall, Mairesse & Mohnen 2010). An entrant has no stock of its
-  own: its capacity starts from its initial capability and its country's. ``KB`` national
+  15-20% a year: Griliches 1979, Hall, Mairesse & Mohnen 2010). The initial world's firms have
+  been learning before it starts: their stock starts at the rate they invest at (its long-run
+  level, :mod:`gpnlab.simulate.init`). An entrant has no stock of its own: its capacity starts
+  from its initial capability and its country's. ``KB`` national
   knowledge base, ``TC`` transnational technical communities (Ernst 2002; engineers'
   communities link the technical tiers), ``HC`` human-capital policy (Lauridsen 2018).
 * **Cognitive distance** (Nooteboom et al. 2007: learning is novelty times understandability,
   an inverted U in the distance between the firm's knowledge and its source's): of an offer
-  ``T_fk`` the firm understands ``u_fk = T_fk / (1 + (d_fk / d*)^2)``, with relative distance
-  ``d_fk = max(0, source_k - K_fk) / max(K_fk, K_FLOOR)``; the source is the buyer's ``K_bk``
-  where the buyer knows more, else the stage's requirement ``R_sk`` (what institutions teach,
-  :mod:`transfer`). The offer grows with the gap, so what is learnt from a gap,
-  ``~ d / (1 + (d / d*)^2)``, peaks at ``d = d*`` (``OPTIMAL_DISTANCE``) and falls beyond it:
-  a gap too wide yields little.
+  ``T_fk`` the firm understands all while the relative distance
+  ``d_fk = max(0, source_k - K_fk) / max(K_fk, K_FLOOR)`` is within a typical gap ``d*``
+  (``OPTIMAL_DISTANCE``), and ``u_fk = T_fk (d* / d_fk)^2`` beyond it; the source is the
+  buyer's ``K_bk`` where the buyer knows more, else the stage's requirement ``R_sk`` (what
+  institutions teach, :mod:`transfer`). The offer grows with the gap, so what is learnt from a
+  gap rises with it up to ``d*`` and falls as ``d*^2 / d`` beyond: a gap too wide yields little.
+  Ordinary supplier-buyer gaps (a few tens of percent) are well within ``d*``; it binds on
+  firms that know almost nothing of a dimension their source masters.
 * **Saturation**: a firm can take in at most ``C_f = S a_f`` per quarter (``S`` =
   ``CAPACITY_SCALE``, in capability units summed over dimensions), so it internalises
   ``C_f (1 - exp(-U_f / S))`` of its understood offer ``U_f = sum_k u_fk``, spread over the
@@ -50,7 +54,10 @@ from gpnlab.simulate.state import CM, HT, FirmView
 
 STOCK_DEPRECIATION = 0.05  # per quarter: the learning stock's half-life is about 3.5 years
 OPTIMAL_DISTANCE = 3.0  # relative gap at which a source teaches most (d*)
-CAPACITY_SCALE = 0.05  # S: most a firm of full capacity internalises per quarter (sum over k)
+CAPACITY_SCALE = 0.07  # S: most a firm of full capacity internalises per quarter (sum over k)
+# S binds on higher-tier and CM offers (0.02-0.06 a quarter, median 0.02) without stopping their
+# catch-up: 0.05 cut HT capability growth over 20 quarters from 0.038 to 0.008; 0.1 and more
+# left the halving test (tests/simulate/test_absorptive_capacity.py) within the seed noise
 K_FLOOR = 0.01  # what a firm knows of a dimension, for the relative distance (no division by 0)
 
 
@@ -69,9 +76,9 @@ def internalise(
     depreciation: float,
     learned: np.ndarray,
 ) -> None:
-    """Two passes over firms. First, ``offered[f, k] <- u_fk``, the part of the offer understood
-    at the cognitive distance (module docstring; every distance is read before any capability
-    changes). Then ``Z_f`` (``f.absorptive``) is updated, and
+    """Two passes over firms. First, ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``,
+    the part of the offer understood at the cognitive distance (module docstring; every
+    distance is read before any capability changes). Then ``Z_f`` (``f.absorptive``) is updated, and
     ``K_f <- (K_f + g_f + own_f) (1 - delta)`` (``f.K``) with ``g_fk = C_f (1 - exp(-U_f /
     S)) u_fk / U_f``; ``absorbed_f = sum_k g_fk`` (``f.absorbed``),
     ``learned_f = sum_k own_f profile_sk`` (own learning; read only by recording:
@@ -96,7 +103,8 @@ def internalise(
                 continue
             source = K[b, k] if b >= 0 and K[b, k] > K[i, k] else req[s, k]
             d = max(source - K[i, k], 0.0) / max(K[i, k], K_FLOOR) / OPTIMAL_DISTANCE
-            offered[i, k] = t / (1.0 + d * d)
+            if d > 1.0:  # beyond the typical gap, understood falls with the distance squared
+                offered[i, k] = t / (d * d)
     for i in range(K.shape[0]):
         absorbed[i] = 0.0
         learned[i] = 0.0
