@@ -13,6 +13,7 @@ import numpy as np
 
 from gpnlab.simulate.config import scale_firms
 from gpnlab.simulate.init import build_model
+from gpnlab.simulate.mechanisms import absorption as ab
 from gpnlab.simulate.mechanisms.absorption import internalise
 from gpnlab.simulate.mechanisms.capability import match_index
 from gpnlab.simulate.mechanisms.entry import new_firms
@@ -99,44 +100,66 @@ def test_offer_follows_the_transfer_equation() -> None:
 
 
 def test_internalise_follows_the_absorption_equation() -> None:
-    """K <- (K + a T + own) (1 - delta) with a = A clip(0.3 mean K + 0.8 i + 0.3 KB + 0.3 TC
-    [HT, CM] + 0.3 HC, 0, 1) and own = lambda i (0.5 + KB + HC) potential profile for active
-    firms (institutions are a knowledge source in transfer, not a weight here)."""
-    K = np.array([[0.4, 0.5, 0.6, 0.2, 0.1], [0.3, 0.3, 0.3, 0.3, 0.3], [1.0] * 5])
-    offered = np.array([[0.1, 0.2, 0.0, 0.0, 0.05], [0.2] * 5, [0.0] * 5])
-    role = np.array([HT, LT, HT], i8)
-    stage = np.array([1, 2, 1], i8)
-    loc = np.array([0, 1, 1], i16)
-    invest = np.array([0.2, 0.1, 0.3])
-    units, profit = np.array([1.0, 1.0, 0.0]), np.array([1.0, -1.0, 1.0])
+    """u_k = T_k min(1, (d* / d_k)^2), d_k = max(0, source_k - K_k) / max(K_k, K_FLOOR) (source:
+    the buyer where it knows more, else the requirement); Z <- (1 - rho) Z + rho i [active];
+    a = A clip(0.3 mean K + 0.8 Z + 0.3 KB + 0.3 TC [HT, CM] + 0.3 HC, 0, 1);
+    K <- (K + S a (1 - exp(-U / S)) u / U + own) (1 - delta), own = lambda i (0.5 + KB + HC)
+    potential profile for active firms (institutions are a knowledge source in transfer, not a
+    weight here)."""
+    K = np.array(
+        [[0.4, 0.5, 0.6, 0.2, 0.1], [0.3, 0.3, 0.3, 0.3, 0.3], [1.0] * 5, [0.8, 0.2, 0.9, 0.5, 0.0]]
+    )
+    offered = np.array([[0.1, 0.2, 0.0, 0.0, 0.05], [0.02] * 5, [0.0] * 5, [0.0] * 5])
+    role = np.array([HT, LT, HT, CM], i8)
+    stage = np.array([1, 2, 1, 4], i8)
+    loc = np.array([0, 1, 1, 0], i16)
+    buyer = np.array([3, -1, -1, -1], i32)
+    invest = np.array([0.2, 0.1, 0.3, 0.0])
+    units, profit = np.array([1.0, 1.0, 0.0, 0.0]), np.array([1.0, -1.0, 1.0, 0.0])
+    stock = np.array([0.1, 0.2, 0.0, 0.0])
     kb, tc = np.array([0.5, 0.2]), np.array([0.4, 0.1])
     hc = np.zeros((2, 6))
     hc[0, 1] = 0.1
+    req = np.full((6, 5), 0.7)
     profile = np.tile(np.array([1.0, 0.8, 0.5, 0.3, 0.1]), (6, 1))
     potential = np.full(6, 1.2)
     A, lam, delta = 0.9, 0.05, 0.01
-    K_before = K.copy()
-    learned = np.zeros(3)
-    f = firms(role=role, stage=stage, loc=loc, invest=invest, units=units, profit=profit, K=K)
-    internalise(f.view(), offered, kb, tc, hc, profile, potential, A, lam, delta, learned)
+    K_before, offered_before = K.copy(), offered.copy()
+    learned = np.zeros(4)
+    f = firms(
+        role=role, stage=stage, loc=loc, buyer=buyer, invest=invest, units=units,
+        profit=profit, K=K, absorptive=stock,
+    )  # fmt: skip
+    internalise(f.view(), offered, req, kb, tc, hc, profile, potential, A, lam, delta, learned)
     K, absorbed = f.K, f.absorbed
 
     def expected(f: int, technical: float, active: bool) -> np.ndarray:
-        g, s = loc[f], stage[f]
-        raw = (
-            0.3 * K_before[f].mean() + 0.8 * invest[f] + 0.3 * kb[g] + 0.3 * technical
-            + 0.3 * hc[g, s]
-        )  # fmt: skip
+        g, s, b = loc[f], stage[f], buyer[f]
+        k = K_before[f]
+        source = np.where((b >= 0) & (K_before[b] > k), K_before[b], req[s]) if b >= 0 else req[s]
+        d = np.maximum(source - k, 0) / np.maximum(k, ab.K_FLOOR) / ab.OPTIMAL_DISTANCE
+        u = offered_before[f] * np.minimum(1.0, 1.0 / np.maximum(d, 1e-300) ** 2)
+        np.testing.assert_allclose(offered[f], u)  # the understood offer is written back
+        z = (1 - ab.STOCK_DEPRECIATION) * stock[f] + ab.STOCK_DEPRECIATION * invest[f] * active
+        np.testing.assert_allclose(f_stock[f], z)
+        raw = 0.3 * k.mean() + 0.8 * z + 0.3 * kb[g] + 0.3 * technical + 0.3 * hc[g, s]
         a = A * min(max(raw, 0.0), 1.0)
+        S, U = ab.CAPACITY_SCALE, u.sum()
+        gain = S * a * (1 - np.exp(-U / S)) * u / U if U > 0 else 0 * u
         own = lam * invest[f] * (0.5 + kb[g] + hc[g, s]) * potential[s] * active
-        return (K_before[f] + a * offered[f] + own * profile[s]) * (1 - delta)
+        return (k + gain + own * profile[s]) * (1 - delta)
 
-    np.testing.assert_allclose(K[0], expected(0, tc[0], True))
+    f_stock = f.absorptive
+    np.testing.assert_allclose(K[0], expected(0, tc[0], True))  # learns from its buyer (3)
     np.testing.assert_allclose(K[1], expected(1, 0.0, False))  # LT: no technical communities
     np.testing.assert_allclose(K[2], expected(2, tc[1], False))  # no output: no own learning
     assert absorbed[2] == 0.0 and absorbed[0] > 0
+    np.testing.assert_allclose(absorbed[:2], (K[:2] / (1 - delta) - K_before[:2]).sum(axis=1)
+                               - learned[:2])  # fmt: skip
     own0 = lam * invest[0] * (0.5 + kb[0] + hc[0, 1]) * potential[1]
-    np.testing.assert_allclose(learned, [own0 * profile[1].sum(), 0.0, 0.0])
+    np.testing.assert_allclose(learned, [own0 * profile[1].sum(), 0.0, 0.0, 0.0])
+    # saturation: the intake never exceeds the capacity C_f = S a_f
+    assert absorbed[0] < ab.CAPACITY_SCALE * A
 
 
 def test_match_is_the_weakest_needed_capability() -> None:

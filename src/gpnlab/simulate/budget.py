@@ -10,7 +10,7 @@ What a run holds at its peak (:func:`gpnlab.simulate.run.simulate`, then
 :func:`~gpnlab.simulate.run.write_results`):
 
 * **firm slots** -- the struct of arrays of :mod:`gpnlab.simulate.state` (the bytes per slot
-  are read off :func:`~gpnlab.simulate.state.empty_firms`, 262 B today, plus the model's
+  are read off :func:`~gpnlab.simulate.state.empty_firms`, 278 B today, plus the model's
   ``offered`` (F, D) and ``match_now`` arrays), the per-step temporaries of the mechanisms
   (98 B per slot measured with tracemalloc, more in numba's own allocations, which tracemalloc
   does not see), and at the end the firm table and its Parquet conversion (380 B per firm).
@@ -64,7 +64,7 @@ from gpnlab.simulate.config import World, firm_slots
 
 #: Bytes per firm slot at the peak, fitted to peak RSS: 0.74 KiB per slot at 200k firms x 400
 #: quarters, 0.9 KiB at 200k x 40, 1.4 KiB at 20k x 40 (allocator slack weighs more in small
-#: runs). The traced parts: state arrays 262 B (:func:`state_bytes_per_slot`), ``offered`` and
+#: runs). The traced parts: state arrays 278 B (:func:`state_bytes_per_slot`), ``offered`` and
 #: ``match_now`` 48 B, step temporaries 98 B (numba's own arrays are not traced), and at the
 #: end the firm table with its Parquet conversion, 380 B per firm.
 SLOT_BYTES = 960

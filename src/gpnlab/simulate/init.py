@@ -110,6 +110,9 @@ def build_model(world: World, seed: int | None = None) -> Model:
     is_mkt = (f.role[idx] == BL) & (parents < 0)
     f.outsource[idx] = np.where(is_mkt, BL_INITIAL_OUTSOURCING, 0.0)
     f.invest[idx] = world.mechanisms.investment_rate
+    # the world's firms have been learning before it starts: their stock of learning investment
+    # starts at its long-run level for the rate they invest at (absorption; entrants start at 0)
+    f.absorptive[idx] = world.mechanisms.investment_rate
     # the world does not start at a synchronised moment: ages and idle spells are spread out, so
     # that exit rules (idle limit, age gate) do not fire for a whole cohort in the same quarter
     f.age[idx] = rng.integers(0, 40, size=n)

@@ -70,6 +70,7 @@ FIELDS: dict[str, Field] = {
     "disrupted": Field(np.bool_, False),
     "delivery_record": Field(np.float64, 0.0),
     "invest": Field(np.float64, 0.0, entry=GIVEN),
+    "absorptive": Field(np.float64, 0.0),
     "sales_mean": Field(np.float64, 0.0),
     "sales_var": Field(np.float64, 0.0),
     "units": Field(np.float64, 0.0),
@@ -122,6 +123,7 @@ class FirmView(NamedTuple):
     disrupted: np.ndarray
     delivery_record: np.ndarray
     invest: np.ndarray
+    absorptive: np.ndarray
     sales_mean: np.ndarray
     sales_var: np.ndarray
     units: np.ndarray
@@ -169,6 +171,7 @@ class Firms:
     disrupted: np.ndarray  # bool: deliveries disrupted this period
     delivery_record: np.ndarray  # EW mean of disrupted quarters (what buyers observe)
     invest: np.ndarray  # learning investment rate
+    absorptive: np.ndarray  # stock of own learning investment (absorptive capacity, absorption)
     sales_mean: np.ndarray  # EW mean of sales (income stability)
     sales_var: np.ndarray  # EW variance of sales
     # flows of the current period

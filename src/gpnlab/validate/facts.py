@@ -121,8 +121,10 @@ FACTS: tuple[Fact, ...] = (
          "not the same run as halving the transfer rate",
          "Cohen & Levinthal (1990); Ernst & Kim (2002)", "cap_change_match", "distinct",
          ">0", group="LT", a="half_absorption", b="half_transfer",
-         mechanism="absorbed knowledge = absorption x offered transfer: the two enter only "
-         "as a product, so halving either gives the same run"),
+         mechanism="absorptive capacity saturates: a firm internalises "
+         "S a_f (1 - exp(-U_f / S)) of the offer U_f it understands; absorption scales the "
+         "capacity a_f, the transfer rate the offer inside the saturation, so halving the "
+         "transfer rate costs less than halving absorption"),
     Fact("upgrade_or_perish", "upgrade or perish",
          "Suppliers further below their stage's requirement are more likely to be dropped "
          "within a year (logit slope of the drop on the capability gap > 0)",

@@ -1,20 +1,49 @@
 """Internalisation by absorptive capacity; own learning (Cohen & Levinthal 1990; Ernst & Kim).
 
-Transfer is not diffusion: a firm internalises ``a_f * T_f`` of what it is offered, with
-absorptive capacity
+Transfer is not diffusion: what a firm internalises of what it is offered depends on what it
+already knows, on the distance between the two, and on how much it has invested in learning.
 
-``a_f = A * clip(0.3 mean(K_f) + 0.8 i_f + 0.3 KB_c + 0.3 TC_c [HT, CM] + 0.3 HC_c, 0, 1)``
+* **Absorptive capacity** (Cohen & Levinthal 1990: it rests on prior related knowledge and is
+  built cumulatively by the firm's own learning) is the share of a small offer a firm takes in,
 
-rising with existing capability, the firm's own learning investment ``i_f``, the national
-knowledge base ``KB`` and transnational technical communities ``TC`` (Ernst 2002; Lauridsen
-2018 on national innovation systems; engineers' communities link the technical tiers) and
-human-capital policy ``HC``. Support institutions are not a weight here: they are a source of
-knowledge of their own (:mod:`transfer`), absorbed like any other. Own learning adds
-``lambda * i_f * (0.5 + KB_c + HC_c) * profile_s`` (profile: the stage's requirement pattern),
-and capabilities depreciate at ``delta`` per quarter. ``A`` = ``mechanisms.absorption``.
+  ``a_f = A * clip(0.3 mean(K_f) + 0.8 Z_f + 0.3 KB_c + 0.3 TC_c [HT, CM] + 0.3 HC_c, 0, 1)``
+
+  with ``Z_f`` the firm's stock of own learning investment (``f.absorptive``), a perpetual
+  inventory ``Z_f <- (1 - rho) Z_f + rho i_f`` of the learning investment it actually makes
+  (``i_f`` while it produces at a profit; ``rho`` = ``STOCK_DEPRECIATION``, R&D stocks lose
+  15-20% a year: Griliches 1979, Hall, Mairesse & Mohnen 2010). The initial world's firms have
+  been learning before it starts: their stock starts at the rate they invest at (its long-run
+  level, :mod:`gpnlab.simulate.init`). An entrant has no stock of its own: its capacity starts
+  from its initial capability and its country's. ``KB`` national
+  knowledge base, ``TC`` transnational technical communities (Ernst 2002; engineers'
+  communities link the technical tiers), ``HC`` human-capital policy (Lauridsen 2018).
+* **Cognitive distance** (Nooteboom et al. 2007: learning is novelty times understandability,
+  an inverted U in the distance between the firm's knowledge and its source's): of an offer
+  ``T_fk`` the firm understands all while the relative distance
+  ``d_fk = max(0, source_k - K_fk) / max(K_fk, K_FLOOR)`` is within a typical gap ``d*``
+  (``OPTIMAL_DISTANCE``), and ``u_fk = T_fk (d* / d_fk)^2`` beyond it; the source is the
+  buyer's ``K_bk`` where the buyer knows more, else the stage's requirement ``R_sk`` (what
+  institutions teach, :mod:`transfer`). The offer grows with the gap, so what is learnt from a
+  gap rises with it up to ``d*`` and falls as ``d*^2 / d`` beyond: a gap too wide yields little.
+  Ordinary supplier-buyer gaps (a few tens of percent) are well within ``d*``; it binds on
+  firms that know almost nothing of a dimension their source masters.
+* **Saturation**: a firm can take in at most ``C_f = S a_f`` per quarter (``S`` =
+  ``CAPACITY_SCALE``, in capability units summed over dimensions), so it internalises
+  ``C_f (1 - exp(-U_f / S))`` of its understood offer ``U_f = sum_k u_fk``, spread over the
+  dimensions in proportion to ``u_fk``: ``a_f U_f`` for small offers, never more than ``C_f``.
+  ``A`` scales the capacity while the transfer rate scales the offer inside the saturation, so
+  the two are separately identified (halving the transfer rate costs less than halving ``A``).
+
+Support institutions are not a weight here: they are a source of knowledge of their own
+(:mod:`transfer`), absorbed like any other. Own learning adds
+``lambda * i_f * (0.5 + KB_c + HC_c) * profile_s`` (profile: the stage's requirement pattern)
+while the firm is active, and capabilities depreciate at ``delta`` per quarter.
+``A`` = ``mechanisms.absorption``, ``lambda`` = ``mechanisms.own_learning``.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -23,11 +52,20 @@ from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import CM, HT, FirmView
 
+STOCK_DEPRECIATION = 0.05  # per quarter: the learning stock's half-life is about 3.5 years
+OPTIMAL_DISTANCE = 3.0  # relative gap at which a source teaches most (d*)
+CAPACITY_SCALE = 0.07  # S: most a firm of full capacity internalises per quarter (sum over k)
+# S binds on higher-tier and CM offers (0.02-0.06 a quarter, median 0.02) without stopping their
+# catch-up: 0.05 cut HT capability growth over 20 quarters from 0.038 to 0.008; 0.1 and more
+# left the halving test (tests/simulate/test_absorptive_capacity.py) within the seed noise
+K_FLOOR = 0.01  # what a firm knows of a dimension, for the relative distance (no division by 0)
+
 
 @kernel
 def internalise(
     f: FirmView,
     offered: np.ndarray,
+    req: np.ndarray,
     knowledge_base: np.ndarray,
     tech_communities: np.ndarray,
     human_capital: np.ndarray,
@@ -38,43 +76,70 @@ def internalise(
     depreciation: float,
     learned: np.ndarray,
 ) -> None:
-    """One pass over firms: ``K_f <- (K_f + a_f T_f + own_f) (1 - delta)`` (``f.K``), and
-    ``absorbed_f = sum_k a_f T_fk`` (``f.absorbed``), ``learned_f = sum_k own_f profile_sk``
-    (own learning; read only by recording: :mod:`gpnlab.validate.collect`).
+    """Two passes over firms. First, ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``,
+    the part of the offer understood at the cognitive distance (module docstring; every
+    distance is read before any capability changes). Then ``Z_f`` (``f.absorptive``) is updated, and
+    ``K_f <- (K_f + g_f + own_f) (1 - delta)`` (``f.K``) with ``g_fk = C_f (1 - exp(-U_f /
+    S)) u_fk / U_f``; ``absorbed_f = sum_k g_fk`` (``f.absorbed``),
+    ``learned_f = sum_k own_f profile_sk`` (own learning; read only by recording:
+    :mod:`gpnlab.validate.collect`).
 
-    ``human_capital`` is a (G, S) instrument table, ``profile`` the (S, D)
-    requirement pattern of each stage, ``potential`` the (S,) upgrading-potential tilt.
+    ``req`` (S, D) current requirements, ``human_capital`` a (G, S) instrument table,
+    ``profile`` the (S, D) requirement pattern of each stage, ``potential`` the (S,)
+    upgrading-potential tilt.
     """
-    alive, role, stage, loc, invest, units, profit, K, absorbed = (
-        f.alive, f.role, f.stage, f.loc, f.invest, f.units, f.profit, f.K, f.absorbed
+    alive, role, stage, loc, buyer, invest, units, profit, K, absorbed, stock = (
+        f.alive, f.role, f.stage, f.loc, f.buyer, f.invest, f.units, f.profit, f.K,
+        f.absorbed, f.absorptive,
     )  # fmt: skip
     D = K.shape[1]
+    for i in range(K.shape[0]):
+        if not alive[i]:
+            continue
+        b, s = buyer[i], stage[i]
+        for k in range(D):
+            t = offered[i, k]
+            if t <= 0.0:
+                continue
+            source = K[b, k] if b >= 0 and K[b, k] > K[i, k] else req[s, k]
+            d = max(source - K[i, k], 0.0) / max(K[i, k], K_FLOOR) / OPTIMAL_DISTANCE
+            if d > 1.0:  # beyond the typical gap, understood falls with the distance squared
+                offered[i, k] = t / (d * d)
     for i in range(K.shape[0]):
         absorbed[i] = 0.0
         learned[i] = 0.0
         if not alive[i]:
             continue
         g, s, r = loc[i], stage[i], role[i]
+        active = units[i] > 0 and profit[i] > 0
+        stock[i] = (1.0 - STOCK_DEPRECIATION) * stock[i] + (
+            STOCK_DEPRECIATION * invest[i] if active else 0.0
+        )
         mean_k = K[i, 0]
+        understood = offered[i, 0]
         for k in range(1, D):
             mean_k += K[i, k]
+            understood += offered[i, k]
         mean_k /= D
         technical = tech_communities[g] if r in (HT, CM) else 0.0
         raw = (
             0.3 * mean_k
-            + 0.8 * invest[i]
+            + 0.8 * stock[i]
             + 0.3 * knowledge_base[g]
             + 0.3 * technical
             + 0.3 * human_capital[g, s]
         )
         a = A * min(max(raw, 0.0), 1.0)
-        active = units[i] > 0 and profit[i] > 0
+        # C_f (1 - exp(-U / S)) / U: the share of each understood unit internalised
+        share = 0.0
+        if understood > 0.0:
+            share = -a * CAPACITY_SCALE * math.expm1(-understood / CAPACITY_SCALE) / understood
         env = 0.5 + knowledge_base[g] + human_capital[g, s]
         own = own_learning * (invest[i] * env * potential[s]) if active else 0.0
         total = 0.0
         mine = 0.0
         for k in range(D):
-            gain = a * offered[i, k]
+            gain = share * offered[i, k]
             total += gain
             mine += own * profile[s, k]
             K[i, k] = (K[i, k] + gain + own * profile[s, k]) * (1.0 - depreciation)
@@ -92,7 +157,8 @@ def absorption(m: Model) -> None:
         m.own_learned = np.zeros(f.size)
     internalise(
         f.view(),
-        m.offered,
+        m.offered,  # overwritten with the understood offer
+        m.requirement,
         c.knowledge_base,
         c.tech_communities,
         m.instruments.table("human_capital"),
