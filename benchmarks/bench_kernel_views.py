@@ -120,7 +120,8 @@ def main() -> None:
     shared = (st.markup, m.match_now, st.materials, mat_logistics, mat_tax, tariff, logistics)
 
     def run_view() -> None:
-        prices(f.view(), ulc, compliance, *shared, members, bounds, order)
+        # final = -1: every leg crosses borders as in the flat copy (the same arithmetic)
+        prices(f.view(), ulc, compliance, *shared, members, bounds, order, -1)
 
     out = (np.zeros(f.size), np.zeros(f.size), np.zeros(f.size))
 

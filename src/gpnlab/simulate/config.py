@@ -292,6 +292,27 @@ class Mechanisms(Strict):
     specialisation: float = Field(
         1.0, ge=0, le=3, description="strength of the stage-attribute tilts (Ernst 2.4); 0 = off"
     )
+    wage_response: float = Field(
+        0.25,
+        ge=0,
+        le=1,
+        description="share of the gap to the labour-supply wage closed per quarter (Lewis "
+        "turning point, mechanisms/labour.py); 0 = wages fixed at their configured values",
+    )
+    turning_point: float = Field(
+        0.5,
+        ge=0,
+        lt=1,
+        description="formal employment / labour pool beyond which wages rise (Lewis turning "
+        "point: the informal reservoir no longer holds wages down)",
+    )
+    wage_slope: float = Field(
+        1.0,
+        ge=0,
+        le=100,
+        description="slope of the labour-supply wage past the turning point: the wage "
+        "multiplies by 1 + slope x (rise in tightness) / (1 - turning_point)",
+    )
 
     _removed = model_validator(mode="before")(refuse_removed)
 

@@ -86,6 +86,14 @@ class Model:
     # end buyers' orders of this period (demand); final_sales/revenue are what was delivered
     ordered_sales: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     ordered_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    ordered_value: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # before tariff
+    # (F, G) share of each seller's units assembled in each country and share of its units
+    # sold in each market that plants there supplied (production.final_leg; zero rows for
+    # firms that sell to no end buyer), and (sellers, G) the logistics services
+    # each seller bought from each country on the final leg (plant to end market) this quarter
+    origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    local: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (F, G) served locally
+    final_freight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country
     offered: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (F, D) this period

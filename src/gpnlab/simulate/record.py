@@ -1,15 +1,16 @@
 """Outputs of a run: the country panel, stage table, firm snapshot and the emitted IO table.
 
-The emitted table follows MODEL.md section 5: a sector is a stage, a row or column is
-(country where the plant is, stage), and every country has two more sectors, its basic-inputs
-industry and its logistics services (:mod:`gpnlab.simulate.mechanisms.supplies`).
-``Z[(c1,s1),(c2,s2)]`` are purchases by plants at (c2, s2) from plants at (c1, s1), basic
-inputs and logistics services included; ``Y[(c,s), d]`` final sales to end buyers in d (at
-basic prices: net of the final-goods tariff); ``taxes`` the tariffs each using sector paid on
-its imported inputs (the taxes-less-subsidies row of WIOD and OECD ICIO). Gross output =
-sales; value added (the residual ``x - 1'Z``, as decompositions use it) = wages + profits +
-brand building + interest + taxes; value added at basic prices excludes the taxes. Both
-identities hold exactly. Money: millions of model currency per quarter.
+The emitted table follows MODEL.md section 5: a sector is a stage, a row or column is (country where
+the plant is, stage), and every country has two more sectors, its basic-inputs industry and its
+logistics services (:mod:`gpnlab.simulate.mechanisms.supplies`). ``Z[(c1,s1),(c2,s2)]`` are
+purchases by plants at (c2, s2) from plants at (c1, s1), basic inputs and logistics services
+included; ``Y[(c,s), d]`` final sales to end buyers in d (at basic prices: net of the final-goods
+tariff), booked on the seller's row; the logistics of the final leg (assembly plant to end market)
+are the seller's purchases of logistics services; ``taxes`` the tariffs each using sector paid on
+its imported inputs (the taxes-less-subsidies row of WIOD and OECD ICIO). Gross output = sales;
+value added (the residual ``x - 1'Z``, as decompositions use it) = wages + profits + brand
+building + interest + taxes; value added at basic prices excludes the taxes. Both identities hold
+exactly. Money: millions of model currency per quarter.
 
 The panel's trade columns are computed by :mod:`gpnlab.measure` on that very table:
 ``dva_share`` with the residual value added (taxes on imported inputs count as domestic value
@@ -103,7 +104,10 @@ def emit_table(m: Model) -> IOTable:
     cs = f.loc[producing].astype(np.int64) * S + f.stage[producing]
     mat = np.bincount(cs, f.units[producing] * m.stages.materials[f.stage[producing]], G * S)
     mat = mat.astype(float).reshape(G, S)
+    # stage inputs shipped across a border; what the final stage buys ships from the plants to
+    # the end markets instead (the final leg, production.final_leg)
     cross = sup & (f.loc != f.loc[np.maximum(f.sold_to, 0)])
+    cross[cross] = f.stage[f.sold_to[cross]] != m.stages.final
     ship = np.bincount(
         (f.loc[cross].astype(np.int64) * G + f.loc[f.sold_to[cross]]) * S
         + f.stage[f.sold_to[cross]],
@@ -113,6 +117,12 @@ def emit_table(m: Model) -> IOTable:
     ship = ship.astype(float).reshape(G, G, S)
     logistics = m.instruments.effect("logistics_cost")
     basic, freight = service_blocks(m.material_origin, mat, logistics, ship)
+    if m.final_freight.shape == (m.sellers.size, G) and m.sellers.size:
+        # logistics on the final leg, sold by each country to the sellers
+        seller_at = np.repeat(f.loc[m.sellers].astype(np.int64), G)
+        from_k = np.tile(np.arange(G), m.sellers.size)
+        final_at = np.full(seller_at.size, m.stages.final, np.int64)
+        np.add.at(freight, (from_k, seller_at, final_at), m.final_freight.ravel())
     Z4 = Z.reshape(G, N, G, N)
     Z4[:, BASIC, :, :S] += basic
     Z4[:, FREIGHT, :, :S] += freight

@@ -227,6 +227,8 @@ class Countries:
     demand_shock: np.ndarray  # AR(1) log shock of final demand
     informal: np.ndarray  # informal workers (thousands)
     displaced: np.ndarray  # workers displaced this period
+    base_wage: np.ndarray  # configured wage: the labour-supply wage at the reference tightness
+    reference_tightness: np.ndarray  # max(turning point, tightness in quarter 1); NaN before
 
 
 def empty_field(spec: Field, n: int) -> np.ndarray:
@@ -262,6 +264,8 @@ def countries_from(world: World) -> Countries:
         demand_shock=np.zeros(len(cs)),
         informal=np.zeros(len(cs)),
         displaced=np.zeros(len(cs)),
+        base_wage=arr("wage"),
+        reference_tightness=np.full(len(cs), np.nan),
     )
 
 

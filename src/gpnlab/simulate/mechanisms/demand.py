@@ -7,8 +7,13 @@
   shock ``z_c(t) = 0.7 z_c(t-1) + sigma_c eps`` (volatility; Lauridsen on Malaysia).
 * Sellers are the units of the final stage (marketing): brand leaders' and latecomer own
   brands' (OBM). Their shares of market c follow a logit in brand capability and brand
-  goodwill, lowered by the final-goods tariff for imports:
-  ``u_bc = beta min(K_b,brand / R_c, 2) + gamma log(G_b / mean G) - theta t_c [import]``.
+  goodwill, lowered by the final-goods tariff on the share of the seller's goods imported
+  into c: ``u_bc = beta min(K_b,brand / R_c, 2) + gamma log(G_b / mean G) - theta t_c (1 - o_bc)``,
+  ``o_bc`` the share of the seller's units in c that its plants in c supplied last quarter
+  (:func:`gpnlab.simulate.mechanisms.production.final_leg`; a seller without a record ships
+  from its own location). Final goods ship from the plants that assemble them: a brand assembled
+  in its export markets jumps their tariffs (tariff-jumping FDI, Belderbos 1997; Blonigen
+  2002).
   Goodwill is the stock of brand building (Nerlove & Arrow 1962):
   ``G_b <- (1 - delta_G) G_b + spend_b``, and each seller spends ``BRAND_BUDGET`` of last
   quarter's revenue on it, at least ``BRAND_FIXED`` of a flagship's average spend (a presence
@@ -18,7 +23,9 @@
   sell in their home region only (they start where they know the market, Ernst 2002 sec. 4.3
   on Acer) and at a discount (``OBM_PRICE_DISCOUNT``: no brand premium yet).
 
-Units sold: ``D_c / p_region``; revenue per unit net of the importing country's tariff.
+Units sold: ``D_c / p_region``; revenue per unit net of market c's tariff on the share imported
+into c. Demand prices that share with last quarter's origin mix; :mod:`production` books the
+revenue with the mix actually shipped this quarter.
 """
 
 from __future__ import annotations
@@ -55,6 +62,22 @@ def market_demand(m: Model) -> np.ndarray:
     return money / m.market_price()
 
 
+def seller_origin(m: Model, sellers: np.ndarray) -> np.ndarray:
+    """(sellers, G) share of each seller's units in each market that plants in that market
+    supplied last quarter (``Model.local``, written by :func:`production.final_leg`); a seller
+    without a record (new, or nothing assembled) ships from its own location."""
+    f = m.firms
+    own = np.zeros((sellers.size, m.G))
+    own[np.arange(sellers.size), f.loc[sellers]] = 1.0
+    mix = np.zeros((sellers.size, m.G))
+    local = np.zeros((sellers.size, m.G))
+    if m.origin.shape[1:] == (m.G,) and m.local.shape == m.origin.shape:
+        known = sellers < m.origin.shape[0]  # slots added by a grow have no record yet
+        mix[known] = m.origin[sellers[known]]
+        local[known] = m.local[sellers[known]]
+    return np.where(mix.sum(axis=1, keepdims=True) > 0, local, own)
+
+
 def demand(m: Model) -> None:
     """Allocate each market's units among sellers; sets final_units, final_sales, revenue,
     brand spending and goodwill."""
@@ -66,7 +89,7 @@ def demand(m: Model) -> None:
     f.brand_spend[:] = 0.0
     m.sellers = sellers
     m.final_sales = m.ordered_sales = np.zeros((0, m.G))
-    m.final_revenue = m.ordered_revenue = np.zeros((0, m.G))
+    m.final_revenue = m.ordered_revenue = m.ordered_value = np.zeros((0, m.G))
     if sellers.size == 0:
         return
     is_obm = f.obm[sellers]
@@ -79,7 +102,7 @@ def demand(m: Model) -> None:
     region = m.countries.region
     req = np.array([mk.requirement for mk in m.world.markets])[region]  # (G,)
     brand = f.K[sellers, BRAND]
-    imported = f.loc[sellers][:, None] != np.arange(m.G)[None, :]
+    imported = 1.0 - seller_origin(m, sellers)  # (sellers, G) share imported into each market
     util = BRAND_SENSITIVITY * np.minimum(brand[:, None] / req[None, :], 2.0)
     goodwill = np.maximum(f.goodwill[sellers], 1e-300)
     util += GOODWILL_ELASTICITY * np.log(goodwill / goodwill.mean())[:, None]
@@ -93,7 +116,9 @@ def demand(m: Model) -> None:
     share = w / w.sum(axis=0, keepdims=True)
     sold = share * units[None, :]
     price = m.market_price()[None, :] * np.where(is_obm[:, None], OBM_PRICE_DISCOUNT, 1.0)
-    revenue = sold * price * (1 - tariff[None, :] * imported)
+    value = sold * price  # at the market price, before the tariff
+    revenue = value * (1 - tariff[None, :] * imported)
     m.final_sales = m.ordered_sales = sold  # production keeps what it can deliver
     m.final_revenue = m.ordered_revenue = revenue
+    m.ordered_value = value
     f.final_units[sellers] = sold.sum(axis=1)

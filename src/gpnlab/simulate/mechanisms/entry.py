@@ -10,8 +10,21 @@
   Entrants never start below the base, so capability cannot ratchet down through entry.
 * New CM plants (Ernst 2002, flagships' location choice): ``Poisson(0.5)`` per quarter, placed
   in a non-flagship country with probability proportional to
-  ``exp(-wage_c / 2 + 6 FDI_c + 2 a * log(1 + CM plants_c))`` (cost, FDI incentives,
-  agglomeration), owned by the home of an existing CM. FDI incentives are paid per new plant.
+  ``exp(-2 log(landed_c / median landed) + 6 FDI_c + 2 a * log(1 + CM plants_c))`` (landed
+  cost to the world's markets, FDI incentives, agglomeration), owned by the home of an
+  existing CM. FDI incentives are paid per new plant. The landed cost of assembling in c is
+  ``landed_c = w_c (1 + rate_c)``: unit labour cost at the current wage (the entrant's
+  productivity does not depend on where it goes) times the final leg's cost of a unit made
+  in c (:func:`supplies.final_leg_rate` with world demand and world assembly by country:
+  nothing where c's market is short of local assembly, else the final-goods tariffs and
+  logistics of the markets it would ship to; the plant-to-market leg of
+  :func:`gpnlab.simulate.mechanisms.production.final_leg`). The weight 2 per log of landed cost
+  is the sourcing scorecard's (:mod:`sourcing`), so plants go where buyers will source;
+  conditional-logit studies of plant location find the same three forces, cost (negative),
+  market access and agglomeration (positive): Head, Ries & Swenson 1995 on Japanese plants in
+  the US, Head & Mayer 2004 on market potential in the EU. There is no congestion constant:
+  a hub becomes dearer only as its wages rise once its labour reservoir is absorbed
+  (:mod:`labour`).
 Switch: ``mechanisms.entry``.
 """
 
@@ -21,6 +34,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import entry_weight
+from gpnlab.simulate.mechanisms.supplies import final_leg_rate
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, CM, FIELDS, GIVEN, HT, LT, D, FirmView
 
@@ -120,6 +134,27 @@ def entrant_capability(
     return base + SPINOFF * np.maximum(meanK[loc, stage] - base, 0.0)
 
 
+def landed_cost(m: Model) -> np.ndarray:
+    """(G,) ``landed_c = w_c (1 + rate_c)``: the wage times one plus the final leg's cost of a
+    unit assembled in c, for the world as one seller (module docstring): world demand this
+    quarter against world assembly by country last quarter."""
+    c = m.countries
+    f = m.firms
+    sold = m.ordered_sales.sum(axis=0) if m.ordered_sales.shape[1:] == (m.G,) else np.zeros(0)
+    if sold.size != m.G or not sold.sum() > 0:
+        sold = np.ones(m.G)
+    buys = m.stages.market_buys[m.stages.final]  # the final stage's assembly stages
+    made = f.alive & buys[f.stage] & (f.units > 0)
+    assembled = np.bincount(f.loc[made], f.units[made], m.G)
+    rate = final_leg_rate(
+        assembled[None, :],
+        sold[None, :],
+        m.instruments.effect("tariff_final"),
+        m.instruments.effect("logistics_cost"),
+    )[0]
+    return c.wage * (1.0 + rate)
+
+
 def entry(m: Model) -> None:
     if not m.world.mechanisms.entry:
         return
@@ -158,7 +193,10 @@ def entry(m: Model) -> None:
     if n_cm and cm_stages:
         cm_c = np.bincount(f.loc[cm_alive], minlength=m.G)
         fdi = m.instruments.effect("fdi_incentive")
-        util = -c.wage / 2 + 6 * fdi + 2 * m.world.mechanisms.agglomeration * np.log1p(cm_c)
+        landed = landed_cost(m)
+        ref = np.median(landed[~c.flagship_home]) if (~c.flagship_home).any() else 1.0
+        util = -2 * np.log(landed / ref) + 6 * fdi
+        util += 2 * m.world.mechanisms.agglomeration * np.log1p(cm_c)
         util = np.where(c.flagship_home, -np.inf, util)
         p = np.exp(util - util.max())
         cm_loc = rng.choice(m.G, size=n_cm, p=p / p.sum())

@@ -13,7 +13,17 @@ Quantities flow down the hierarchy, prices up (MODEL.md section 5 accounting):
    suppliers. Every unit needs the stage's basic
    inputs (:mod:`supplies`). Crossing a border adds the importer's tariff (a tax on the product,
    paid by the buyer) and both sides' logistics services (purchased) to the buyer's cost.
-4. *Accounts*: sales = units x price (marketing units: final revenue); purchases = stage
+   What the final stage buys crosses no border on its way to the seller: the finished goods
+   ship from the plants that assembled them straight to the end markets (step 4).
+4. *The final leg* (:func:`final_leg`): a seller's units come from its assembly suppliers (own
+   plants, CMs) in proportion to what each assembled; plants serve the market they are in
+   first and ship the rest to the markets still short. Market c's final-goods tariff applies
+   to the share of c's units imported (revenue net of ``t_c (1 - local_bc)``), and a shipment
+   from g to c (valued at the assemblers' prices: the customs value) pays the exporter's and
+   the importer's logistics, ``l_g + l_c``, which the seller buys as logistics services (in
+   the table's Z, like the intermediate legs). Assembling in the markets saves both: market
+   access and tariffs pull assembly toward them (tariff-jumping).
+5. *Accounts*: sales = units x price (marketing units: final revenue); purchases = stage
    inputs + basic inputs + logistics services (all in the table's Z); taxes = tariffs paid (the
    table's taxes row); value added at basic prices = sales - purchases - taxes; employment =
    units x labour / productivity; profit = value added - wages - brand building - interest.
@@ -140,15 +150,17 @@ def prices(
     members: np.ndarray,
     bounds: np.ndarray,
     order: np.ndarray,
+    final: int,
 ) -> None:
     """Step 3, inputs first: ``p_f = (input cost + m_s (1 + l_c + t_c) + ulc_f compliance_f)
     (1 + mu_f)`` per unit, ``mu_f = markup[f]`` (:mod:`market_power`) times the ODM premium,
     ``m_s`` the stage's basic inputs, ``l_c`` and ``t_c`` the logistics
     and tariffs per unit of them (:func:`supplies.material_rates`); a stage's sales to its
     buyers add to their purchases (plus logistics across a border), taxes (tariffs) and input
-    cost per unit. Writes ``f.price``, adds to ``f.purchases`` and ``f.taxes`` (zeroed by the
-    caller)."""
-    loc, buyer, units, odm = f.loc, f.buyer, f.units, f.odm
+    cost per unit. Sales to the ``final`` stage cross no border (the goods ship from the plant
+    to the end markets: :func:`final_leg`). Writes ``f.price``, adds to ``f.purchases`` and
+    ``f.taxes`` (zeroed by the caller)."""
+    loc, buyer, units, odm, stage = f.loc, f.buyer, f.units, f.odm, f.stage
     price, purchases, taxes = f.price, f.purchases, f.taxes
     F = buyer.size
     input_cost = np.zeros(F)
@@ -171,7 +183,7 @@ def prices(
                 val = units[i] * price[i]
                 freight = 0.0
                 tax = 0.0
-                if loc[i] != loc[b]:
+                if loc[i] != loc[b] and stage[b] != final:
                     freight = val * (logistics[loc[b]] + logistics[loc[i]])
                     tax = val * tariff[loc[b]]
                 val_b[b] += val + freight
@@ -233,6 +245,67 @@ def accounts(
         profit[i] = sales[i] - purchases[i] - taxes[i] - wage_bill[i] - brand_spend[i] - interest
 
 
+def origin_mix(m: Model) -> tuple[np.ndarray, np.ndarray]:
+    """(F, G) units and value (units x price) that each seller's suppliers of non-BL stages
+    (its assembly: own plants and CMs) delivered from each country this quarter; zero rows
+    for firms that sell to no end buyer."""
+    f = m.firms
+    st = m.stages
+    units = np.zeros((f.size, m.G))
+    value = np.zeros((f.size, m.G))
+    sup = f.alive & (f.buyer >= 0) & (f.units > 0) & (st.role[f.stage] != BL)
+    sup[sup] = f.stage[f.buyer[sup]] == st.final
+    b, g = f.buyer[sup], f.loc[sup]
+    np.add.at(units, (b, g), f.units[sup])
+    np.add.at(value, (b, g), f.units[sup] * f.price[sup])
+    return units, value
+
+
+def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
+    """Step 4 (module docstring): ship each seller's units from its assembly plants to its
+    markets, plants serving the market they are in first. With ``A_g`` the units assembled in
+    g (scaled to the units sold) and ``S_c`` the units sold in c, ``min(A_c, S_c)`` is served
+    locally; the rest of each origin, ``A_g - min(A_g, S_g)``, goes to the markets still short,
+    ``S_c - min(A_c, S_c)``, in proportion to their shortfall. Market c's tariff applies to its
+    imported share ``1 - min(A_c, S_c) / S_c`` of the revenue; the exporter's logistics to the
+    value exported from g (at its assemblers' mean price, the customs value) and the importer's
+    to the value imported into c (at the mean price of the exports). Writes ``Model.origin``
+    (assembled shares), ``Model.local`` (locally served share of each market),
+    ``Model.final_revenue`` and ``Model.final_freight`` (added to ``f.purchases``). A seller
+    with no assembly supplier ships from its own location."""
+    f = m.firms
+    units, value = origin_mix(m)
+    total = units.sum(axis=1, keepdims=True)
+    m.origin = np.divide(units, total, out=np.zeros_like(units), where=total > 0)
+    m.local = np.zeros_like(units)
+    m.final_freight = np.zeros((m.sellers.size, m.G))
+    if m.sellers.size == 0:
+        return
+    sellers = m.sellers
+    sold = m.final_sales
+    n_sold = sold.sum(axis=1, keepdims=True)
+    own = np.zeros((sellers.size, m.G))
+    own[np.arange(sellers.size), f.loc[sellers]] = 1.0
+    mix = np.where(total[sellers] > 0, m.origin[sellers], own)
+    made = mix * n_sold  # units assembled in g, scaled to the units sold
+    local = np.minimum(made, sold)
+    share = np.divide(local, sold, out=(made > 0).astype(float), where=sold > 0)
+    m.local[sellers] = share
+    wanted = f.final_units[sellers]
+    served = np.where(wanted > 0, f.units[sellers] / np.maximum(wanted, 1e-300), 0.0)
+    m.final_revenue = m.ordered_value * served[:, None] * (1 - tariff[None, :] * (1 - share))
+    # unit value of each origin (customs value), the seller's own location's when none
+    u = units[sellers]
+    v = np.divide(value[sellers], u, out=np.zeros_like(u), where=u > 0)
+    exported = made - local  # units leaving g
+    imported = sold - local  # units entering c
+    out_value = (exported * v).sum(axis=1, keepdims=True)
+    n_out = exported.sum(axis=1, keepdims=True)
+    mean_v = np.divide(out_value, n_out, out=np.zeros_like(n_out), where=n_out > 0)
+    m.final_freight = (exported * v + imported * mean_v) * logistics[None, :]
+    f.purchases[sellers] += m.final_freight.sum(axis=1)
+
+
 def production(m: Model) -> None:
     f = m.firms
     F = f.size
@@ -258,7 +331,7 @@ def production(m: Model) -> None:
         wanted = f.final_units[m.sellers]
         served = np.where(wanted > 0, units[m.sellers] / np.maximum(wanted, 1e-300), 0.0)
         m.final_sales = m.ordered_sales * served[:, None]
-        m.final_revenue = m.ordered_revenue * served[:, None]
+        m.final_revenue = m.ordered_revenue * served[:, None]  # repriced by final_leg
     # 3. prices, inputs first
     c = m.countries
     ulc = unit_labour_costs(f.view(), c.wage, st.labour, agglomeration_saving(m))
@@ -285,8 +358,11 @@ def production(m: Model) -> None:
         members,
         bounds,
         order,
+        st.final,
     )
-    # 4. accounts
+    # 4. the final leg: plants to end markets
+    final_leg(m, m.instruments.effect("tariff_final"), logistics)
+    # 5. accounts
     final = np.zeros(F)
     final[m.sellers] = m.final_revenue.sum(axis=1)
     rate = c.cost_of_capital * (1 - m.instruments.effect("patient_capital"))  # by owner

@@ -12,12 +12,19 @@ and scored:
 ``score = -2 log(landed cost / reference) + 1.5 min(match, 1.5) - 3 delivery record
           + 0.3 [same region] + 0.3 [cash > 0] + 3 LC(buyer loc) [domestic, foreign buyer] + e``
 
-landed cost = unit labour cost (wages, productivity, agglomeration saving) times
-``1 + tariff on intermediates + logistics`` when the border is crossed; ``LC`` the local-content
-requirement on foreign plants; ``e`` Gumbel noise of scale ``NOISE`` = 0.3. Candidates below
-90% of the drop threshold are not eligible. The delivery record is the supplier's observed
-share of disrupted quarters (:mod:`disruption`): buyers avoid volatile locations because their
-suppliers fail to deliver, not by assumption. The best candidate takes the vacancy; a supplier
+landed cost = unit labour cost (wages, productivity, agglomeration saving) times ``1 + tariff on
+intermediates + logistics`` when the border is crossed; ``LC`` the local-content requirement on
+foreign plants. When the buyer sells to end buyers (a brand leader's or latecomer brand's marketing
+unit buying assembly), the goods ship from the plant to the seller's markets
+(:func:`gpnlab.simulate.mechanisms.production.final_leg`), so the landed cost and the region term
+are to those markets: ``1 + rate_bc'``, the final leg's cost of one more unit assembled in the
+supplier's country c' (nothing where the seller sells more in c' than it assembles there, else the
+final-goods tariffs and logistics of the markets it would be shipped to:
+:func:`supplies.final_leg_rate`), and ``0.3 sum_d q_bd [same region as c']`` with ``q_bd`` the
+seller's sales this quarter (:func:`market_appeal`); ``e`` Gumbel noise of scale ``NOISE`` = 0.3.
+Candidates below 90% of the drop threshold are not eligible. The delivery record is the supplier's
+observed share of disrupted quarters (:mod:`disruption`): buyers avoid volatile locations because
+their suppliers fail to deliver, not by assumption. The best candidate takes the vacancy; a supplier
 claimed twice goes to the first claim in random order. The committed length of a new contract is
 ``commitment (0.5 + tacitness_s)`` quarters: relationships that carry tacit, relationship-specific
 knowledge are committed for longer (Williamson 1985 on asset specificity; Ernst 2002 sec. 2.4).
@@ -35,6 +42,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
+from gpnlab.simulate.mechanisms.supplies import final_leg_rate
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
 
@@ -288,6 +296,30 @@ def pair_appeal(region: np.ndarray, tariff: np.ndarray, logistics: np.ndarray) -
     return pair
 
 
+def market_appeal(
+    sales: np.ndarray,
+    assembled: np.ndarray,
+    home: np.ndarray,
+    region: np.ndarray,
+    tariff: np.ndarray,
+    logistics: np.ndarray,
+) -> np.ndarray:
+    """(sellers, G) ``exp(part / NOISE)`` of the (seller, supplier country) part of the score
+    of a final-stage buyer (module docstring): ``part = 0.3 sum_d q_d [region_d = region_c']
+    - 2 log(1 + rate_c')``, ``q`` the seller's sales by market (``sales``, units) as shares,
+    ``rate`` the final leg's cost of a unit assembled in c'
+    (:func:`supplies.final_leg_rate`, from the seller's last ``assembled`` mix); a seller that
+    sold nothing counts its own location (``home``) as its market."""
+    R, G = sales.shape
+    total = sales.sum(axis=1, keepdims=True)
+    own = np.zeros((R, G))
+    own[np.arange(R), home] = 1.0
+    q = np.where(total > 0, sales / np.where(total > 0, total, 1.0), own)
+    rate = final_leg_rate(assembled, q, tariff, logistics)
+    same = q @ (region[:, None] == region[None, :]).astype(float)
+    return np.exp((0.3 * same - 2.0 * np.log1p(rate)) / NOISE)
+
+
 @kernel
 def fill_vacancies(
     rng: np.random.Generator,
@@ -311,6 +343,8 @@ def fill_vacancies(
     eligible: float,
     term: np.ndarray,
     final: int,
+    market_row: np.ndarray,
+    market_pair: np.ndarray,
 ) -> None:
     """Open vacancies, sample and score candidates, sign the winners (module docstring).
 
@@ -318,8 +352,10 @@ def fill_vacancies(
     claim on a supplier wins). Random draws per stage: the vacancy shuffle, then for each block
     of BLOCK vacancies one uniform per candidate, and per vacancy one uniform for the logit
     choice. Once every eligible free supplier is signed, the remaining vacancies of the stage
-    stay open (no draws). Signing writes ``f.buyer``, ``f.contract_age``, ``f.contract_len``
-    and ``f.idle``.
+    stay open (no draws). A buyer with ``market_row[b] >= 0`` sells to end buyers: its
+    (buyer, supplier country) part is ``market_pair[market_row[b]]`` (:func:`market_appeal`)
+    instead of ``pair_appeal``'s row for its location. Signing writes ``f.buyer``,
+    ``f.contract_age``, ``f.contract_len`` and ``f.idle``.
     """
     home, loc, buyer, contract_age, contract_len, idle = (
         f.home, f.loc, f.buyer, f.contract_age, f.contract_len, f.idle
@@ -356,9 +392,13 @@ def fill_vacancies(
             b = vac[v]
             lb = loc[b]
             lc_gain = home[b] != lb and local_content[lb] > 0
+            r = market_row[b]
             for j in range(n_candidates):
                 c = cand[first * n_candidates + j]
-                weight[j] = appeal[c] * pair[lb, loc[c]]
+                if r >= 0:
+                    weight[j] = appeal[c] * market_pair[r, loc[c]]
+                else:
+                    weight[j] = appeal[c] * pair[lb, loc[c]]
                 if lc_gain and loc[c] == lb:
                     weight[j] *= local_pull[lb]
             j = logit_choice(weight, rng.random())
@@ -378,6 +418,20 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     mech = m.world.mechanisms
     inst = m.instruments
     members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
+    market_row = np.full(f.size, -1, np.int64)
+    sellers = m.sellers if m.ordered_sales.shape == (m.sellers.size, m.G) else m.sellers[:0]
+    market_row[sellers] = np.arange(sellers.size)
+    assembled = (
+        m.origin[sellers] if m.origin.shape == (f.size, m.G) else np.zeros((sellers.size, m.G))
+    )
+    market_pair = market_appeal(
+        m.ordered_sales if sellers.size else np.zeros((0, m.G)),
+        assembled,
+        f.loc[sellers],
+        m.countries.region,
+        inst.effect("tariff_final"),
+        inst.effect("logistics_cost"),
+    )
     fill_vacancies(
         m.rng("sourcing"),
         f.view(),
@@ -400,6 +454,8 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         0.9 * float(mech.drop_threshold),
         contract_terms(m),
         m.stages.final,
+        market_row,
+        market_pair,
     )
 
 

@@ -84,3 +84,31 @@ def service_blocks(
     freight = (foreign + shipments) * logistics[:, None, None]  # exporter's side
     freight[np.arange(G), np.arange(G), :] += (imported + ship_in) * logistics[:, None]
     return basic, freight
+
+
+def final_leg_rate(
+    assembled: np.ndarray, sold: np.ndarray, tariff: np.ndarray, logistics: np.ndarray
+) -> np.ndarray:
+    """(R, G) cost of the final leg, per unit of value, of one more unit assembled in each
+    country c' for each of R sellers (rows): what a plant there adds to the landed cost of the
+    seller's goods in its markets (:func:`gpnlab.simulate.mechanisms.production.final_leg`).
+
+    ``assembled`` and ``sold`` (R, G) are the seller's units assembled in and sold to each
+    country, as shares or units (each row is normalised here). Plants serve the market they
+    are in first: where the seller sells more in c' than it assembles there (a local deficit),
+    the extra unit crosses no border (0). Otherwise it is exported to the markets in deficit
+    in proportion to their deficits ``M_d = max(sold_d - assembled_d, 0)`` and pays their
+    final-goods tariff and both sides' logistics: ``sum_{d != c'} w_d (t_d + l_d) + l_c'``
+    (``w`` the deficits as shares, or the sales as shares where there is none)."""
+    a = np.asarray(assembled, float)
+    q = np.asarray(sold, float)
+    R, G = q.shape
+    a = a / np.maximum(a.sum(axis=1, keepdims=True), 1e-300)
+    q = q / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
+    deficit = np.maximum(q - a, 0.0)
+    w = np.where(deficit.sum(axis=1, keepdims=True) > 1e-12, deficit, q)
+    abroad = 1.0 - np.eye(G)  # [d, c']: market d is not the plant's country
+    reach = w @ abroad  # weight of the other markets
+    cost = (w * (tariff + logistics)[None, :]) @ abroad
+    rate = np.where(reach > 0, cost / np.maximum(reach, 1e-300), 0.0) + logistics[None, :]
+    return np.where(deficit > 1e-12, 0.0, rate)
