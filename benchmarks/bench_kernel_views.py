@@ -29,6 +29,7 @@ from gpnlab.simulate import load_preset
 from gpnlab.simulate.config import scale_firms
 from gpnlab.simulate.init import build_model
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_labour_costs
+from gpnlab.simulate.mechanisms.market_power import margins
 from gpnlab.simulate.mechanisms.production import LOCAL_CONTENT_COMPLIANCE, ODM_PREMIUM, prices
 from gpnlab.simulate.mechanisms.supplies import material_rates
 from gpnlab.simulate.state import members_by_stage
@@ -44,7 +45,6 @@ def prices_flat(
     ulc: np.ndarray,
     compliance: np.ndarray,
     markup: np.ndarray,
-    match: np.ndarray,
     odm: np.ndarray,
     materials: np.ndarray,
     mat_logistics: np.ndarray,
@@ -72,8 +72,7 @@ def prices_flat(
             purchases[i] += mat * (1.0 + mat_logistics[g])
             taxes[i] += mat * mat_tax[g]
             mat_unit = materials[s] * (1.0 + mat_logistics[g] + mat_tax[g])
-            mu = markup[s] * (0.5 + 0.5 * min(match[i], 2.0))
-            mu *= 1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0)
+            mu = markup[i] * (1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0))
             price[i] = (input_cost[i] + mat_unit + ulc[i] * compliance[i]) * (1 + mu)
         for i in here:
             b = buyer[i]
@@ -117,7 +116,7 @@ def main() -> None:
     tariff = m.instruments.effect("tariff_intermediate")
     logistics = m.instruments.effect("logistics_cost")
     mat_logistics, mat_tax = material_rates(m.material_origin, tariff, logistics)
-    shared = (st.markup, m.match_now, st.materials, mat_logistics, mat_tax, tariff, logistics)
+    shared = (margins(m), st.materials, mat_logistics, mat_tax, tariff, logistics)
 
     def run_view() -> None:
         # final = -1: every leg crosses borders as in the flat copy (the same arithmetic)
@@ -126,9 +125,9 @@ def main() -> None:
     out = (np.zeros(f.size), np.zeros(f.size), np.zeros(f.size))
 
     def run_flat() -> None:
-        markup, match, materials = shared[:3]
+        markup, materials = shared[:2]
         prices_flat(
-            f.stage, f.loc, f.buyer, f.units, ulc, compliance, markup, match, f.odm, materials,
+            f.stage, f.loc, f.buyer, f.units, ulc, compliance, markup, f.odm, materials,
             mat_logistics, mat_tax, tariff, logistics, members, bounds, order, *out,
         )  # fmt: skip
 
