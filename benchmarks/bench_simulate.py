@@ -6,7 +6,7 @@ Prints, on this machine and in the same run:
   (``benchmarks/mesa_baseline.py``) at 1e4 firms: the named baseline (best of three runs);
 * ``gpnlab reduced core`` -- the same four mechanisms on gpnlab's arrays at 1e4 firms (best
   of three);
-* ``gpnlab``     -- gpnlab's *full* period step (all thirteen mechanisms plus the per-period IO
+* ``gpnlab``     -- gpnlab's *full* period step (all sixteen mechanisms plus the per-period IO
   table and its indicators) at 1e4, 1e5 and 1e6 firms; peak resident memory of each run
   (each size runs in its own process);
 * the ratio gpnlab / Mesa at 1e4 firms and the cost per firm across sizes (linearity).
