@@ -189,17 +189,40 @@ def test_volatility_lowers_learning_investment() -> None:
     assert rough < 0.9 * calm
 
 
-def test_concentrated_dispersion() -> None:
-    """Ernst 4.1: design and precision stay in few places; commodity stages spread out.
-    (Holds again since final goods ship from the assembly plants; in the default world at 60
-    and 100 quarters precision parts are still the least concentrated fabrication stage, so
-    the battery's depth gradient does not hold there: issue 12.)"""
-    st = run(small_world(), periods=8).stages
-    s = st[st.period == 8]
-    shares = s.pivot_table(index="stage", columns="country", values="output", aggfunc="sum")
-    hhi = (shares.div(shares.sum(axis=1), axis=0) ** 2).sum(axis=1)
-    assert hhi["design_rd"] > hhi["commodity_components"]
-    assert hhi["precision_components"] > hhi["commodity_components"]
+def stage_hhi_gaps(seeds: range) -> np.ndarray:
+    """Per seed: (precision - commodity, design - commodity) HHI of output across countries
+    at quarter 8 of the small default world."""
+    gaps = []
+    for seed in seeds:
+        st = run(small_world(), periods=8, seed=seed).stages
+        s = st[st.period == 8]
+        shares = s.pivot_table(index="stage", columns="country", values="output", aggfunc="sum")
+        hhi = (shares.div(shares.sum(axis=1), axis=0) ** 2).sum(axis=1)
+        gaps.append(
+            (
+                hhi["precision_components"] - hhi["commodity_components"],
+                hhi["design_rd"] - hhi["commodity_components"],
+            )
+        )
+    return np.array(gaps)
+
+
+def test_design_stays_in_few_places() -> None:
+    """Ernst 4.1: design stays in few places (the brand leaders' homes); commodity parts
+    spread out. Pooled over eight seeds."""
+    assert stage_hhi_gaps(range(1, 9))[:, 1].mean() > 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: precision parts are no more concentrated than commodity parts "
+    "(pooled HHI gap -0.002 over seeds 1-8); in the default world the depth gradient of "
+    "concentrated dispersion fails at quarters 20 and 60 (docs/validation.md)",
+)
+def test_precision_parts_concentrate() -> None:
+    """Ernst 4.1: precision components concentrate in few places (agglomeration economies of
+    precision stages) more than commodity parts. Pooled over eight seeds."""
+    assert stage_hhi_gaps(range(1, 9))[:, 0].mean() > 0
 
 
 def test_inverted_pyramid_in_weak_supplier_economies() -> None:
