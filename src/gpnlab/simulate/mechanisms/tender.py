@@ -2,10 +2,8 @@
 
 A contract that survives review (:mod:`review`) is not renewed automatically. At the end of
 each committed term (``contract_age`` a multiple of ``contract_len``) the buyer re-tenders it:
-``mechanisms.candidates`` suppliers of the stage are drawn -- free plants, and plants under
-contract with a smaller account than this one (a supplier serves one key account, so it bids
-only to move up, leaving its old buyer) -- and those eligible at sourcing and with capacity
-for at least half the incumbent's volume are scored with the sourcing
+``mechanisms.candidates`` free suppliers of the stage are drawn, those eligible at sourcing
+and with capacity for at least half the incumbent's volume are scored with the sourcing
 scorecard (:func:`sourcing.supplier_appeal`: landed cost, capability match, delivery record,
 finance, the (buyer, supplier country) part), and the incumbent competes with them carrying a
 switching premium in the score,
@@ -23,10 +21,9 @@ relationship old (relationship capital; Williamson 1985 on asset specificity; He
 exit vs voice; Bernard, Moxnes & Saito 2019 and Carvalho et al. 2021 on costly supplier
 switching). The winner is the logit choice of sourcing (Gumbel noise ``NOISE``). A challenger
 that wins takes the contract for a new term; the incumbent is free again (link end reason
-``retendered``; so is the challenger's old link when it had one). Link survival by tier is
-then an outcome: it depends on how many capable rivals a stage has, on how much better they
-are than the incumbents and on the switching premium -- contract manufacturers' links end
-too, when a better-placed plant bids.
+``retendered``). Link survival by tier is then an outcome: it depends on how many capable
+free suppliers a stage has, on how much better they are than the incumbents and on the
+switching premium -- contract manufacturers' links end too, when a better-placed plant is free.
 
 Switch: ``mechanisms.retender = false`` renews every contract that passes review (the behaviour
 before re-tendering).
@@ -78,8 +75,6 @@ def retender(
     for j in range(due.size):
         i = due[j]
         b = buyer[i]
-        if b < 0 or contract_age[i] == 0:
-            continue  # moved to another buyer's contract earlier in this round
         lb = loc[b]
         premium = 1.0 + switching_cost * (1.0 + tacit) * (1.0 + min(contract_age[i], 8) / 8.0)
         # exp((NOISE log n + 2 log premium) / NOISE) = n premium^(2 / NOISE)
@@ -88,15 +83,7 @@ def retender(
             q = min(int(u_cand[j, k] * free.size), free.size - 1)
             c = free[q]
             pick_of[k] = q
-            # a challenger can take the volume; one under contract bids only for a bigger
-            # account than the one it has (it leaves that one)
-            ok = (
-                not taken[q]
-                and c != i
-                and buyer[c] != b
-                and capacity[c] >= 0.5 * units[i]
-                and (buyer[c] < 0 or units[c] < units[i])
-            )
+            ok = not taken[q] and capacity[c] >= 0.5 * units[i]
             weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
         total = 0.0
         for k in range(n_cand + 1):
@@ -117,8 +104,6 @@ def retender(
         q = pick_of[win - 1]
         c = free[q]
         taken[q] = True
-        if buyer[c] >= 0:
-            why[c] = END_TENDER  # it left its smaller account
         buyer[c] = b
         contract_age[c] = 0
         contract_len[c] = term
@@ -151,12 +136,8 @@ def tender(m: Model) -> None:
         due = np.flatnonzero(due_all & (f.stage == s))
         if due.size == 0:
             continue
-        free = np.flatnonzero(  # free plants and plants under a contract they may leave
-            f.alive
-            & ~f.inhouse
-            & (f.stage == s)
-            & (f.role == st.role[s])
-            & ((f.buyer < 0) | (f.contract_len < OPEN_ENDED))
+        free = np.flatnonzero(
+            f.alive & (f.buyer < 0) & ~f.inhouse & (f.stage == s) & (f.role == st.role[s])
         )
         u_cand = rng.random((due.size, int(mech.candidates)))
         u_pick = rng.random(due.size)
