@@ -93,6 +93,7 @@ class Model:
     # each seller bought from each country on the final leg (plant to end market) this quarter
     origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     local: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (F, G) served locally
+    origin_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # written
     final_freight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country

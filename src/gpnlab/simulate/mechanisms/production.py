@@ -246,19 +246,39 @@ def accounts(
 
 
 def origin_mix(m: Model) -> tuple[np.ndarray, np.ndarray]:
-    """(F, G) units and value (units x price) that each seller's suppliers of non-BL stages
-    (its assembly: own plants and CMs) delivered from each country this quarter; zero rows
-    for firms that sell to no end buyer."""
+    """(sellers, G) units and value (units x price) that each seller's suppliers of non-BL
+    stages (its assembly: own plants and CMs) delivered from each country this quarter."""
     f = m.firms
     st = m.stages
-    units = np.zeros((f.size, m.G))
-    value = np.zeros((f.size, m.G))
+    n, G = m.sellers.size, m.G
+    pos = np.full(f.size, -1, np.int64)
+    pos[m.sellers] = np.arange(n)
     sup = f.alive & (f.buyer >= 0) & (f.units > 0) & (st.role[f.stage] != BL)
-    sup[sup] = f.stage[f.buyer[sup]] == st.final
-    b, g = f.buyer[sup], f.loc[sup]
-    np.add.at(units, (b, g), f.units[sup])
-    np.add.at(value, (b, g), f.units[sup] * f.price[sup])
+    sup[sup] = pos[f.buyer[sup]] >= 0
+    key = pos[f.buyer[sup]] * G + f.loc[sup]
+    # float even when no supplier delivered (np.bincount of nothing is int64)
+    units = np.bincount(key, f.units[sup], n * G).reshape(n, G).astype(float)
+    value = np.bincount(key, f.units[sup] * f.price[sup], n * G).reshape(n, G).astype(float)
     return units, value
+
+
+def seller_rows(m: Model) -> None:
+    """Keep ``Model.origin`` and ``Model.local`` as (F, G) arrays by firm slot (read next
+    quarter by demand and sourcing) without reallocating them: clear the rows of last
+    quarter's sellers, keep the rows across a grow."""
+    F, G = m.firms.size, m.G
+    for name in ("origin", "local"):
+        old = getattr(m, name)
+        if old.shape != (F, G):
+            new = np.zeros((F, G))
+            if old.ndim == 2 and old.shape[1] == G:
+                k = min(old.shape[0], F)
+                new[:k] = old[:k]
+            setattr(m, name, new)
+    prev = m.origin_rows[m.origin_rows < F]
+    m.origin[prev] = 0.0
+    m.local[prev] = 0.0
+    m.origin_rows = m.sellers.copy()
 
 
 def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
@@ -274,19 +294,20 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     ``Model.final_revenue`` and ``Model.final_freight`` (added to ``f.purchases``). A seller
     with no assembly supplier ships from its own location."""
     f = m.firms
-    units, value = origin_mix(m)
-    total = units.sum(axis=1, keepdims=True)
-    m.origin = np.divide(units, total, out=np.zeros_like(units), where=total > 0)
-    m.local = np.zeros_like(units)
+    seller_rows(m)
     m.final_freight = np.zeros((m.sellers.size, m.G))
     if m.sellers.size == 0:
         return
+    units, value = origin_mix(m)
+    total = units.sum(axis=1, keepdims=True)
+    origin = np.divide(units, total, out=np.zeros_like(units), where=total > 0)
+    m.origin[m.sellers] = origin
     sellers = m.sellers
     sold = m.final_sales
     n_sold = sold.sum(axis=1, keepdims=True)
     own = np.zeros((sellers.size, m.G))
     own[np.arange(sellers.size), f.loc[sellers]] = 1.0
-    mix = np.where(total[sellers] > 0, m.origin[sellers], own)
+    mix = np.where(total > 0, origin, own)
     made = mix * n_sold  # units assembled in g, scaled to the units sold
     local = np.minimum(made, sold)
     share = np.divide(local, sold, out=(made > 0).astype(float), where=sold > 0)
@@ -295,8 +316,8 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     served = np.where(wanted > 0, f.units[sellers] / np.maximum(wanted, 1e-300), 0.0)
     m.final_revenue = m.ordered_value * served[:, None] * (1 - tariff[None, :] * (1 - share))
     # unit value of each origin (customs value), the seller's own location's when none
-    u = units[sellers]
-    v = np.divide(value[sellers], u, out=np.zeros_like(u), where=u > 0)
+    u = units
+    v = np.divide(value, u, out=np.zeros_like(u), where=u > 0)
     exported = made - local  # units leaving g
     imported = sold - local  # units entering c
     out_value = (exported * v).sum(axis=1, keepdims=True)

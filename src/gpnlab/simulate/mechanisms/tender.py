@@ -42,7 +42,7 @@ from gpnlab.simulate.mechanisms.sourcing import (
     supplier_appeal,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import OPEN_ENDED, FirmView
+from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
 
@@ -132,13 +132,13 @@ def tender(m: Model) -> None:
     terms = contract_terms(m)
     eligible = 0.9 * float(mech.drop_threshold)
     appeal = np.zeros(f.size)
+    members, bounds = members_by_stage(f.alive, f.stage, st.S)  # index order within a stage
     for s in range(st.S):
-        due = np.flatnonzero(due_all & (f.stage == s))
+        here = members[bounds[s] : bounds[s + 1]]
+        due = here[due_all[here]]
         if due.size == 0:
             continue
-        free = np.flatnonzero(
-            f.alive & (f.buyer < 0) & ~f.inhouse & (f.stage == s) & (f.role == st.role[s])
-        )
+        free = here[(f.buyer[here] < 0) & ~f.inhouse[here] & (f.role[here] == st.role[s])]
         u_cand = rng.random((due.size, int(mech.candidates)))
         u_pick = rng.random(due.size)
         if free.size == 0:
