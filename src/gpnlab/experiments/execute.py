@@ -203,6 +203,15 @@ def connect_dask(workers: int | None, scheduler: str | None) -> Any:
     return client
 
 
+def quiet_dask_shutdown() -> None:
+    """After a stop, tasks that the closing cluster cancels are not errors to show: tornado
+    and distributed log them with tracebacks from their event-loop thread (seen on Ctrl-C:
+    a ``NameError`` in ``distributed.utils.sync``'s cancel path), under the one-line stop
+    message. Raise those loggers to CRITICAL for the rest of the process."""
+    for name in ("tornado.application", "tornado.general", "distributed", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
 def _ignore_sigint_plugin() -> Any:
     """A Dask worker plugin (for our LocalCluster only) that ignores SIGINT in the workers."""
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -747,6 +756,8 @@ def _run(
         reason, code = stop_reason(exc, signals)
         if folder is None and code == EXIT_STOPPED and reason != "disk full":
             raise  # before the folder is touched, an error is not a stop of the experiment
+        if client is not None:
+            quiet_dask_shutdown()
         stored = progress.stored(out)
         raise Stopped(reason, stored, total, out, exit_code=code, resume=resume) from exc
     finally:
