@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.mechanisms.supplies import own_location
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BRAND
 
@@ -67,8 +68,7 @@ def seller_origin(m: Model, sellers: np.ndarray) -> np.ndarray:
     supplied last quarter (``Model.local``, written by :func:`production.final_leg`); a seller
     without a record (new, or nothing assembled) ships from its own location."""
     f = m.firms
-    own = np.zeros((sellers.size, m.G))
-    own[np.arange(sellers.size), f.loc[sellers]] = 1.0
+    own = own_location(f.loc[sellers], m.G)
     mix = np.zeros((sellers.size, m.G))
     local = np.zeros((sellers.size, m.G))
     if m.origin.shape[1:] == (m.G,) and m.local.shape == m.origin.shape:

@@ -85,10 +85,11 @@ def brand_turnover(m: Model) -> np.ndarray:
     """Promote sustained latecomer brands; return the units of brands that lose their market
     (module docstring). Reads this quarter's final sales (``m.final_revenue``)."""
     f = m.firms
-    heads = m.sellers[f.alive[m.sellers]] if m.sellers.size else m.sellers
+    alive = f.alive[m.sellers]
+    heads = m.sellers[alive]
     if heads.size == 0:
         return heads
-    world = m.final_revenue.sum(axis=1)[f.alive[m.sellers]]
+    world = m.final_revenue.sum(axis=1)[alive]
     share = world / max(world.sum(), 1e-300)
     f.profit_streak[heads] = np.where(f.profit[heads] > 0, f.profit_streak[heads] + 1, 0)
     marginal = share < EXIT_SHARE / heads.size

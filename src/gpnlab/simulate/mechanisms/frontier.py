@@ -105,10 +105,14 @@ def fund_research(
 
 def rd_profile(m: Model) -> np.ndarray:
     """(D,) what R&D teaches the brand: the requirement profile of its R&D stages (the BL
-    stages other than the final one, averaged; the final stage's where there is none)."""
-    st = m.stages
-    rd = [s for s in range(st.S) if st.role[s] == BL and s != st.final] or [st.final]
-    return np.ascontiguousarray(st.profile[rd].mean(axis=0))
+    stages other than the final one, averaged; the final stage's where there is none); fixed
+    for a run, computed once."""
+    profile = m.derived.get("rd_profile")
+    if profile is None:
+        st = m.stages
+        rd = [s for s in range(st.S) if st.role[s] == BL and s != st.final] or [st.final]
+        profile = m.derived["rd_profile"] = np.ascontiguousarray(st.profile[rd].mean(axis=0))
+    return profile
 
 
 def research(m: Model) -> None:

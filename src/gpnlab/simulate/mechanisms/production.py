@@ -40,7 +40,7 @@ from gpnlab.simulate.mechanisms.capability import (
     unit_labour_costs,
 )
 from gpnlab.simulate.mechanisms.market_power import margins
-from gpnlab.simulate.mechanisms.supplies import material_rates
+from gpnlab.simulate.mechanisms.supplies import material_rates, own_location
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, FirmView, members_by_stage
 
@@ -305,8 +305,7 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     sellers = m.sellers
     sold = m.final_sales
     n_sold = sold.sum(axis=1, keepdims=True)
-    own = np.zeros((sellers.size, m.G))
-    own[np.arange(sellers.size), f.loc[sellers]] = 1.0
+    own = own_location(f.loc[sellers], m.G)
     mix = np.where(total > 0, origin, own)
     made = mix * n_sold  # units assembled in g, scaled to the units sold
     local = np.minimum(made, sold)

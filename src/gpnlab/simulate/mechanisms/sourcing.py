@@ -42,7 +42,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
-from gpnlab.simulate.mechanisms.supplies import final_leg_rate
+from gpnlab.simulate.mechanisms.supplies import final_leg_rate, own_location
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
 
@@ -312,8 +312,7 @@ def market_appeal(
     sold nothing counts its own location (``home``) as its market."""
     R, G = sales.shape
     total = sales.sum(axis=1, keepdims=True)
-    own = np.zeros((R, G))
-    own[np.arange(R), home] = 1.0
+    own = own_location(home, G)
     q = np.where(total > 0, sales / np.where(total > 0, total, 1.0), own)
     rate = final_leg_rate(assembled, q, tariff, logistics)
     same = q @ (region[:, None] == region[None, :]).astype(float)

@@ -112,3 +112,11 @@ def final_leg_rate(
     cost = (w * (tariff + logistics)[None, :]) @ abroad
     rate = np.where(reach > 0, cost / np.maximum(reach, 1e-300), 0.0) + logistics[None, :]
     return np.where(deficit > 1e-12, 0.0, rate)
+
+
+def own_location(loc: np.ndarray, G: int) -> np.ndarray:
+    """(len(loc), G) one row per seller with 1 at its own location: where a seller without a
+    record of its assembly ships from, and sells to when it has sold nothing."""
+    out = np.zeros((loc.size, G))
+    out[np.arange(loc.size), loc] = 1.0
+    return out

@@ -38,6 +38,7 @@ from gpnlab.simulate.mechanisms.capability import agglomeration_saving
 from gpnlab.simulate.mechanisms.sourcing import (
     NOISE,
     contract_terms,
+    logit_choice,
     pair_appeal,
     supplier_appeal,
 )
@@ -85,21 +86,8 @@ def retender(
             pick_of[k] = q
             ok = not taken[q] and capacity[c] >= 0.5 * units[i]
             weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
-        total = 0.0
-        for k in range(n_cand + 1):
-            total += weight[k]
-        if not total > 0.0:
-            continue
-        target = u_pick[j] * total
-        cum = weight[0]
-        win = 0
-        for k in range(1, n_cand + 1):
-            if cum > target:
-                break
-            if weight[k] > 0.0:
-                win = k
-            cum += weight[k]
-        if win == 0:
+        win = logit_choice(weight, u_pick[j])  # 0: the incumbent keeps it; -1: no weight
+        if win <= 0:
             continue
         q = pick_of[win - 1]
         c = free[q]
