@@ -239,13 +239,33 @@ def measure(
         bool, typer.Option(help="also write sink-based Borin-Mancini terms (bilateral_sink)")
     ] = False,
     figures: Annotated[bool, typer.Option(help="write PNG figures")] = True,
+    group: Annotated[
+        list[str] | None,
+        typer.Option(help="country group NAME=CODE,CODE,... (repeatable): one exporter"),
+    ] = None,
+    groups: Annotated[
+        str | None,
+        typer.Option(help="predefined country groups, e.g. eu27,usmca,asean (docs/measurement.md)"),
+    ] = None,
+    sector_groups: Annotated[
+        str | None,
+        typer.Option(help="sector groups: primary,manufacturing,utilities_construction,services"),
+    ] = None,
+    years: Annotated[
+        str | None, typer.Option(help="panel: the years to measure, e.g. 1995-2011 or 2000,2005")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="panel: worker processes \\[one per core]")
+    ] = None,
     overwrite: Overwrite = False,
     max_memory: MaxMemory = None,
 ) -> None:
-    """Measure GVC position and participation from an inter-country IO table."""
+    """Measure GVC position and participation from an inter-country IO table, or from a folder
+    of yearly tables (a panel: every output with a year column)."""
     from gpnlab.io.formats import FORMATS, read_table
-    from gpnlab.measure.indicators import measure_all
+    from gpnlab.measure.indicators import measure_with_groups
     from gpnlab.measure.outputs import write_indicators
+    from gpnlab.measure.panel import is_panel_folder
     from gpnlab.outdir import check_output
 
     with user_errors():
@@ -264,7 +284,36 @@ def measure(
                 field="--output",
                 fix="use rowsums or given",
             )
+        group_map, strict = _group_options(group, groups)
+        sector_list = [g for g in (sector_groups or "").split(",") if g.strip()]
         target = out or Path("out") / f"measure-{_stem(path, year)}"
+        if year is None and is_panel_folder(path, fmt):
+            at_least(workers, 1, "--workers", "give --workers 1 or more")
+            check_output(target, command="measure", overwrite=overwrite)
+            _measure_panel(
+                path,
+                fmt,
+                target,
+                years=_parse_years(years),
+                output=output,
+                merge_split=merge_split,
+                wwz=wwz,
+                sink=sink,
+                figures=figures,
+                overwrite=overwrite,
+                groups=group_map,
+                strict=strict,
+                sector_groups=sector_list,
+                workers=workers,
+            )
+            return
+        if years is not None or workers is not None:
+            raise InputError(
+                "--years and --workers are for a folder of yearly tables",
+                where=str(path),
+                field="--years" if years is not None else "--workers",
+                fix="give the folder that holds one table per year, or drop the option",
+            )
         check_output(target, command="measure", overwrite=overwrite)  # refuse before the work
         steps = [
             "read",
@@ -285,9 +334,25 @@ def measure(
 
             with table_warnings() as notes:
                 table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
-                ind = measure_all(table, with_wwz=wwz, with_sink=sink, progress=step)
+                ind, group_notes = measure_with_groups(
+                    table,
+                    with_wwz=wwz,
+                    with_sink=sink,
+                    groups=group_map,
+                    strict_groups=strict,
+                    sector_groups=sector_list,
+                    progress=step,
+                )
+            notes.extend(group_notes)
             step("writing")
-            options = {"format": fmt, "output": output, "merge_split": merge_split, "year": year}
+            options = {
+                "format": fmt,
+                "output": output,
+                "merge_split": merge_split,
+                "year": year,
+                "groups": group_map,
+                "sector_groups": sector_list,
+            }
             write_indicators(
                 ind,
                 table,
@@ -303,6 +368,136 @@ def measure(
     out_console.print(
         f"{table.G} countries x {table.N} sectors ({table.n} rows) measured in {elapsed:.2f} s; "
         f"results in [bold]{target}[/]"
+    )
+
+
+def _group_options(
+    group: list[str] | None, groups: str | None
+) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """``--group NAME=CODES`` (strict: every member must be in the table) and ``--groups``."""
+    from gpnlab.measure.groups import parse_group_option, predefined_groups
+
+    mapping = predefined_groups(groups) if groups else {}
+    strict = []
+    for text in group or []:
+        name, members = parse_group_option(text)
+        if name in mapping:
+            raise InputError(
+                f"group {name} is given twice",
+                where="command line",
+                field="--group",
+                fix="give each group one name",
+            )
+        mapping[name] = members
+        strict.append(name)
+    return mapping, strict
+
+
+def _parse_years(text: str | None) -> list[tuple[int, int]] | None:
+    """``1995-2011`` or ``2000,2005,2010`` -> spans ``[(lo, hi), ...]``; one line if malformed."""
+    if text is None:
+        return None
+    spans: list[tuple[int, int]] = []
+    try:
+        for part in text.split(","):
+            lo, sep, hi = part.strip().partition("-")
+            spans.append((int(lo), int(hi) if sep else int(lo)))
+    except ValueError:
+        spans = []
+    if not spans or any(lo > hi for lo, hi in spans):
+        raise InputError(
+            f"not a list of years: {text!r}",
+            where="command line",
+            field="--years",
+            fix="write e.g. --years 1995-2011 or --years 2000,2005,2010",
+        )
+    return spans
+
+
+def _pick_years(spans: list[tuple[int, int]] | None, have: list[int], where: Path) -> list[int]:
+    """The folder's years in the spans; a single year asked for must be there."""
+    if spans is None:
+        return have
+    missing = [lo for lo, hi in spans if lo == hi and lo not in have]
+    picked = sorted({y for y in have for lo, hi in spans if lo <= y <= hi})
+    if missing or not picked:
+        raise InputError(
+            f"no table for year {', '.join(map(str, missing or [spans[0][0]]))}"
+            if missing
+            else "no table in the years asked for",
+            where=str(where),
+            field="--years",
+            fix=f"the folder has {', '.join(map(str, have[:6]))}{' ...' if len(have) > 6 else ''}",
+        )
+    return picked
+
+
+def _measure_panel(
+    path: Path,
+    fmt: str,
+    target: Path,
+    *,
+    years: list[tuple[int, int]] | None,
+    output: str,
+    merge_split: bool,
+    wwz: bool,
+    sink: bool,
+    figures: bool,
+    overwrite: bool,
+    groups: dict[str, tuple[str, ...]],
+    strict: list[str],
+    sector_groups: list[str],
+    workers: int | None,
+) -> None:
+    """``gpnlab measure FOLDER``: every year, a progress bar per year, one output folder."""
+    from gpnlab.measure.outputs import write_panel
+    from gpnlab.measure.panel import panel, year_entries
+
+    picked = _pick_years(years, [y for y, _p in year_entries(path, fmt)], path)
+    n = len(picked)
+    t0 = time.perf_counter()
+    with progress_bar() as bar:
+        task = bar.add_task(f"measuring {n} years", total=n)
+
+        def done(year: int) -> None:
+            bar.update(task, advance=1, description=f"measured {year}")
+
+        result = panel(
+            path,
+            fmt,
+            years=picked,
+            output=output,  # type: ignore[arg-type]
+            merge_split=merge_split,
+            with_wwz=wwz,
+            with_sink=sink,
+            groups=dict(groups),
+            strict_groups=strict,
+            sector_groups=sector_groups,
+            workers=workers,
+            progress=done,
+        )
+        bar.update(task, description="writing")
+        options = {
+            "format": fmt,
+            "output": output,
+            "merge_split": merge_split,
+            "groups": groups,
+            "sector_groups": sector_groups,
+        }
+        notes = sorted({n for ns in result.notes.values() for n in ns if n.startswith("group ")})
+        write_panel(
+            result, target, figures=figures, overwrite=overwrite, notes=notes, options=options
+        )
+    elapsed = time.perf_counter() - t0
+    for year in result.years:
+        for note in result.notes[year]:
+            if not note.startswith("group "):
+                console.print(f"[yellow]note {year}:[/] {note}", highlight=False, soft_wrap=True)
+    last = result.country[result.country.year == result.years[-1]].set_index("country")
+    _print_country_summary(last, str(result.tables[result.years[-1]]["unit"]))
+    out_console.print(
+        f"{len(result.years)} years ({result.years[0]}-{result.years[-1]}) measured in "
+        f"{elapsed:.2f} s; results in [bold]{target}[/]"
     )
 
 

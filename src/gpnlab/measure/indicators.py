@@ -11,8 +11,8 @@ exporter perspective, source-based (the default of Stata ``icio``), GVCB and GVC
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from gpnlab.errors import InputError
 from gpnlab.measure.blocks import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_sink_bilateral, bm_source_bilateral, tax_in_dva
 from gpnlab.measure.kww import kww
-from gpnlab.measure.leontief import leontief_system
+from gpnlab.measure.leontief import LeontiefSystem, leontief_system
 from gpnlab.measure.linkages import linkage_indices
 from gpnlab.measure.position import downstreamness, upstreamness
 from gpnlab.measure.tiva import safe_share, vax_and_vs
@@ -42,6 +42,8 @@ class Indicators:
     kww: pd.DataFrame
     wwz: pd.DataFrame | None = None
     bilateral_sink: pd.DataFrame | None = None
+    #: the factorisation the frames came from (for further indicators on the same table)
+    system: LeontiefSystem | None = field(default=None, repr=False, compare=False)
 
 
 def measure_all(
@@ -143,6 +145,7 @@ def _measure_all(
         kww=kww_table,
         wwz=wwz_table,
         bilateral_sink=sink_table,
+        system=system,
     )
     check_finite(ind, table)
     return ind
@@ -228,3 +231,106 @@ def bilateral_long(table: IOTable, terms: dict[str, np.ndarray]) -> pd.DataFrame
             "value": values,
         }
     )
+
+
+def measure_with_groups(
+    table: IOTable,
+    *,
+    with_wwz: bool = False,
+    with_sink: bool = False,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    strict_groups: Collection[str] = (),
+    sector_groups: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> tuple[Indicators, list[str]]:
+    """:func:`measure_all`, plus rows for country and sector groups, and the notes on them.
+
+    Each group is measured as one exporter (or one sector) of the table aggregated to the
+    groups (:mod:`gpnlab.measure.groups`): its rows are appended to the member-level frames,
+    marked ``entity = "group"`` in the country frame (``"country"`` for the members; the
+    column exists only when there are country groups). Members stay
+    as they are: their numbers come from the member-level table. ``strict_groups`` names the
+    user-defined groups, whose members must all be in the table.
+    """
+    from gpnlab.measure.groups import country_mapping, group_notes, sector_mapping
+
+    ind = measure_all(table, with_wwz=with_wwz, with_sink=with_sink, progress=progress)
+    if not groups and not sector_groups:
+        return ind, []
+    notes: list[str] = []
+    cmap: dict[str, str] = {}
+    for name, members in (groups or {}).items():
+        one, why = country_mapping(table, {name: members}, strict=name in strict_groups)
+        clash = sorted(set(one) & set(cmap))
+        if clash:
+            raise InputError(
+                f"{clash[0]} is in two groups ({cmap[clash[0]]} and {name})",
+                where=table.source,
+                field="--group",
+                fix="make the groups disjoint (measure overlapping groups in separate runs)",
+            )
+        cmap.update(one)
+        notes.extend(why)
+    smap, sector_notes = sector_mapping(table, sector_groups) if sector_groups else ({}, [])
+    notes.extend(sector_notes)
+    agg = table.aggregate(countries=cmap, sectors=smap)
+    gind = measure_all(agg, with_wwz=with_wwz, with_sink=with_sink)
+    names = list(dict.fromkeys(cmap.values()))
+    sector_names = set(smap.values())
+    if names:
+        rows = gind.country.loc[names].copy()
+        rows.insert(0, "entity", "group")
+        ind.country.insert(0, "entity", "country")
+        ind.country = pd.concat([ind.country, rows])
+        ind.kww = pd.concat([ind.kww, gind.kww.loc[names]])
+        assert ind.system is not None
+        present = {g: [c for c, n in cmap.items() if n == g] for g in names}
+        vax = {str(g): float(v) for g, v in gind.country.loc[names, "vax"].items()}
+        notes.extend(group_notes(table, ind.system.B, present, vax))
+    srows = gind.sector[
+        gind.sector.index.get_level_values(0).isin(names)
+        | gind.sector.index.get_level_values(1).isin(sector_names)
+    ]
+    ind.sector = pd.concat([ind.sector, srows])
+    ind.bilateral = _append_group_rows(ind.bilateral, gind.bilateral, names, sector_names)
+    if ind.wwz is not None and gind.wwz is not None:
+        ind.wwz = _append_group_rows(ind.wwz, gind.wwz, names, sector_names)
+    if ind.bilateral_sink is not None and gind.bilateral_sink is not None:
+        ind.bilateral_sink = _append_group_rows(
+            ind.bilateral_sink, gind.bilateral_sink, names, sector_names
+        )
+    if sector_names:
+        notes.append(
+            f"sector groups {', '.join(sorted(sector_names))} are measured on the table "
+            "aggregated to them: output, value_added and taxes are strict group values; "
+            "upstreamness, downstreamness and linkages are those of the aggregated sector "
+            "(not averages of its members)"
+        )
+    return ind, notes
+
+
+def _append_group_rows(
+    members: pd.DataFrame, grouped: pd.DataFrame, names: list[str], sector_names: set[str]
+) -> pd.DataFrame:
+    """Member-level long rows plus the grouped table's rows that involve a group."""
+    keep = np.zeros(len(grouped), dtype=bool)
+    for col in ("exporter", "importer", "country"):
+        if col in grouped.columns:
+            keep |= grouped[col].astype(str).isin(names).to_numpy()
+    if "sector" in grouped.columns:
+        keep |= grouped["sector"].astype(str).isin(sector_names).to_numpy()
+    extra = grouped.loc[keep]
+    out = pd.concat(
+        [
+            members.astype(dict.fromkeys(_cats(members), str)),
+            extra.astype(dict.fromkeys(_cats(extra), str)),
+        ],
+        ignore_index=True,
+    )
+    for c in _cats(members):
+        out[c] = out[c].astype("category")
+    return out
+
+
+def _cats(df: pd.DataFrame) -> list[str]:
+    return [c for c in df.columns if isinstance(df[c].dtype, pd.CategoricalDtype)]

@@ -10,6 +10,9 @@
 * ``participation.png``, ``position.png`` -- figures
 * ``meta.json`` -- source, unit, shape, output rule, gpnlab version
 
+A panel (:func:`write_panel`) writes the same files with a ``year`` first column, and
+``participation_years.png`` in place of the two one-year figures.
+
 The folder appears whole or not at all, and only where gpnlab may write
 (:func:`gpnlab.outdir.atomic_dir`).
 """
@@ -20,10 +23,17 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from gpnlab import __version__
 from gpnlab.measure.indicators import Indicators
+from gpnlab.measure.panel import Panel
 from gpnlab.outdir import atomic_dir
-from gpnlab.report.measure_figures import participation_figure, position_figure
+from gpnlab.report.measure_figures import (
+    participation_figure,
+    participation_over_years_figure,
+    position_figure,
+)
 from gpnlab.table import IOTable
 
 
@@ -43,14 +53,7 @@ def write_indicators(
     ``options`` (how the table was read) go into ``meta.json``.
     """
     with atomic_dir(out, command="measure", overwrite=overwrite) as tmp:
-        ind.country.reset_index().to_csv(tmp / "country.csv", index=False, float_format="%.10g")
-        ind.sector.reset_index().to_csv(tmp / "sector.csv", index=False, float_format="%.10g")
-        ind.bilateral.to_parquet(tmp / "bilateral.parquet", index=False)
-        ind.kww.reset_index().to_csv(tmp / "kww.csv", index=False, float_format="%.10g")
-        if ind.bilateral_sink is not None:
-            ind.bilateral_sink.to_parquet(tmp / "bilateral_sink.parquet", index=False)
-        if ind.wwz is not None:
-            ind.wwz.to_parquet(tmp / "wwz.parquet", index=False)
+        _write_frames(tmp, ind)
         if figures:
             participation_figure(ind.country, tmp / "participation.png", unit=table.unit)
             position_figure(ind.sector, tmp / "position.png")
@@ -64,6 +67,53 @@ def write_indicators(
             "perspective": "Borin-Mancini exporter perspective, source-based",
             "options": options or {},
             "notes": notes or [],
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return Path(out)
+
+
+def _write_frames(tmp: Path, ind: Indicators | Panel) -> None:
+    """The CSV (small) and Parquet (long) tables of an indicator set or a panel."""
+    for name in ("country", "sector", "kww"):
+        frame = getattr(ind, name)
+        flat = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+        flat.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+    ind.bilateral.to_parquet(tmp / "bilateral.parquet", index=False)
+    if ind.bilateral_sink is not None:
+        ind.bilateral_sink.to_parquet(tmp / "bilateral_sink.parquet", index=False)
+    if ind.wwz is not None:
+        ind.wwz.to_parquet(tmp / "wwz.parquet", index=False)
+
+
+def write_panel(
+    panel: Panel,
+    out: str | os.PathLike[str],
+    *,
+    figures: bool = True,
+    overwrite: bool = False,
+    notes: list[str] | None = None,
+    options: dict[str, object] | None = None,
+) -> Path:
+    """Write a :class:`~gpnlab.measure.panel.Panel` into ``out`` atomically (module docstring).
+
+    ``meta.json`` records each year's table (source, shape) and notes, and the panel-wide
+    ``notes`` (e.g. on groups).
+    """
+    with atomic_dir(out, command="measure", overwrite=overwrite) as tmp:
+        _write_frames(tmp, panel)
+        if figures:
+            participation_over_years_figure(panel.country, tmp / "participation_years.png")
+        first = panel.tables[panel.years[0]]
+        meta = {
+            "source": str(Path(str(first["source"])).parent),
+            "unit": first["unit"],
+            "years": panel.years,
+            "tables": {str(y): panel.tables[y] for y in panel.years},
+            "gpnlab_version": __version__,
+            "perspective": "Borin-Mancini exporter perspective, source-based",
+            "options": options or {},
+            "notes": notes or [],
+            "notes_by_year": {str(y): panel.notes.get(y, []) for y in panel.years},
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return Path(out)

@@ -7,6 +7,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from gpnlab.report.style import OKABE_ITO, RC
 
@@ -79,6 +80,37 @@ def position_figure(sector: pd.DataFrame, path: Path) -> Path:
         ax.set_xlabel("upstreamness (production stages from final demand)")
         ax.set_ylabel("value added / gross output")
         ax.set_title("Position in the value chain and value added, by sector")
+        fig.tight_layout()
+        fig.savefig(path)
+        plt.close(fig)
+    return path
+
+
+def participation_over_years_figure(
+    country: pd.DataFrame, path: Path, *, top: int = 6
+) -> Path:
+    """Backward and forward GVC participation over years: the ``top`` exporters of the last
+    year, and the median over countries (Borin & Mancini 2019 shares of gross exports)."""
+    df = country[country.entity == "country"] if "entity" in country else country
+    last = df[df.year == df.year.max()].sort_values("gross_exports", ascending=False)
+    names = [str(c) for c in last.country.head(top)]
+    median = df.groupby("year")[["gvc_backward_share", "gvc_forward_share"]].median()
+    with plt.rc_context(RC):
+        fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.6), sharey=True)
+        for ax, col, title in (
+            (axes[0], "gvc_backward_share", "backward (FC + DDC)"),
+            (axes[1], "gvc_forward_share", "forward (DVA re-exported or returned)"),
+        ):
+            for k, name in enumerate(names):
+                d = df[df.country == name]
+                ax.plot(d.year, d[col], color=OKABE_ITO[k % 7], label=name, linewidth=1.4)
+            ax.plot(median.index, median[col], color="black", linestyle="--", label="median")
+            ax.set_title(title)
+            ax.set_xlabel("year")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes[0].set_ylabel("share of gross exports")
+        axes[1].legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+        fig.suptitle("GVC participation over years (Borin-Mancini, exporter perspective)")
         fig.tight_layout()
         fig.savefig(path)
         plt.close(fig)
