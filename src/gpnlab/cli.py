@@ -257,6 +257,12 @@ def measure(
     workers: Annotated[
         int | None, typer.Option(help="panel: worker processes \\[one per core]")
     ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="write report.html: a GVC profile per country")
+    ] = False,
+    countries: Annotated[
+        str | None, typer.Option(help="report: the countries to profile, CODE,CODE \\[all]")
+    ] = None,
     overwrite: Overwrite = False,
     max_memory: MaxMemory = None,
 ) -> None:
@@ -264,7 +270,7 @@ def measure(
     of yearly tables (a panel: every output with a year column)."""
     from gpnlab.io.formats import FORMATS, read_table
     from gpnlab.measure.indicators import measure_with_groups
-    from gpnlab.measure.outputs import write_indicators
+    from gpnlab.measure.outputs import table_profile, write_indicators
     from gpnlab.measure.panel import is_panel_folder
     from gpnlab.outdir import check_output
 
@@ -305,6 +311,8 @@ def measure(
                 strict=strict,
                 sector_groups=sector_list,
                 workers=workers,
+                report=report,
+                countries=_codes(countries),
             )
             return
         if years is not None or workers is not None:
@@ -345,6 +353,8 @@ def measure(
                 )
             notes.extend(group_notes)
             step("writing")
+            chosen = _codes(countries)
+            _check_countries(chosen, list(table.countries), table.source)
             options = {
                 "format": fmt,
                 "output": output,
@@ -361,6 +371,8 @@ def measure(
                 overwrite=overwrite,
                 notes=notes,
                 options=options,
+                profile=table_profile(ind, table, notes) if report else None,
+                profile_countries=chosen,
             )
             bar.update(task, completed=len(steps), description="done")
         elapsed = time.perf_counter() - t0
@@ -448,6 +460,8 @@ def _measure_panel(
     strict: list[str],
     sector_groups: list[str],
     workers: int | None,
+    report: bool,
+    countries: list[str] | None,
 ) -> None:
     """``gpnlab measure FOLDER``: every year, a progress bar per year, one output folder."""
     from gpnlab.measure.outputs import write_panel
@@ -474,8 +488,10 @@ def _measure_panel(
             strict_groups=strict,
             sector_groups=sector_groups,
             workers=workers,
+            with_flows=report,
             progress=done,
         )
+        _check_countries(countries, list(result.country.country.astype(str)), str(path))
         bar.update(task, description="writing")
         options = {
             "format": fmt,
@@ -486,7 +502,14 @@ def _measure_panel(
         }
         notes = sorted({n for ns in result.notes.values() for n in ns if n.startswith("group ")})
         write_panel(
-            result, target, figures=figures, overwrite=overwrite, notes=notes, options=options
+            result,
+            target,
+            figures=figures,
+            overwrite=overwrite,
+            notes=notes,
+            options=options,
+            report=report,
+            profile_countries=countries,
         )
     elapsed = time.perf_counter() - t0
     for year in result.years:
@@ -499,6 +522,22 @@ def _measure_panel(
         f"{len(result.years)} years ({result.years[0]}-{result.years[-1]}) measured in "
         f"{elapsed:.2f} s; results in [bold]{target}[/]"
     )
+
+
+def _codes(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",") if c.strip()] or None if text else None
+
+
+def _check_countries(chosen: list[str] | None, known: list[str], where: str) -> None:
+    """``--countries`` must name countries (or groups) of the table."""
+    unknown = [c for c in chosen or [] if c not in known]
+    if unknown:
+        raise InputError(
+            f"{', '.join(unknown)} not in the table",
+            where=where,
+            field="--countries",
+            fix=f"use codes of the table, e.g. {', '.join(known[:6])}",
+        )
 
 
 def _stem(path: Path, year: int | None) -> str:

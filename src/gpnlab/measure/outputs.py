@@ -8,6 +8,7 @@
 * ``bilateral_sink.parquet`` -- the same layout, sink-based terms (when computed)
 * ``wwz.parquet`` -- the sixteen WWZ terms by exporter, sector, importer (when computed)
 * ``participation.png``, ``position.png`` -- figures
+* ``report.html`` -- country profiles (``--report``, :mod:`gpnlab.report.country_profile`)
 * ``meta.json`` -- source, unit, shape, output rule, gpnlab version
 
 A panel (:func:`write_panel`) writes the same files with a ``year`` first column, and
@@ -21,14 +22,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from gpnlab import __version__
+from gpnlab.measure.blocks import ExportAccounts
 from gpnlab.measure.indicators import Indicators
 from gpnlab.measure.panel import Panel
 from gpnlab.outdir import atomic_dir
+from gpnlab.report.country_profile import (
+    ProfileData,
+    flows_by_country,
+    notes_over_years,
+    write_country_profile,
+)
 from gpnlab.report.measure_figures import (
     participation_figure,
     participation_over_years_figure,
@@ -46,8 +55,11 @@ def write_indicators(
     overwrite: bool = False,
     notes: list[str] | None = None,
     options: dict[str, object] | None = None,
+    profile: ProfileData | None = None,
+    profile_countries: Sequence[str] | None = None,
 ) -> Path:
-    """Write ``ind`` into ``out`` atomically and return the folder.
+    """Write ``ind`` into ``out`` atomically and return the folder (``report.html`` from
+    ``profile`` when given).
 
     ``notes`` (the table quirks that were handled, e.g. value added taken as a residual) and
     ``options`` (how the table was read) go into ``meta.json``.
@@ -57,6 +69,8 @@ def write_indicators(
         if figures:
             participation_figure(ind.country, tmp / "participation.png", unit=table.unit)
             position_figure(ind.sector, tmp / "position.png")
+        if profile is not None:
+            write_country_profile(profile, tmp / "report.html", countries=profile_countries)
         meta = {
             "source": table.source,
             "unit": table.unit,
@@ -93,8 +107,11 @@ def write_panel(
     overwrite: bool = False,
     notes: list[str] | None = None,
     options: dict[str, object] | None = None,
+    profile_countries: Sequence[str] | None = None,
+    report: bool = False,
 ) -> Path:
-    """Write a :class:`~gpnlab.measure.panel.Panel` into ``out`` atomically (module docstring).
+    """Write a :class:`~gpnlab.measure.panel.Panel` into ``out`` atomically (module docstring);
+    ``report`` writes ``report.html`` (the panel must have been measured ``with_flows``).
 
     ``meta.json`` records each year's table (source, shape) and notes, and the panel-wide
     ``notes`` (e.g. on groups).
@@ -104,6 +121,12 @@ def write_panel(
         if figures:
             participation_over_years_figure(panel.country, tmp / "participation_years.png")
         first = panel.tables[panel.years[0]]
+        if report:
+            write_country_profile(
+                panel_profile(panel, notes or []),
+                tmp / "report.html",
+                countries=profile_countries,
+            )
         meta = {
             "source": str(Path(str(first["source"])).parent),
             "unit": first["unit"],
@@ -117,3 +140,33 @@ def write_panel(
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return Path(out)
+
+
+def panel_profile(panel: Panel, notes: list[str]) -> ProfileData:
+    """The country-profile inputs of a panel: the last year's flows, every year's frames."""
+    assert panel.origins is not None and panel.destinations is not None, "measure with_flows"
+    last = panel.years[-1]
+    first = panel.tables[panel.years[0]]
+    return ProfileData(
+        country=panel.country,
+        sector=panel.sector,
+        origins=panel.origins[panel.origins.year == last].drop(columns="year"),
+        destinations=panel.destinations[panel.destinations.year == last].drop(columns="year"),
+        unit=str(first["unit"]),
+        source=str(Path(str(first["source"])).parent),
+        notes=notes + notes_over_years(panel.notes),
+    )
+
+
+def table_profile(ind: Indicators, table: IOTable, notes: list[str]) -> ProfileData:
+    """The country-profile inputs of one table (reusing its factorisation)."""
+    origins, destinations = flows_by_country(ExportAccounts(table, ind.system))
+    return ProfileData(
+        country=ind.country,
+        sector=ind.sector.reset_index(),
+        origins=origins,
+        destinations=destinations,
+        unit=table.unit,
+        source=table.source,
+        notes=notes,
+    )

@@ -30,6 +30,7 @@ from gpnlab.table import IOTable, OutputRule, TableWarning
 
 YEAR_TOKEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 FRAMES = ("country", "sector", "bilateral", "kww", "wwz", "bilateral_sink")
+FLOWS = ("origins", "destinations")
 
 
 @dataclass
@@ -46,6 +47,9 @@ class Panel:
     kww: pd.DataFrame
     wwz: pd.DataFrame | None = None
     bilateral_sink: pd.DataFrame | None = None
+    #: value added by origin in gross exports and by destination (country level, with_flows)
+    origins: pd.DataFrame | None = None
+    destinations: pd.DataFrame | None = None
     notes: dict[int, list[str]] = field(default_factory=dict)
     tables: dict[int, dict[str, object]] = field(default_factory=dict)
 
@@ -128,6 +132,7 @@ class YearJob:
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
     strict_groups: tuple[str, ...] = ()
     sector_groups: tuple[str, ...] = ()
+    with_flows: bool = False
 
 
 def measure_year(
@@ -161,7 +166,14 @@ def measure_year(
         if issubclass(w.category, TableWarning) and msg not in notes:
             notes.append(msg)
     notes.extend(group_notes)
-    frames = {name: getattr(ind, name) for name in FRAMES}
+    frames: dict[str, pd.DataFrame | None] = {name: getattr(ind, name) for name in FRAMES}
+    if job.with_flows:
+        from gpnlab.measure.blocks import ExportAccounts
+        from gpnlab.report.country_profile import flows_by_country
+
+        frames["origins"], frames["destinations"] = flows_by_country(
+            ExportAccounts(table, ind.system)
+        )
     return job.year, frames, notes, one_year_table(table)
 
 
@@ -214,6 +226,7 @@ def panel(
     strict_groups: Sequence[str] = (),
     sector_groups: Sequence[str] = (),
     workers: int | None = None,
+    with_flows: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> Panel:
     """Measure every year of the folder ``path`` (module docstring); ``years`` picks some.
@@ -258,6 +271,7 @@ def panel(
             groups=group_items,
             strict_groups=tuple(strict_groups),
             sector_groups=tuple(sector_groups),
+            with_flows=with_flows,
         )
         for y, p in entries
     ]
@@ -280,8 +294,8 @@ def _stack(
     results: list[tuple[int, dict[str, pd.DataFrame | None], list[str], dict[str, object]]],
 ) -> Panel:
     stacked: dict[str, pd.DataFrame | None] = {}
-    for name in FRAMES:
-        parts = [_with_year(f, y) for y, fs, _n, _i in results if (f := fs[name]) is not None]
+    for name in FRAMES + FLOWS:
+        parts = [_with_year(f, y) for y, fs, _n, _i in results if (f := fs.get(name)) is not None]
         stacked[name] = pd.concat(parts, ignore_index=True) if parts else None
     country, sector, bilateral, kww = (
         stacked["country"],
@@ -297,6 +311,8 @@ def _stack(
         kww=kww,
         wwz=stacked["wwz"],
         bilateral_sink=stacked["bilateral_sink"],
+        origins=stacked["origins"],
+        destinations=stacked["destinations"],
         notes={y: n for y, _f, n, _i in results},
         tables={y: i for y, _f, _n, i in results},
     )
