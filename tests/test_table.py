@@ -172,6 +172,12 @@ def test_rounding_residue_note_counts_and_names_the_sectors() -> None:
     text = " ".join(str(w.message) for w in rec)
     assert "B_s1" in text and "set to zero output" in text
     assert t.x[2] == 0 and np.all(t.Y[2] == 0)
+    # and the indicators say where: country.csv's residue_sectors, sector.csv's flag
+    from gpnlab.measure import measure_all
+
+    ind = measure_all(t)
+    assert ind.country.residue_sectors.to_dict() == {"A": 0, "B": 1}
+    assert ind.sector.rounding_residue.tolist() == [False, False, True]
     Y[2, 0] = -50.0  # not negligible: refused
     with pytest.raises(InputError, match=r"1 sector \(B_s1\) has zero or negative gross"):
         IOTable.build(Z, Y, labels, [("A", "F"), ("B", "F")], source="t")

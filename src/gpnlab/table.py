@@ -272,6 +272,7 @@ class IOTable:
                 TableWarning,
                 stacklevel=2,
             )
+            meta = {**(meta or {}), "rounding_residue": names}
             Yf = Yf.copy()
             Zf = Zf.copy()
             Yf[residue, :] = 0.0

@@ -111,6 +111,13 @@ def _measure_all(
         },
         index=pd.Index(table.countries, name="country"),
     )
+    # the rounding-residue rule (IOTable.build) changes small economies' numbers: say where
+    residue = np.isin(
+        [f"{c}_{s}" for c, s in table.labels], list(table.meta.get("rounding_residue", []))  # type: ignore[call-overload]
+    )
+    country["residue_sectors"] = np.bincount(
+        np.repeat(np.arange(table.G), table.N)[residue], minlength=table.G
+    )
     step("position and linkages")
     links = linkage_indices(system)
     sector = pd.DataFrame(
@@ -123,6 +130,7 @@ def _measure_all(
             "backward_linkage": links["backward_linkage"].to_numpy(),
             "forward_linkage": links["forward_linkage"].to_numpy(),
             "sector_class": links["sector_class"].to_numpy(),
+            "rounding_residue": residue,
         },
         index=table.labels,
     )
