@@ -177,7 +177,7 @@ def test_rounding_residue_note_counts_and_names_the_sectors() -> None:
 
     ind = measure_all(t)
     assert ind.country.residue_sectors.to_dict() == {"A": 0, "B": 1}
-    assert ind.sector.rounding_residue.tolist() == [False, False, True]
+    assert ind.sector.rounding_residue.tolist() == [False, False, True, False]  # B_s2 padded
     Y[2, 0] = -50.0  # not negligible: refused
     with pytest.raises(InputError, match=r"1 sector \(B_s1\) has zero or negative gross"):
         IOTable.build(Z, Y, labels, [("A", "F"), ("B", "F")], source="t")
