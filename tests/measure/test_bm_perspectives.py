@@ -76,8 +76,12 @@ def cells(acc: ExportAccounts, ref: pd.DataFrame) -> tuple[np.ndarray, np.ndarra
 
 def reference_terms(ref: pd.DataFrame) -> dict[str, np.ndarray]:
     """exvatools' columns in gpnlab's names (``terms`` output summed to DVA, VAX, FVA)."""
-    out = {k: ref[k].to_numpy(float) for k in ref.columns if k not in
-           ("case", "exporter", "partner", "sector", "row", "importer") and ref[k].notna().all()}
+    out = {
+        k: ref[k].to_numpy(float)
+        for k in ref.columns
+        if k not in ("case", "exporter", "partner", "sector", "row", "importer")
+        and ref[k].notna().all()
+    }
     out["GEXP"] = out.pop("EXGR")
     if "VAX1" in out:
         vax = sum(out.pop(f"VAX{k}") for k in range(1, 5))
@@ -256,8 +260,12 @@ def test_imports_split_into_value_added_and_double_counting(table: IOTable) -> N
     wide = frame.pivot(index="importer", columns="term", values="value").loc[table.countries]
     assert_close(wide["GIMP"].to_numpy(), gross, scale, "GIMP")
     bil = imports_decomposition(acc, "bilateral").groupby(["importer", "term"]).value.sum()
-    assert_close(bil.xs("VA", level="term").loc[table.countries].to_numpy(), wide["VA"].to_numpy(),
-                 scale, "VA by origin")
+    assert_close(
+        bil.xs("VA", level="term").loc[table.countries].to_numpy(),
+        wide["VA"].to_numpy(),
+        scale,
+        "VA by origin",
+    )
 
 
 @SETTINGS
@@ -311,8 +319,9 @@ def test_frames_are_tidy_and_add_up() -> None:
     # source and sink coincide at the country level of the exporter perspective
     src = bm_decomposition(acc, "exporter", "source").set_index(["exporter", "term"]).value
     both = [k for k in b.index if k[1] in PERIMETER_TERMS]
-    assert_close(src.loc[both].to_numpy(), b.loc[both].to_numpy(), float(acc.E3.sum()),
-                 "source = sink")
+    assert_close(
+        src.loc[both].to_numpy(), b.loc[both].to_numpy(), float(acc.E3.sum()), "source = sink"
+    )
 
 
 @pytest.mark.parametrize(
@@ -358,12 +367,18 @@ def test_wiod_2011_matches_exvatools_totals() -> None:
             mask[s, :, [r for r in range(t.G) if r != codes[partner]]] = False
         if sector != "TOTAL":
             mask[s, [i for i in range(t.N) if f"DS{i + 1:02d}" != sector], :] = False
-        want = reference_terms(grp.set_index("term").value.to_frame().T.assign(
-            case=case, exporter=exporter, partner=partner, sector=sector, row="", importer=""))
+        want = reference_terms(
+            grp.set_index("term")
+            .value.to_frame()
+            .T.assign(
+                case=case, exporter=exporter, partner=partner, sector=sector, row="", importer=""
+            )
+        )
         for term, value in want.items():
             if term in got:
-                assert got[term][mask].sum() == pytest.approx(float(value[0]), rel=RTOL,
-                                                             abs=RTOL * scale), (case, term)
+                assert got[term][mask].sum() == pytest.approx(
+                    float(value[0]), rel=RTOL, abs=RTOL * scale
+                ), (case, term)
                 checked += 1
     # 41 exporters x (13 source + 10 sink terms) + 10 perimeters x 7 terms
     assert checked == 41 * 23 + 10 * 7

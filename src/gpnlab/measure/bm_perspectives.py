@@ -110,8 +110,13 @@ def perimeter_coefficients(acc: ExportAccounts, perspective: str) -> tuple[np.nd
     if perspective == "bilateral":
         IP = np.eye(N)[None, None] + P  # [s, r, i, k]
         # c (I + P) = VB  <=>  (I + P)' c' = VB'
-        rhs = np.stack([np.broadcast_to(VBd[:, None, :], (G, G, N)),
-                        np.broadcast_to(VBf[:, None, :], (G, G, N))], axis=-1)
+        rhs = np.stack(
+            [
+                np.broadcast_to(VBd[:, None, :], (G, G, N)),
+                np.broadcast_to(VBf[:, None, :], (G, G, N)),
+            ],
+            axis=-1,
+        )
         c = np.linalg.solve(np.swapaxes(IP, -1, -2), rhs)  # [s, r, i, 2]
         return np.transpose(c[..., 0], (0, 2, 1)), np.transpose(c[..., 1], (0, 2, 1))
     if perspective == "exporter":
@@ -177,7 +182,7 @@ def vaxim(acc: ExportAccounts) -> np.ndarray:
     arx = np.empty((G, G, N))  # [s, r, l]: sum_{j != r} A^{rj} x_j
     for r in range(G):
         arx[:, r, :] = (Ar[r] @ xr[:, :, r].T).T
-        arx[:, r, :] -= xr[:, r * N:(r + 1) * N, r] @ acc.Ass[r].T
+        arx[:, r, :] -= xr[:, r * N : (r + 1) * N, r] @ acc.Ass[r].T
     psi = arx + acc.Ydom[None, :, :]
     phi = acc.Yexp + acc.A_times_pair(np.einsum("rjl,srl->srj", acc.Lss, psi))
     return _zero_domestic(acc.VBdom[:, :, None] * phi)
@@ -247,7 +252,7 @@ def imports_by_origin(acc: ExportAccounts) -> tuple[np.ndarray, np.ndarray]:
     g = np.arange(G)
     W.reshape(G, N, G, N)[g, :, g, :] -= np.eye(N)[None]
     Kt = np.einsum("rij,rjk->rik", acc.Bss, ImA)
-    d = np.transpose(acc.E3, (0, 1, 2)).reshape(n, G)  # d[(s, i), r] = E^{sr}_i
+    d = acc.E3.reshape(n, G)  # d[(s, i), r] = E^{sr}_i
 
     def btilde(Bd: np.ndarray) -> np.ndarray:
         rr = Bd.reshape(G, N, G)[g, :, g]  # [r, j]
@@ -312,18 +317,30 @@ def bm_decomposition(
     if perspective == "world":
         return _tidy(countries, ALL, TOTAL, terms, names)
     if level == "country":
-        return _tidy(countries, ALL, TOTAL, {k: v.sum(axis=(1, 2)) for k, v in terms.items()},
-                     names)
+        return _tidy(
+            countries, ALL, TOTAL, {k: v.sum(axis=(1, 2)) for k, v in terms.items()}, names
+        )
     G, N = acc.G, acc.N
     if level == "sector":
         s_idx = np.repeat(np.arange(G), N)
-        return _tidy(countries[s_idx], ALL, sectors[np.tile(np.arange(N), G)],
-                     {k: v.sum(axis=2).reshape(-1) for k, v in terms.items()}, names)
-    s_idx, i_idx, r_idx = (a.reshape(-1) for a in np.meshgrid(
-        np.arange(G), np.arange(N), np.arange(G), indexing="ij"))
+        return _tidy(
+            countries[s_idx],
+            ALL,
+            sectors[np.tile(np.arange(N), G)],
+            {k: v.sum(axis=2).reshape(-1) for k, v in terms.items()},
+            names,
+        )
+    s_idx, i_idx, r_idx = (
+        a.reshape(-1) for a in np.meshgrid(np.arange(G), np.arange(N), np.arange(G), indexing="ij")
+    )
     keep = s_idx != r_idx
-    return _tidy(countries[s_idx[keep]], countries[r_idx[keep]], sectors[i_idx[keep]],
-                 {k: v.reshape(-1)[keep] for k, v in terms.items()}, names)
+    return _tidy(
+        countries[s_idx[keep]],
+        countries[r_idx[keep]],
+        sectors[i_idx[keep]],
+        {k: v.reshape(-1)[keep] for k, v in terms.items()},
+        names,
+    )
 
 
 def imports_decomposition(acc: ExportAccounts, level: str = "country") -> pd.DataFrame:
@@ -342,14 +359,23 @@ def imports_decomposition(acc: ExportAccounts, level: str = "country") -> pd.Dat
     dc = DC.reshape(G, N, G).sum(axis=1)
     if level == "country":
         vals = {"GIMP": va.sum(0) + dc.sum(0), "VA": va.sum(0), "DC": dc.sum(0)}
-        frames = [pd.DataFrame({"importer": countries, "origin": ALL, "term": k, "value": v})
-                  for k, v in vals.items()]
+        frames = [
+            pd.DataFrame({"importer": countries, "origin": ALL, "term": k, "value": v})
+            for k, v in vals.items()
+        ]
     elif level == "bilateral":
         imp, ori = np.meshgrid(np.arange(G), np.arange(G), indexing="ij")
-        frames = [pd.DataFrame({"importer": countries[imp.reshape(-1)],
-                                "origin": countries[ori.reshape(-1)], "term": k,
-                                "value": m.T.reshape(-1)})
-                  for k, m in (("VA", va), ("DC", dc))]
+        frames = [
+            pd.DataFrame(
+                {
+                    "importer": countries[imp.reshape(-1)],
+                    "origin": countries[ori.reshape(-1)],
+                    "term": k,
+                    "value": m.T.reshape(-1),
+                }
+            )
+            for k, m in (("VA", va), ("DC", dc))
+        ]
     else:
         raise ValueError(f"imports level must be country or bilateral, not {level!r}")
     return pd.concat(frames, ignore_index=True)
@@ -364,8 +390,15 @@ def _tidy(
 ) -> pd.DataFrame:
     m = len(exporter)
     frames = [
-        pd.DataFrame({"exporter": exporter, "importer": importer, "sector": sector,
-                      "term": k, "value": np.asarray(terms[k], dtype=float).reshape(m)})
+        pd.DataFrame(
+            {
+                "exporter": exporter,
+                "importer": importer,
+                "sector": sector,
+                "term": k,
+                "value": np.asarray(terms[k], dtype=float).reshape(m),
+            }
+        )
         for k in names
     ]
     return pd.concat(frames, ignore_index=True)
@@ -373,8 +406,9 @@ def _tidy(
 
 def _check(perspective: str, approach: str) -> None:
     if perspective not in PERSPECTIVES:
-        raise ValueError(f"perspective must be one of {', '.join(PERSPECTIVES)}, "
-                         f"not {perspective!r}")
+        raise ValueError(
+            f"perspective must be one of {', '.join(PERSPECTIVES)}, not {perspective!r}"
+        )
     if approach not in APPROACHES:
         raise ValueError(f"approach must be source or sink, not {approach!r}")
 
