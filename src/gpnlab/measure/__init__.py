@@ -1,13 +1,22 @@
 """GVC measurement on inter-country input-output tables (MODEL.md section 2).
 
 One module per indicator family: :mod:`leontief` (inverses), :mod:`kww`, :mod:`borin_mancini`,
-:mod:`wwz` (export decompositions), :mod:`tiva` (value added in final demand, VAX, vertical
-specialisation), :mod:`position` (upstreamness, downstreamness), :mod:`linkages`
-(Rasmussen-Hirschman), :mod:`structural_change` (McMillan-Rodrik). :func:`measure_all` runs the
-full set once.
+:mod:`wwz` (export decompositions), :mod:`bm_perspectives` (Borin-Mancini world,
+exporter, sector / bilateral / self perimeters, VAXIM, imports), :mod:`tiva` (value added in
+final demand, VAX, vertical specialisation), :mod:`position` (upstreamness, downstreamness),
+:mod:`linkages` (Rasmussen-Hirschman), :mod:`structural_change` (McMillan-Rodrik).
+:func:`measure_all` runs the full set once.
 """
 
 from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.measure.bm_perspectives import (
+    APPROACHES,
+    IMPORT_TERMS,
+    PERIMETER_TERMS,
+    PERSPECTIVES,
+    bm_decomposition,
+    imports_decomposition,
+)
 from gpnlab.measure.borin_mancini import BM_TERMS, SINK_TERMS, bm_sink, bm_source
 from gpnlab.measure.indicators import Indicators, measure_all
 from gpnlab.measure.kww import KWW_TERMS, kww
@@ -19,16 +28,22 @@ from gpnlab.measure.tiva import value_added_in_final_demand, value_added_trade_m
 from gpnlab.measure.wwz import WWZ_TERMS, wwz
 
 __all__ = [
+    "APPROACHES",
+    "IMPORT_TERMS",
+    "PERIMETER_TERMS",
+    "PERSPECTIVES",
     "BM_TERMS",
     "SINK_TERMS",
     "KWW_TERMS",
     "WWZ_TERMS",
     "ExportAccounts",
     "Indicators",
+    "bm_decomposition",
     "bm_sink",
     "bm_source",
     "downstreamness",
     "ghosh",
+    "imports_decomposition",
     "kww",
     "leontief",
     "leontief_system",
