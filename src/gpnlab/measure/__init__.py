@@ -1,9 +1,11 @@
 """GVC measurement on inter-country input-output tables (MODEL.md section 2).
 
 One module per indicator family: :mod:`leontief` (inverses), :mod:`kww`, :mod:`borin_mancini`,
-:mod:`wwz` (export decompositions), :mod:`tiva` (value added in final demand, VAX, vertical
-specialisation), :mod:`position` (upstreamness, downstreamness), :mod:`linkages`
-(Rasmussen-Hirschman), :mod:`structural_change` (McMillan-Rodrik). :func:`measure_all` runs the
+:mod:`wwz` (export decompositions), :mod:`production_gvc` (Wang, Wei, Yu & Zhu 2017
+production-based participation, production length and GVC position), :mod:`tiva` (value added
+in final demand, VAX, vertical specialisation), :mod:`position` (upstreamness,
+downstreamness), :mod:`linkages` (Rasmussen-Hirschman), :mod:`structural_change`
+(McMillan-Rodrik). :func:`measure_all` runs the
 full set once.
 """
 
@@ -14,6 +16,7 @@ from gpnlab.measure.kww import KWW_TERMS, kww
 from gpnlab.measure.leontief import ghosh, leontief, leontief_system
 from gpnlab.measure.linkages import linkage_indices
 from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.production_gvc import production_participation
 from gpnlab.measure.structural_change import structural_change
 from gpnlab.measure.tiva import value_added_in_final_demand, value_added_trade_matrix, vax_and_vs
 from gpnlab.measure.wwz import WWZ_TERMS, wwz
@@ -34,6 +37,7 @@ __all__ = [
     "leontief_system",
     "linkage_indices",
     "measure_all",
+    "production_participation",
     "structural_change",
     "upstreamness",
     "value_added_in_final_demand",

@@ -184,9 +184,7 @@ def production_terms(system_or_acc: LeontiefSystem | ExportAccounts) -> dict[str
     t["Y_GVC_S"] = vLAFL * yD
     t["Y_GVC_C"] = vLAFB * y - vLAFL * yD
     t["Y_GVC"] = vLAFB * y
-    vBB, vLLAFB, vBAFB, vLAFBADB = op.tB(
-        np.vstack([vB, op.tAF(vLL), op.tAF(vB), op.tAD(vLAFB)])
-    )
+    vBB, vLLAFB, vBAFB, vLAFBADB = op.tB(np.vstack([vB, op.tAF(vLL), op.tAF(vB), op.tAD(vLAFB)]))
     t["Xy"] = vBB * y
     t["Xy_D"] = vLL * yD
     t["Xy_RT"] = vLL * yF
