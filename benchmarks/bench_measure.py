@@ -5,7 +5,8 @@ For WIOD 2011 (n = 1435, when ../shared is present) and synthetic tables of n = 
 
 * ``measure``  -- gpnlab's full indicator set (Leontief/Ghosh, BM bilateral, KWW, WWZ, TiVA,
   position, linkages) via :func:`gpnlab.measure.measure_all`;
-* ``inv``      -- one dense inversion of ``I - A`` (scipy.linalg.inv), the named baseline;
+* ``inv``      -- one dense inversion of ``I - A`` (scipy.linalg.inv), the named baseline, under
+  the same BLAS thread rule as ``measure`` (:func:`gpnlab.measure.threads.blas_threads`);
 * ``LU rate``  -- the machine's dense LU speed in GFLOP/s (scipy lu_factor, 2/3 n^3 flops);
 * ``pymrio``   -- pymrio ``IOSystem.calc_all()`` on the same table (A, L, x, accounts);
 * ``peak``     -- peak memory allocated during ``measure`` (tracemalloc; numpy reports to it);
@@ -56,6 +57,7 @@ SYNTHETIC = {
     2464: (44, 56),
     3645: (81, 45),
     5000: (100, 50),
+    7000: (100, 70),
     9800: (140, 70),
 }
 
@@ -88,6 +90,7 @@ def main() -> None:
     ap.add_argument("--threads-sizes", default="200,500,1000,1435,2000,2464,3645")
     ap.add_argument("--repeat", type=int, default=0, help="best of this many (0: by size)")
     ap.add_argument("--threads-only", action="store_true", help="skip the main table")
+    ap.add_argument("--inv-only", action="store_true", help="threads table: skip measure_all")
     args = ap.parse_args()
     warnings.simplefilter("ignore", TableWarning)
     if not args.threads_only:
@@ -116,9 +119,15 @@ def threads_table(args: argparse.Namespace) -> None:
         Bs: dict[int, np.ndarray] = {}
         for k in (1, cores):
             with blas_limit(table.n, k):
-                Bs[k] = inverse_via_lu(M)
-                inv[k] = best_of(lambda M=M: inverse_via_lu(M), repeat)
-            meas[k] = best_of(lambda t=table, k=k: measure_all(t, threads=k), max(1, repeat // 2))
+                out: list[np.ndarray] = []
+                inv[k] = best_of(lambda M=M, out=out: out.append(inverse_via_lu(M)), repeat)
+                Bs[k] = out[-1]
+                del out
+            meas[k] = (
+                float("nan")
+                if args.inv_only
+                else best_of(lambda t=table, k=k: measure_all(t, threads=k), max(1, repeat // 2))
+            )
         dB = float(np.abs(Bs[1] - Bs[cores]).max() / np.abs(Bs[1]).max())
         print(
             f"{name:<20}{n:>6}{inv[1]:>9.3f}{inv[cores]:>9.3f}{inv[1] / inv[cores]:>7.2f}"
@@ -147,8 +156,9 @@ def main_table(args: argparse.Namespace) -> None:
         A = input_coefficients(table)
         M = np.eye(table.n) - A
         del A
-        t_inv = best_of(lambda M=M: scipy.linalg.inv(M, check_finite=False), repeat)
-        t_lu = best_of(lambda M=M: scipy.linalg.lu_factor(M, check_finite=False), repeat)
+        with blas_limit(table.n):  # the same thread rule as measure_all
+            t_inv = best_of(lambda M=M: scipy.linalg.inv(M, check_finite=False), repeat)
+            t_lu = best_of(lambda M=M: scipy.linalg.lu_factor(M, check_finite=False), repeat)
         del M
         gflops = (2.0 / 3.0) * table.n**3 / t_lu / 1e9
         t_pymrio = float("nan")

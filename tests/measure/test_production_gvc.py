@@ -210,9 +210,9 @@ def test_wiod_2011_identities(wiod2011) -> None:
 @pytest.mark.shared
 @needs_shared(WIOD)
 def test_wiod_2011_magnitudes(wiod2011) -> None:
-    """Plausible magnitudes (WWYZ 2017a, fig. 1: GVC activities are 10-15 % of world GDP
-    around 2011, simple above complex; 2017b: GVC chains of 4-5 stages). Values computed here:
-    world shares D 80.3 %, RT 6.3 %, simple 8.4 %, complex 5.0 %; PLv_GVC 4.17."""
+    """Plausible magnitudes, bounds set around the values computed here (world shares D 80.3 %,
+    RT 6.3 %, simple 8.4 %, complex 5.0 %; PLv_GVC 4.17); not checked against published UIBE
+    figures, which were not reachable (docs/production_gvc.md)."""
     table, _system, t, (country, sector) = wiod2011
     W = {k: float(v.sum()) for k, v in t.items()}
     share = {k: W[k] / W["va"] for k in FORWARD_PARTS}

@@ -48,6 +48,7 @@ import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
 from gpnlab.measure.leontief import LeontiefSystem
+from gpnlab.measure.threads import blas_limit
 
 #: The four parts of each side, in the order of the papers.
 FORWARD_PARTS = ("V_D", "V_RT", "V_GVC_S", "V_GVC_C")
@@ -231,6 +232,8 @@ def _frame(t: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
 
 def production_participation(
     system_or_acc: LeontiefSystem | ExportAccounts,
+    *,
+    threads: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """WWYZ (2017a) participation and WWYZ (2017b) length and position: ``(country, sector)``.
 
@@ -243,10 +246,11 @@ def production_participation(
     ``PLv_GVC_I = CBv_GVC + PLv_GVC_F``, ``PLv_GVC_S, PLv_GVC_C`` and the backward ``PLy...``
     twins; ``gvc_position = PLv_GVC / PLy_GVC``. Shares and lengths of zero are NaN. The sector
     frame is indexed by (country, sector), the country frame by country; country lengths and
-    shares are ratios of sums over sectors.
+    shares are ratios of sums over sectors. ``threads``: BLAS threads for the products with
+    ``B`` (``None``: the rule of :func:`gpnlab.measure.threads.blas_threads`).
     """
     acc = _accounts(system_or_acc)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"), blas_limit(acc.n, threads):
         t = production_terms(acc)
         sector = _frame(t, acc.table.labels)
         by_country = {k: a.reshape(acc.G, acc.N).sum(axis=1) for k, a in t.items()}

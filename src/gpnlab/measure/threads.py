@@ -1,15 +1,21 @@
 """How many BLAS threads the dense kernels use (issue 13, item 8).
 
-The rule (measured with ``benchmarks/bench_measure.py --threads``, docs/production_gvc.md):
+The rule (measured with ``benchmarks/bench_measure.py --threads``; numbers in
+docs/production_gvc.md):
 
 * ``threads=None`` (the default): one thread for tables below :data:`SINGLE_THREAD_BELOW`
-  rows, otherwise every core this process may run on (``os.sched_getaffinity``), at most
-  :data:`MAX_THREADS`. Below that size the LU factorisation and the inverse are too small for
-  the threads to pay for their start-up and synchronisation, and on a loaded machine a second
-  thread that has to wait for a busy core makes one inversion up to ten times slower (issue
-  13: 0.2-1.8 s against 0.15-0.17 s single-threaded at n = 1435 on 2 shared cores).
+  rows; above, every core this process may run on (``os.sched_getaffinity``) but one, at
+  least 1 and at most :data:`MAX_THREADS`. So a 2-core machine always runs single-threaded.
+  Measured on 2 shared cores, one thread beat two at every size from n = 200 to 7000 (by
+  1.5-8x for the inverse): a BLAS thread that has to wait for a core busy with other work
+  holds up every synchronisation of the blocked LU (issue 13: 0.2-1.8 s against 0.15-0.17 s
+  single-threaded at n = 1435); leaving one core free keeps that from happening where the
+  rest of the machine needs a core. Below the threshold one thread inverts in under a second
+  (0.33 s at n = 1435, 0.76 s at 2000 here), so threads could save less than that even on an
+  idle machine, while they cost up to 8x on a loaded one.
 * ``threads=k``: exactly ``k`` threads (k >= 1), whatever the size.
 
+The rule is deterministic: it reads the table size and the affinity mask, never the load.
 The limit is applied with :mod:`threadpoolctl` around the whole computation and restored
 afterwards; it affects the BLAS/LAPACK library numpy and scipy load (OpenBLAS, MKL, BLIS).
 """
@@ -25,7 +31,7 @@ from typing import Any
 from gpnlab.errors import InputError
 
 #: Tables with fewer rows than this run single-threaded (see the module docstring).
-SINGLE_THREAD_BELOW = 4000
+SINGLE_THREAD_BELOW = 2000
 #: Never more BLAS threads than this by default (the dense LU stops scaling well before).
 MAX_THREADS = 16
 
@@ -51,7 +57,7 @@ def blas_threads(n: int, threads: int | None = None) -> int:
         return threads
     if n < SINGLE_THREAD_BELOW:
         return 1
-    return min(available_cores(), MAX_THREADS)
+    return max(1, min(available_cores() - 1, MAX_THREADS))
 
 
 @lru_cache(maxsize=1)
