@@ -128,3 +128,22 @@ def test_same_thread_count_is_bit_identical() -> None:
     a = leontief_system(table, threads=1).B
     b = leontief_system(table, threads=1).B
     np.testing.assert_array_equal(a, b)
+
+
+def test_production_participation_applies_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not blas_counts():
+        pytest.skip("no BLAS library visible to threadpoolctl")
+    pg = importlib.import_module("gpnlab.measure.production_gvc")
+    seen: list[list[int]] = []
+    real = pg.production_terms
+
+    def wrapped(acc):  # type: ignore[no-untyped-def]
+        seen.append(blas_counts())
+        return real(acc)
+
+    monkeypatch.setattr(pg, "production_terms", wrapped)
+    system = leontief_system(random_table(3, 4, seed=1))
+    production_participation(system)
+    assert set(seen[-1]) == {1}
+    production_participation(system, threads=2)
+    assert set(seen[-1]) == {2}
