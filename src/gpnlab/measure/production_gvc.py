@@ -7,7 +7,7 @@ with ``y`` the final goods produced by each country-sector (summed over destinat
 ``y = y^D + y^F`` (domestic final demand ``Y^{ss}``, final-goods exports). Since
 ``B = L + L A^F B``:
 
-Participation (Wang, Wei, Yu & Zhu 2017a, NBER WP 23222, eq. 5-7)::
+Participation (Wang, Wei, Yu & Zhu 2017a, NBER WP 23222, section 2)::
 
     V̂BŶ = V̂LŶ^D + V̂LŶ^F + V̂LA^F LŶ^D + V̂LA^F (BŶ - LŶ^D)
            V_D      V_RT     V_GVC_S      V_GVC_C
@@ -19,7 +19,7 @@ once, as an intermediate, absorbed by the direct importer's domestic final deman
 (forward: ``v ∘ B y = va``); column sums split final goods by producer (backward:
 ``v'B ∘ y = y``). Forward participation ``V_GVC / va``, backward ``Y_GVC / y``.
 
-Production length (Wang, Wei, Yu & Zhu 2017b, NBER WP 23261, eq. 6-19): the output induced
+Production length (Wang, Wei, Yu & Zhu 2017b, NBER WP 23261): the output induced
 along a chain counts each stage once, ``V̂BBŶ = V̂ (sum_k (k+1) A^k) Ŷ``, so
 
 * ``PLv = v ∘ BBy / va`` (forward) and ``PLy = (v'BB) ∘ y / y`` (backward), total;
@@ -31,9 +31,12 @@ along a chain counts each stage once, ``V̂BBŶ = V̂ (sum_k (k+1) A^k) Ŷ``, so
   is ``PLv_GVC_I = CBv_GVC + PLv_GVC_F``. The same matrices summed by column give the backward
   ``PLy_GVC = PLy_GVC_D + CBy_GVC + PLy_GVC_F`` over ``Y_GVC``. Simple and complex GVC
   lengths use ``V̂LLA^F LŶ^D + V̂LA^F LŶ^D + V̂LA^F LA^D LŶ^D`` and the remainder.
-* GVC position (2017b, eq. 20): ``GVCPs = PLv_GVC / PLy_GVC`` of the same country-sector.
+* GVC position (2017b): ``GVCPs = PLv_GVC / PLy_GVC`` of the same country-sector.
 
-Country figures sum numerators and denominators over sectors before dividing.
+Country figures sum numerators and denominators over sectors before dividing. (The papers'
+text was not available in this session; the definitions are the papers' as restated in the
+UIBE GVC index concept note, and every numerator is checked against explicit power-series
+path sums in tests/measure/_brute_paths.py.)
 
 Cost: after ``B`` (one LU factorisation, :func:`gpnlab.measure.leontief.leontief_system`) and
 the local inverses ``L^{ss}`` (G small N x N inverses, :class:`ExportAccounts`), everything is
