@@ -99,7 +99,7 @@ def test_lengths_at_least_one_where_defined(table) -> None:
         ):
             vals = df[col].dropna().to_numpy()
             assert np.all(vals >= 1 - eps), col
-        for col in ("PLv_GVC", "PLy_GVC", "PLv_GVC_C", "PLy_GVC_C"):
+        for col in ("PLv_GVC", "PLy_GVC", "PLv_GVC_S", "PLy_GVC_S", "PLv_GVC_C", "PLy_GVC_C"):
             assert np.all(df[col].dropna().to_numpy() >= 2 - eps), col
         # a simple GVC chain crosses exactly once; a complex chain's production part at least
         # once (its final good may cross too, which is no production stage)
@@ -128,13 +128,15 @@ def test_country_frame_is_sum_of_sectors(table) -> None:
     close(country["value_added"], table.gdp().loc[country.index], scale)
 
 
-def test_system_and_accounts_give_the_same_frames() -> None:
+def test_system_accounts_and_table_give_the_same_frames() -> None:
     table = random_table(4, 3, seed=3, zero_sectors=1)
     system = leontief_system(table)
     a = production_participation(system)
     b = production_participation(ExportAccounts(table, system))
-    for x, y in zip(a, b, strict=True):
+    c = production_participation(table)
+    for x, y, z in zip(a, b, c, strict=True):
         np.testing.assert_array_equal(x.to_numpy(), y.to_numpy())
+        np.testing.assert_array_equal(x.to_numpy(), z.to_numpy())
     assert list(a[0].index) == table.countries
     assert a[1].index.equals(table.labels)
 

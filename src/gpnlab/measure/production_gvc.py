@@ -50,8 +50,9 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
-from gpnlab.measure.leontief import LeontiefSystem
+from gpnlab.measure.leontief import LeontiefSystem, leontief_system
 from gpnlab.measure.threads import blas_limit
+from gpnlab.table import IOTable
 
 #: The four parts of each side, in the order of the papers.
 FORWARD_PARTS = ("V_D", "V_RT", "V_GVC_S", "V_GVC_C")
@@ -73,10 +74,16 @@ _LENGTHS = (
 )
 
 
-def _accounts(system_or_acc: LeontiefSystem | ExportAccounts) -> ExportAccounts:
-    if isinstance(system_or_acc, ExportAccounts):
-        return system_or_acc
-    return ExportAccounts(system_or_acc.table, system_or_acc)
+Source = LeontiefSystem | ExportAccounts | IOTable
+
+
+def _accounts(source: Source, threads: int | None = None) -> ExportAccounts:
+    """The accounts of ``source``; a bare table is factorised here (once)."""
+    if isinstance(source, ExportAccounts):
+        return source
+    if isinstance(source, IOTable):
+        return ExportAccounts(source, leontief_system(source, threads=threads))
+    return ExportAccounts(source.table, source)
 
 
 class _Ops:
@@ -136,7 +143,7 @@ class _Ops:
         return w @ self.B
 
 
-def production_terms(system_or_acc: LeontiefSystem | ExportAccounts) -> dict[str, np.ndarray]:
+def production_terms(system_or_acc: Source) -> dict[str, np.ndarray]:
     """Numerators and denominators of WWYZ (2017a, b) by country-sector, n-vectors.
 
     Forward (row sums of the n x n matrices, by value-added origin): ``va``, ``V_D``, ``V_RT``,
@@ -234,7 +241,7 @@ def _frame(t: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
 
 
 def production_participation(
-    system_or_acc: LeontiefSystem | ExportAccounts,
+    system_or_acc: Source,
     *,
     threads: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -250,9 +257,10 @@ def production_participation(
     twins; ``gvc_position = PLv_GVC / PLy_GVC``. Shares and lengths of zero are NaN. The sector
     frame is indexed by (country, sector), the country frame by country; country lengths and
     shares are ratios of sums over sectors. ``threads``: BLAS threads for the products with
-    ``B`` (``None``: the rule of :func:`gpnlab.measure.threads.blas_threads`).
+    ``B`` (``None``: the rule of :func:`gpnlab.measure.threads.blas_threads`). A bare
+    :class:`IOTable` is accepted too (then ``I - A`` is factorised here).
     """
-    acc = _accounts(system_or_acc)
+    acc = _accounts(system_or_acc, threads)
     with np.errstate(over="ignore", invalid="ignore"), blas_limit(acc.n, threads):
         t = production_terms(acc)
         sector = _frame(t, acc.table.labels)
