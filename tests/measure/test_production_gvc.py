@@ -94,8 +94,6 @@ def test_lengths_at_least_one_where_defined(table) -> None:
             "PLy_RT",
             "PLy_GVC_D",
             "CBy_GVC",
-            "PLv_GVC_S",
-            "PLy_GVC_S",
         ):
             vals = df[col].dropna().to_numpy()
             assert np.all(vals >= 1 - eps), col
