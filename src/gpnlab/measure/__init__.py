@@ -2,10 +2,12 @@
 
 One module per indicator family: :mod:`leontief` (inverses), :mod:`kww`, :mod:`borin_mancini`,
 :mod:`wwz` (export decompositions), :mod:`bm_perspectives` (Borin-Mancini world,
-exporter, sector / bilateral / self perimeters, VAXIM, imports), :mod:`tiva` (value added in
-final demand, VAX, vertical specialisation), :mod:`position` (upstreamness, downstreamness),
-:mod:`linkages` (Rasmussen-Hirschman), :mod:`structural_change` (McMillan-Rodrik).
-:func:`measure_all` runs the full set once.
+exporter, sector / bilateral / self perimeters, VAXIM, imports), :mod:`production_gvc` (Wang,
+Wei, Yu & Zhu 2017 production-based participation, production length and GVC position),
+:mod:`tiva` (value added in final demand, VAX, vertical specialisation), :mod:`position`
+(upstreamness, downstreamness), :mod:`linkages` (Rasmussen-Hirschman), :mod:`groups` and
+:mod:`panel` (groups of countries or sectors; one table per year), :mod:`structural_change`
+(McMillan-Rodrik). :func:`measure_all` runs the full set once.
 """
 
 from gpnlab.measure.blocks import ExportAccounts
@@ -23,6 +25,7 @@ from gpnlab.measure.kww import KWW_TERMS, kww
 from gpnlab.measure.leontief import ghosh, leontief, leontief_system
 from gpnlab.measure.linkages import linkage_indices
 from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.production_gvc import production_participation
 from gpnlab.measure.structural_change import structural_change
 from gpnlab.measure.tiva import value_added_in_final_demand, value_added_trade_matrix, vax_and_vs
 from gpnlab.measure.wwz import WWZ_TERMS, wwz
@@ -49,6 +52,7 @@ __all__ = [
     "leontief_system",
     "linkage_indices",
     "measure_all",
+    "production_participation",
     "structural_change",
     "upstreamness",
     "value_added_in_final_demand",

@@ -24,6 +24,7 @@ from gpnlab.measure.kww import kww
 from gpnlab.measure.leontief import LeontiefSystem, leontief_system
 from gpnlab.measure.linkages import linkage_indices
 from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.threads import blas_limit
 from gpnlab.measure.tiva import safe_share, vax_and_vs
 from gpnlab.measure.wwz import wwz
 from gpnlab.resources import check_memory
@@ -52,14 +53,19 @@ def measure_all(
     with_wwz: bool = False,
     with_sink: bool = False,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> Indicators:
     """Compute the country, sector, bilateral (Borin-Mancini) and KWW tables.
 
     ``progress`` is called with the name of each step as it starts. Overflow in the arithmetic
     raises no numpy warning: non-finite results are refused at the end (:func:`check_finite`).
+    ``threads``: BLAS threads for every dense kernel of the run; ``None`` applies the
+    size-based rule of :func:`gpnlab.measure.threads.blas_threads`.
     """
-    with np.errstate(over="ignore", invalid="ignore"):
-        return _measure_all(table, with_wwz=with_wwz, with_sink=with_sink, progress=progress)
+    with np.errstate(over="ignore", invalid="ignore"), blas_limit(table.n, threads) as k:
+        return _measure_all(
+            table, with_wwz=with_wwz, with_sink=with_sink, progress=progress, threads=k
+        )
 
 
 def _measure_all(
@@ -68,6 +74,7 @@ def _measure_all(
     with_wwz: bool,
     with_sink: bool,
     progress: Progress | None,
+    threads: int,
 ) -> Indicators:
     step = progress or (lambda _name: None)
     check_memory(
@@ -78,7 +85,7 @@ def _measure_all(
         fix="aggregate the table (IOTable.aggregate) or raise --max-memory on a larger machine",
     )
     step("Leontief inverse")
-    system = leontief_system(table)
+    system = leontief_system(table, threads=threads)
     acc = ExportAccounts(table, system)
     step("Borin-Mancini")
     terms = bm_source_bilateral(acc)

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.linalg
 
 from gpnlab.errors import InputError
+from gpnlab.measure.threads import blas_limit
 from gpnlab.table import IOTable
 
 PRODUCTIVITY_TOL = 1e-9
@@ -125,8 +126,12 @@ def _heavy_buyers(table: IOTable, A: np.ndarray) -> str:
     return f"; {heavy.size} sectors buy inputs worth at least their output (first: {first})"
 
 
-def leontief_system(table: IOTable) -> LeontiefSystem:
+def leontief_system(table: IOTable, *, threads: int | None = None) -> LeontiefSystem:
     """Factorise ``I - A`` once and return ``A``, ``B``, ``v``.
+
+    ``threads``: BLAS threads for the factorisation and inverse; ``None`` applies the
+    size-based rule of :func:`gpnlab.measure.threads.blas_threads` (one thread below
+    ``SINGLE_THREAD_BELOW`` rows).
 
     A table is productive when the spectral radius of A is below 1; for a nonnegative A this
     holds exactly when ``(I - A)^-1`` exists and is nonnegative (Hawkins-Simon; Miller & Blair
@@ -135,7 +140,8 @@ def leontief_system(table: IOTable) -> LeontiefSystem:
     """
     A = input_coefficients(table)
     try:
-        B = inverse_via_lu(_i_minus(A), where=table.source)
+        with blas_limit(table.n, threads):
+            B = inverse_via_lu(_i_minus(A), where=table.source)
     except InputError as exc:
         if "singular" not in exc.what:
             raise
