@@ -257,6 +257,24 @@ def measure(
     workers: Annotated[
         int | None, typer.Option(help="panel: worker processes \\[one per core]")
     ] = None,
+    perspective: Annotated[
+        str,
+        typer.Option(
+            help="Borin-Mancini variant of bilateral.parquet and the upper-case country.csv "
+            "terms: exporter | world | bilateral | sector | self"
+        ),
+    ] = "exporter",
+    approach: Annotated[str, typer.Option(help="Borin-Mancini: source | sink")] = "source",
+    imports: Annotated[
+        bool, typer.Option("--imports", help="also write imports.csv (importer perspective)")
+    ] = False,
+    extras: Annotated[
+        bool,
+        typer.Option(help="write the extra tables (production_participation, tiva, ...)"),
+    ] = True,
+    threads: Annotated[
+        int | None, typer.Option(help="BLAS threads \\[by table size: docs/production_gvc.md]")
+    ] = None,
     report: Annotated[
         bool, typer.Option("--report", help="write report.html: a GVC profile per country")
     ] = False,
@@ -290,6 +308,14 @@ def measure(
                 field="--output",
                 fix="use rowsums or given",
             )
+        at_least(threads, 1, "--threads", "give --threads 1 or more")
+        measure_options = {
+            "perspective": perspective,
+            "approach": approach,
+            "with_imports": imports,
+            "with_extras": extras,
+        }
+        _check_variant(perspective, approach, str(path))
         group_map, strict = _group_options(group, groups)
         sector_list = [g for g in (sector_groups or "").split(",") if g.strip()]
         target = out or Path("out") / f"measure-{_stem(path, year)}"
@@ -313,6 +339,7 @@ def measure(
                 workers=workers,
                 report=report,
                 countries=_codes(countries),
+                options=measure_options,
             )
             return
         if years is not None or workers is not None:
@@ -350,6 +377,8 @@ def measure(
                     strict_groups=strict,
                     sector_groups=sector_list,
                     progress=step,
+                    threads=threads,
+                    **measure_options,
                 )
             notes.extend(group_notes)
             step("writing")
@@ -362,6 +391,7 @@ def measure(
                 "year": year,
                 "groups": group_map,
                 "sector_groups": sector_list,
+                **measure_options,
             }
             write_indicators(
                 ind,
@@ -462,6 +492,7 @@ def _measure_panel(
     workers: int | None,
     report: bool,
     countries: list[str] | None,
+    options: dict[str, object],
 ) -> None:
     """``gpnlab measure FOLDER``: every year, a progress bar per year, one output folder."""
     from gpnlab.measure.outputs import write_panel
@@ -490,6 +521,7 @@ def _measure_panel(
             workers=workers,
             with_flows=report,
             progress=done,
+            **options,
         )
         _check_countries(countries, list(result.country.country.astype(str)), str(path))
         bar.update(task, description="writing")
@@ -499,6 +531,7 @@ def _measure_panel(
             "merge_split": merge_split,
             "groups": groups,
             "sector_groups": sector_groups,
+            **options,
         }
         notes = sorted({n for ns in result.notes.values() for n in ns if n.startswith("group ")})
         write_panel(
@@ -522,6 +555,23 @@ def _measure_panel(
         f"{len(result.years)} years ({result.years[0]}-{result.years[-1]}) measured in "
         f"{elapsed:.2f} s; results in [bold]{target}[/]"
     )
+
+
+def _check_variant(perspective: str, approach: str, where: str) -> None:
+    """``--perspective`` / ``--approach`` among the defined ones, before any work."""
+    from gpnlab.measure.bm_perspectives import APPROACHES, PERSPECTIVES
+
+    for value, option, known in (
+        (perspective, "--perspective", PERSPECTIVES),
+        (approach, "--approach", APPROACHES),
+    ):
+        if value not in known:
+            raise InputError(
+                f"unknown {option[2:]} {value!r}",
+                where=where,
+                field=option,
+                fix=f"use one of {', '.join(known)}",
+            )
 
 
 def _codes(text: str | None) -> list[str] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ class Indicators:
     kww: pd.DataFrame
     wwz: pd.DataFrame | None = None
     bilateral_sink: pd.DataFrame | None = None
+    #: further output tables by name (:data:`EXTRA_FILES`): production participation,
+    #: imports, the OECD TiVA set, Miroudot-Ye, value added by origin
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: the factorisation the frames came from (for further indicators on the same table)
     system: LeontiefSystem | None = field(default=None, repr=False, compare=False)
 
@@ -54,8 +58,21 @@ def measure_all(
     with_sink: bool = False,
     progress: Progress | None = None,
     threads: int | None = None,
+    perspective: str = "exporter",
+    approach: str = "source",
+    with_imports: bool = False,
+    with_extras: bool = True,
 ) -> Indicators:
     """Compute the country, sector, bilateral (Borin-Mancini) and KWW tables.
+
+    ``perspective`` and ``approach`` pick the Borin-Mancini variant of ``bilateral`` and of
+    the upper-case term columns added to ``country`` (:mod:`gpnlab.measure.bm_perspectives`;
+    the lower-case headline columns are always exporter perspective, source-based). The
+    ``world`` perspective is defined at the country level only, so ``bilateral`` then stays
+    exporter / source; ``bilateral``, ``sector`` and ``self`` perimeters are defined below the
+    country, so they add no country columns. ``with_imports`` adds the importer-perspective
+    decomposition of gross imports; ``with_extras`` (default) the tables of
+    :data:`EXTRA_FILES` that cost O(n^2) after the inverse.
 
     ``progress`` is called with the name of each step as it starts. Overflow in the arithmetic
     raises no numpy warning: non-finite results are refused at the end (:func:`check_finite`).
@@ -64,7 +81,15 @@ def measure_all(
     """
     with np.errstate(over="ignore", invalid="ignore"), blas_limit(table.n, threads) as k:
         return _measure_all(
-            table, with_wwz=with_wwz, with_sink=with_sink, progress=progress, threads=k
+            table,
+            with_wwz=with_wwz,
+            with_sink=with_sink,
+            progress=progress,
+            threads=k,
+            perspective=perspective,
+            approach=approach,
+            with_imports=with_imports,
+            with_extras=with_extras,
         )
 
 
@@ -75,7 +100,25 @@ def _measure_all(
     with_sink: bool,
     progress: Progress | None,
     threads: int,
+    perspective: str,
+    approach: str,
+    with_imports: bool,
+    with_extras: bool,
 ) -> Indicators:
+    from gpnlab.measure.bm_perspectives import APPROACHES, PERSPECTIVES, bm_terms
+
+    if perspective not in PERSPECTIVES or approach not in APPROACHES:
+        bad, field_, known = (
+            (perspective, "--perspective", PERSPECTIVES)
+            if perspective not in PERSPECTIVES
+            else (approach, "--approach", APPROACHES)
+        )
+        raise InputError(
+            f"unknown {field_[2:]} {bad!r}",
+            where=table.source,
+            field=field_,
+            fix=f"use one of {', '.join(known)}",
+        )
     step = progress or (lambda _name: None)
     check_memory(
         memory_estimate(table.n, table.G, with_wwz=with_wwz, with_sink=with_sink),
@@ -142,7 +185,16 @@ def _measure_all(
         index=table.labels,
     )
     step("bilateral terms")
-    bilateral = bilateral_long(table, terms)
+    variant = terms
+    if (perspective, approach) != ("exporter", "source"):
+        step(f"Borin-Mancini {perspective} perspective, {approach}")
+        variant = bm_terms(acc, perspective, approach)
+        if perspective in ("exporter", "world"):
+            for name, arr in variant.items():
+                country[name] = arr if arr.ndim == 1 else arr.sum(axis=(1, 2))
+        if perspective == "world":
+            variant = terms
+    bilateral = bilateral_long(table, variant)
     step("KWW")
     kww_table = kww(acc)
     wwz_table = None
@@ -153,6 +205,19 @@ def _measure_all(
     if with_sink:
         step("Borin-Mancini sink-based")
         sink_table = bilateral_long(table, bm_sink_bilateral(acc))
+    extra: dict[str, pd.DataFrame] = {}
+    if with_extras:
+        step("production-based participation and length")
+        extra.update(extra_tables(acc))
+    if with_imports:
+        step("imports")
+        from gpnlab.measure.bm_perspectives import imports_decomposition
+
+        imp = imports_decomposition(acc, "country")
+        extra["imports"] = imp.pivot(index="importer", columns="term", values="value")[
+            ["GIMP", "VA", "DC"]
+        ]
+        extra["imports_bilateral"] = imports_decomposition(acc, "bilateral")
     ind = Indicators(
         country=country,
         sector=sector,
@@ -160,10 +225,31 @@ def _measure_all(
         kww=kww_table,
         wwz=wwz_table,
         bilateral_sink=sink_table,
+        extra=extra,
         system=system,
     )
     check_finite(ind, table)
     return ind
+
+
+EXTRA_FILES: dict[str, str] = {
+    "production_participation": "csv",
+    "production_participation_sector": "csv",
+    "imports": "csv",
+    "imports_bilateral": "parquet",
+}
+"""Each extra table's file type (``NAME.csv`` or ``NAME.parquet`` in the output folder)."""
+
+
+def extra_tables(acc: ExportAccounts) -> dict[str, pd.DataFrame]:
+    """The default extra tables, from the accounts of the one factorisation."""
+    from gpnlab.measure.production_gvc import production_participation
+
+    pp_country, pp_sector = production_participation(acc)
+    return {
+        "production_participation": pp_country,
+        "production_participation_sector": pp_sector,
+    }
 
 
 #: Columns that are NaN by definition somewhere: shares of zero gross exports, and the
@@ -195,6 +281,7 @@ def check_finite(ind: Indicators, table: IOTable) -> None:
         "wwz": ind.wwz,
         "bilateral_sink": ind.bilateral_sink,
     }
+    frames.update({f"extra {k}": v for k, v in ind.extra.items()})
     for name, df in frames.items():
         if df is None:
             continue
@@ -202,7 +289,9 @@ def check_finite(ind: Indicators, table: IOTable) -> None:
             if not pd.api.types.is_float_dtype(df[col].dtype):
                 continue
             v = df[col].to_numpy()
-            bad = np.isinf(v) if col in MAY_BE_NAN else ~np.isfinite(v)
+            # the extra tables' lengths and shares of nothing are NaN by definition
+            nan_ok = col in MAY_BE_NAN or name.startswith("extra ")
+            bad = np.isinf(v) if nan_ok else ~np.isfinite(v)
             if np.any(bad):
                 raise InputError(
                     f"the results overflow: {int(np.count_nonzero(bad))} infinite or NaN values "
@@ -257,6 +346,7 @@ def measure_with_groups(
     strict_groups: Collection[str] = (),
     sector_groups: Sequence[str] = (),
     progress: Progress | None = None,
+    **options: Any,
 ) -> tuple[Indicators, list[str]]:
     """:func:`measure_all`, plus rows for country and sector groups, and the notes on them.
 
@@ -265,11 +355,14 @@ def measure_with_groups(
     marked ``entity = "group"`` in the country frame (``"country"`` for the members; the
     column exists only when there are country groups). Members stay
     as they are: their numbers come from the member-level table. ``strict_groups`` names the
-    user-defined groups, whose members must all be in the table.
+    user-defined groups, whose members must all be in the table. ``options`` go to both
+    :func:`measure_all` calls (perspective, approach, imports, extras, threads).
     """
     from gpnlab.measure.groups import country_mapping, group_notes, sector_mapping
 
-    ind = measure_all(table, with_wwz=with_wwz, with_sink=with_sink, progress=progress)
+    ind = measure_all(
+        table, with_wwz=with_wwz, with_sink=with_sink, progress=progress, **options
+    )
     if not groups and not sector_groups:
         return ind, []
     notes: list[str] = []
@@ -289,7 +382,7 @@ def measure_with_groups(
     smap, sector_notes = sector_mapping(table, sector_groups) if sector_groups else ({}, [])
     notes.extend(sector_notes)
     agg = table.aggregate(countries=cmap, sectors=smap)
-    gind = measure_all(agg, with_wwz=with_wwz, with_sink=with_sink)
+    gind = measure_all(agg, with_wwz=with_wwz, with_sink=with_sink, **options)
     names = list(dict.fromkeys(cmap.values()))
     sector_names = set(smap.values())
     if names:
@@ -298,6 +391,13 @@ def measure_with_groups(
         ind.country.insert(0, "entity", "country")
         ind.country = pd.concat([ind.country, rows])
         ind.kww = pd.concat([ind.kww, gind.kww.loc[names]])
+        for key, frame in gind.extra.items():
+            if key in ind.extra and frame.index.nlevels >= 1 and frame.index.names[0] in (
+                "country",
+                "importer",
+            ):
+                rows_g = frame[frame.index.get_level_values(0).isin(names)]
+                ind.extra[key] = pd.concat([ind.extra[key], rows_g])
         assert ind.system is not None
         present = {g: [c for c, n in cmap.items() if n == g] for g in names}
         vax = {str(g): float(v) for g, v in gind.country.loc[names, "vax"].items()}

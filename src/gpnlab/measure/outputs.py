@@ -29,7 +29,7 @@ import pandas as pd
 
 from gpnlab import __version__
 from gpnlab.measure.blocks import ExportAccounts
-from gpnlab.measure.indicators import Indicators
+from gpnlab.measure.indicators import EXTRA_FILES, Indicators
 from gpnlab.measure.panel import Panel
 from gpnlab.outdir import atomic_dir
 from gpnlab.report.country_profile import (
@@ -78,7 +78,7 @@ def write_indicators(
             "sectors": table.N,
             "rows": table.n,
             "gpnlab_version": __version__,
-            "perspective": "Borin-Mancini exporter perspective, source-based",
+            "perspective": _perspective_text(options),
             "options": options or {},
             "notes": notes or [],
         }
@@ -97,6 +97,12 @@ def _write_frames(tmp: Path, ind: Indicators | Panel) -> None:
         ind.bilateral_sink.to_parquet(tmp / "bilateral_sink.parquet", index=False)
     if ind.wwz is not None:
         ind.wwz.to_parquet(tmp / "wwz.parquet", index=False)
+    for name, frame in ind.extra.items():
+        flat = frame if isinstance(frame.index, pd.RangeIndex) else frame.reset_index()
+        if EXTRA_FILES.get(name, "parquet") == "csv":
+            flat.to_csv(tmp / f"{name}.csv", index=False, float_format="%.10g")
+        else:
+            flat.to_parquet(tmp / f"{name}.parquet", index=False)
 
 
 def write_panel(
@@ -133,7 +139,7 @@ def write_panel(
             "years": panel.years,
             "tables": {str(y): panel.tables[y] for y in panel.years},
             "gpnlab_version": __version__,
-            "perspective": "Borin-Mancini exporter perspective, source-based",
+            "perspective": _perspective_text(options),
             "options": options or {},
             "notes": notes or [],
             "notes_by_year": {str(y): panel.notes.get(y, []) for y in panel.years},
@@ -169,4 +175,23 @@ def table_profile(ind: Indicators, table: IOTable, notes: list[str]) -> ProfileD
         unit=table.unit,
         source=table.source,
         notes=notes,
+    )
+
+
+def _perspective_text(options: dict[str, object] | None) -> str:
+    """Which Borin-Mancini variant the files hold (the headline columns are always
+    exporter / source)."""
+    o = options or {}
+    p, a = o.get("perspective", "exporter"), o.get("approach", "source")
+    if (p, a) == ("exporter", "source"):
+        return "Borin-Mancini exporter perspective, source-based"
+    where = (
+        "upper-case country.csv columns (bilateral.parquet stays exporter, source-based)"
+        if p == "world"
+        else "bilateral.parquet"
+        + (" and the upper-case country.csv columns" if p == "exporter" else "")
+    )
+    return (
+        f"Borin-Mancini {p} perspective, {a}-based in {where}; the lower-case country.csv "
+        "columns are exporter perspective, source-based"
     )

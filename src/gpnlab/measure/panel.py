@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -31,6 +32,7 @@ from gpnlab.table import IOTable, OutputRule, TableWarning
 YEAR_TOKEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 FRAMES = ("country", "sector", "bilateral", "kww", "wwz", "bilateral_sink")
 FLOWS = ("origins", "destinations")
+EXTRA = "extra:"  # prefix of the extra tables' keys between a worker and the stacking
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Panel:
     #: value added by origin in gross exports and by destination (country level, with_flows)
     origins: pd.DataFrame | None = None
     destinations: pd.DataFrame | None = None
+    extra: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: dict[int, list[str]] = field(default_factory=dict)
     tables: dict[int, dict[str, object]] = field(default_factory=dict)
 
@@ -133,24 +136,22 @@ class YearJob:
     strict_groups: tuple[str, ...] = ()
     sector_groups: tuple[str, ...] = ()
     with_flows: bool = False
+    #: further keyword options of measure_all (perspective, approach, with_imports, ...)
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 def measure_year(
     job: YearJob,
 ) -> tuple[int, dict[str, pd.DataFrame | None], list[str], dict[str, object]]:
     """Read and measure one year (run in a worker process or in this one)."""
-    from contextlib import nullcontext
-
     from gpnlab.io.formats import read_table
     from gpnlab.measure.indicators import measure_with_groups
 
-    limit: object = nullcontext()
-    if job.one_thread:
-        from threadpoolctl import threadpool_limits
-
-        limit = threadpool_limits(1)
     notes: list[str] = []
-    with limit, warnings.catch_warnings(record=True) as caught:  # type: ignore[attr-defined]
+    options = dict(job.options)
+    if job.one_thread:
+        options["threads"] = 1
+    with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TableWarning)
         table = read_table(job.path, job.fmt, output=job.output, merge_split=job.merge_split)  # type: ignore[arg-type]
         ind, group_notes = measure_with_groups(
@@ -160,6 +161,7 @@ def measure_year(
             groups=dict(job.groups),
             strict_groups=job.strict_groups,
             sector_groups=job.sector_groups,
+            **options,
         )
     for w in caught:
         msg = str(w.message)
@@ -167,6 +169,7 @@ def measure_year(
             notes.append(msg)
     notes.extend(group_notes)
     frames: dict[str, pd.DataFrame | None] = {name: getattr(ind, name) for name in FRAMES}
+    frames.update({EXTRA + k: v for k, v in ind.extra.items()})
     if job.with_flows:
         from gpnlab.measure.blocks import ExportAccounts
         from gpnlab.report.country_profile import flows_by_country
@@ -228,12 +231,14 @@ def panel(
     workers: int | None = None,
     with_flows: bool = False,
     progress: Callable[[int], None] | None = None,
+    **options: Any,
 ) -> Panel:
     """Measure every year of the folder ``path`` (module docstring); ``years`` picks some.
 
     ``progress`` is called with each year as it is done. ``workers`` processes (default one
     per core, at most one per year; 1 runs in this process). ``groups``, ``strict_groups`` and
-    ``sector_groups`` as in :func:`gpnlab.measure.indicators.measure_with_groups`.
+    ``sector_groups`` as in :func:`gpnlab.measure.indicators.measure_with_groups`; further
+    ``options`` (perspective, approach, with_imports, with_extras) go to ``measure_all``.
     """
     folder = Path(path)
     entries = year_entries(folder, fmt)
@@ -272,6 +277,7 @@ def panel(
             strict_groups=tuple(strict_groups),
             sector_groups=tuple(sector_groups),
             with_flows=with_flows,
+            options=tuple(sorted(options.items())),
         )
         for y, p in entries
     ]
@@ -294,7 +300,9 @@ def _stack(
     results: list[tuple[int, dict[str, pd.DataFrame | None], list[str], dict[str, object]]],
 ) -> Panel:
     stacked: dict[str, pd.DataFrame | None] = {}
-    for name in FRAMES + FLOWS:
+    keys = (k for _y, fs, _n, _i in results for k in fs)
+    extra_names = list(dict.fromkeys(k for k in keys if k.startswith(EXTRA)))
+    for name in FRAMES + FLOWS + tuple(extra_names):
         parts = [_with_year(f, y) for y, fs, _n, _i in results if (f := fs.get(name)) is not None]
         stacked[name] = pd.concat(parts, ignore_index=True) if parts else None
     country, sector, bilateral, kww = (
@@ -313,6 +321,7 @@ def _stack(
         bilateral_sink=stacked["bilateral_sink"],
         origins=stacked["origins"],
         destinations=stacked["destinations"],
+        extra={k[len(EXTRA) :]: v for k in extra_names if (v := stacked[k]) is not None},
         notes={y: n for y, _f, n, _i in results},
         tables={y: i for y, _f, _n, i in results},
     )
