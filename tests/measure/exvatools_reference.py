@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gpnlab.table import IOTable
+from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.table import IOTable, TableWarning
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exvatools"
 
@@ -62,3 +63,42 @@ def assert_close(ours: np.ndarray, ref: np.ndarray, what: str, rtol: float = 1e-
     tol = rtol * np.maximum(np.abs(ref), 1e-3 * scale)
     bad = err > tol
     assert not bad.any(), f"{what}: {int(bad.sum())} cells off, max abs error {err.max():.3g}"
+
+
+@cache
+def wiod_country_reference() -> pd.DataFrame:
+    """exvatools on WIOD 2011, country-level sums (see README): set, term, country, value."""
+    return pd.read_csv(FIXTURES / "wiod2011_country.csv", keep_default_na=False)
+
+
+def wiod_country_terms(set_: str, countries: list[str]) -> dict[str, np.ndarray]:
+    """One call's country sums as term -> vector over ``countries`` (NaN where absent)."""
+    d = wiod_country_reference()
+    d = d[d["set"] == set_]
+    return {
+        str(term): g.set_index("country")["value"].reindex(countries).to_numpy(dtype=float)
+        for term, g in d.groupby("term", sort=False)
+    }
+
+
+@cache
+def _wiod2011(path: Path) -> ExportAccounts:
+    import warnings
+
+    from gpnlab.io import read_table
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TableWarning)
+        return ExportAccounts(read_table(path, "own"))
+
+
+def wiod2011_accounts_or_skip() -> ExportAccounts:
+    """WIOD 2011 from ../shared (read once per session); skips when the folder is absent."""
+    import pytest
+
+    from tests.conftest import WIOD
+
+    path = WIOD / "2011"
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared data folder is not beside the repo")
+    return _wiod2011(path)

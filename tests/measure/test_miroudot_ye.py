@@ -121,3 +121,32 @@ def test_levels_and_bad_perimeter() -> None:
     np.testing.assert_allclose(sec.groupby(level="country", sort=False).sum(), miroudot_ye(acc))
     with pytest.raises(ValueError, match="perim"):
         miroudot_ye(acc, perim="partner")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def wiod2011_accounts() -> ExportAccounts:
+    from tests.measure.exvatools_reference import wiod2011_accounts_or_skip
+
+    return wiod2011_accounts_or_skip()
+
+
+@pytest.mark.shared
+def test_wiod_2011_matches_exvatools_by_country(wiod2011_accounts: ExportAccounts) -> None:
+    """Country sums of every MY matrix on WIOD 2011 (Timmer et al. 2015) to 1e-8."""
+    from tests.measure.exvatools_reference import wiod_country_terms
+
+    acc = wiod2011_accounts
+    countries = acc.table.countries
+    ours = miroudot_ye(acc)
+    ref = wiod_country_terms("my_country", countries)
+    assert set(ref) == set(MY_TERMS)
+    for name in MY_TERMS:
+        np.testing.assert_allclose(ours[name].to_numpy(), ref[name], rtol=1e-8, err_msg=name)
+    world = miroudot_ye(acc, perim="world")
+    for exporter in ("DEU", "CHN", "LUX"):
+        ref = wiod_country_terms(f"my_world_{exporter}", countries)
+        k = countries.index(exporter)
+        for name in MY_WORLD_TERMS:
+            np.testing.assert_allclose(
+                world[name].iloc[k], ref[name][k], rtol=1e-8, atol=1e-9, err_msg=name
+            )

@@ -137,3 +137,28 @@ def test_zero_exports_give_nan_shares() -> None:
     w = tiva_wide(ExportAccounts(t2))
     assert w.loc["ARG", "EXGR"] == 0
     assert np.isnan(w.loc["ARG", "EXGR_DVASH"]) and np.isfinite(w.loc["TUR", "EXGR_DVASH"])
+
+
+@pytest.fixture
+def wiod2011_accounts() -> ExportAccounts:
+    from tests.measure.exvatools_reference import wiod2011_accounts_or_skip
+
+    return wiod2011_accounts_or_skip()
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("output", ["standard", "terms", "tiva"])
+def test_wiod_2011_matches_exvatools_by_country(
+    wiod2011_accounts: ExportAccounts, output: str
+) -> None:
+    """Country sums of every exvatools oecd matrix on WIOD 2011 (Timmer et al. 2015) to 1e-8."""
+    from tests.measure.exvatools_reference import wiod_country_terms
+
+    acc = wiod2011_accounts
+    ours = oecd_exvadec(acc, output)
+    ref = wiod_country_terms(f"oecd_{output}", acc.table.countries)
+    assert set(ref) == set(OECD_OUTPUTS[output])
+    for name, r in ref.items():
+        o = ours[name].sum(axis=(1, 2))
+        scale = float(np.abs(r).max())
+        np.testing.assert_allclose(o, r, rtol=1e-8, atol=1e-8 * scale * 1e-3, err_msg=name)

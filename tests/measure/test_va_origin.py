@@ -107,3 +107,41 @@ def test_wwz_to_kww_takes_country_frames_and_rejects_others() -> None:
         wwz_to_kww(bil.drop(columns="ODC"))
     with pytest.raises(InputError, match="neither"):
         wwz_to_kww(bil.drop(columns="exporter"))
+
+
+@pytest.fixture
+def wiod2011_accounts() -> ExportAccounts:
+    from tests.measure.exvatools_reference import wiod2011_accounts_or_skip
+
+    return wiod2011_accounts_or_skip()
+
+
+@pytest.mark.shared
+def test_wiod_2011_matches_exvadir_by_origin(wiod2011_accounts: ExportAccounts) -> None:
+    """Origin x exporter totals of make_exvadir on WIOD 2011 (Timmer et al. 2015) to 1e-8."""
+    from tests.measure.exvatools_reference import wiod_country_terms
+
+    acc = wiod2011_accounts
+    countries = acc.table.countries
+    ref = wiod_country_terms("exvadir_TC_by_exporter", countries)  # exporter -> by origin
+    v = va_origin(acc)
+    ours = v.groupby(["origin", "exporter"]).value.sum().unstack()
+    ours = ours.reindex(index=countries, columns=countries)
+    assert set(ref) == set(countries)
+    for exporter, r in ref.items():
+        scale = float(np.abs(r).max())
+        np.testing.assert_allclose(
+            ours[exporter].to_numpy(), r, rtol=1e-8, atol=1e-11 * scale, err_msg=exporter
+        )
+
+
+@pytest.mark.shared
+def test_wiod_2011_wwz_aggregates_to_kww(wiod2011_accounts: ExportAccounts) -> None:
+    acc = wiod2011_accounts
+    agg = wwz_to_kww(wwz(acc))
+    ref = kww(acc)
+    cols = list(KWW_TERMS) + ["gross_exports"]
+    scale = float(ref.gross_exports.abs().max())
+    np.testing.assert_allclose(
+        agg.loc[ref.index, cols].to_numpy(), ref[cols].to_numpy(), rtol=0, atol=1e-9 * scale
+    )
