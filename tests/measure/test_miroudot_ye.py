@@ -7,10 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gpnlab.errors import InputError
 from gpnlab.measure import MY_TERMS, MY_WORLD_TERMS, ExportAccounts, bm_source, miroudot_ye
-from gpnlab.measure.miroudot_ye import miroudot_ye_bilateral
+from gpnlab.measure.miroudot_ye import miroudot_ye_bilateral, miroudot_ye_perimeter
 from gpnlab.synthetic import random_table
-from tests.measure.exvatools_reference import assert_close, reference_arrays, reference_table
+from tests.measure.exvatools_reference import (
+    assert_close,
+    reference_arrays,
+    reference_long,
+    reference_table,
+)
 
 tables = st.builds(
     random_table,
@@ -35,6 +41,65 @@ def test_matches_exvatools_cell_by_cell(tag: str, perim: str, call: str, names: 
     assert set(ref) == set(names)
     for name in names:
         assert_close(ours[name], ref[name], f"{tag} {call} {name}")
+
+
+# exvatools' sector groups of the wiodtest table (info_sec("wiodtest"))
+WIODTEST_SECTORS = {
+    "TOTAL": None,
+    "PRIMARY": ["01T09"],
+    "MANUF": ["10T39"],
+    "SRVWC": ["41T98"],
+    "GOODSWU": ["01T09", "10T39"],
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "ESP:FRA:TOTAL",
+        "ESP:WLD:MANUF",
+        "USA:CHN:PRIMARY",
+        "MEX:USA|CHN:TOTAL",
+        "FRA:WLD:GOODSWU",
+        "CHN:ESP|ROW:SRVWC",
+    ],
+)
+def test_perimeters_match_exvatools(case: str) -> None:
+    """make_exvadec(wio, exporter, method = "my", partner = ..., sector = ...) on wiodtest."""
+    exporter, partner, sector = case.split(":")
+    acc = ExportAccounts(reference_table("wiodtest"))
+    ours = miroudot_ye_perimeter(
+        acc,
+        exporter,
+        partners=None if partner == "WLD" else partner.split("|"),
+        sectors=WIODTEST_SECTORS[sector],
+    ).set_index(["sector", "importer"])
+    ref = reference_long("wiodtest")
+    ref = ref[(ref["set"] == f"my_perim:{case}") & (ref["column"] != exporter)]
+    assert set(ref["term"]) == set(MY_TERMS)
+    for term, g in ref.groupby("term"):
+        r = g.set_index([g["sector"].astype(str), "column"])["value"]
+        o = ours.loc[list(r.index), term].to_numpy()
+        assert_close(o, r.to_numpy(), f"{case} {term}")
+
+
+def test_whole_country_perimeter_is_the_country_decomposition() -> None:
+    acc = ExportAccounts(reference_table("leather"))
+    full = miroudot_ye(acc, "bilateral")
+    for exporter in acc.table.countries:
+        one = miroudot_ye_perimeter(acc, exporter)
+        mine = full[full.exporter == exporter].reset_index(drop=True)
+        np.testing.assert_allclose(one[list(MY_TERMS)], mine[list(MY_TERMS)], rtol=1e-12)
+
+
+def test_perimeter_bad_input() -> None:
+    acc = ExportAccounts(reference_table("leather"))
+    with pytest.raises(InputError, match="unknown exporter XXX"):
+        miroudot_ye_perimeter(acc, "XXX")
+    with pytest.raises(InputError, match="itself"):
+        miroudot_ye_perimeter(acc, "ARG", partners=["ARG"])
+    with pytest.raises(InputError, match="unknown sectors"):
+        miroudot_ye_perimeter(acc, "ARG", sectors=["s9"])
 
 
 def _brute_force(table) -> dict[str, np.ndarray]:

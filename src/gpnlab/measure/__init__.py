@@ -15,7 +15,12 @@ from gpnlab.measure.indicators import Indicators, measure_all
 from gpnlab.measure.kww import KWW_TERMS, kww
 from gpnlab.measure.leontief import ghosh, leontief, leontief_system
 from gpnlab.measure.linkages import linkage_indices
-from gpnlab.measure.miroudot_ye import MY_TERMS, MY_WORLD_TERMS, miroudot_ye
+from gpnlab.measure.miroudot_ye import (
+    MY_TERMS,
+    MY_WORLD_TERMS,
+    miroudot_ye,
+    miroudot_ye_perimeter,
+)
 from gpnlab.measure.oecd_tiva import (
     SHARE_INDICATORS,
     TIVA_INDICATORS,
@@ -51,6 +56,7 @@ __all__ = [
     "linkage_indices",
     "measure_all",
     "miroudot_ye",
+    "miroudot_ye_perimeter",
     "oecd_exvadec",
     "structural_change",
     "tiva_indicators",

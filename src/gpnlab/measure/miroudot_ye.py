@@ -39,6 +39,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from gpnlab.errors import InputError
 from gpnlab.measure.blocks import ExportAccounts
 from gpnlab.measure.borin_mancini import at_level, foreign_value_added_coefficient
 
@@ -99,3 +100,90 @@ def miroudot_ye(
 ) -> pd.DataFrame:
     """Miroudot-Ye terms at ``level`` country, sector or bilateral (exvatools' names)."""
     return at_level(acc, miroudot_ye_bilateral(acc, perim), level)
+
+
+def _positions(names: list[str], wanted: list[str], field: str) -> np.ndarray:
+    unknown = [w for w in wanted if w not in names]
+    if unknown:
+        raise InputError(
+            f"unknown {field} {', '.join(map(str, unknown))}",
+            where="miroudot_ye_perimeter",
+            field=field,
+            fix=f"use labels of the table: {', '.join(map(str, names[:8]))}"
+            + (", ..." if len(names) > 8 else ""),
+        )
+    return np.array([names.index(w) for w in wanted], dtype=int)
+
+
+def miroudot_ye_perimeter(
+    acc: ExportAccounts,
+    exporter: str,
+    partners: list[str] | None = None,
+    sectors: list[str] | None = None,
+) -> pd.DataFrame:
+    """Miroudot-Ye terms of one exporter for a bilateral and/or sector perimeter.
+
+    exvatools ``make_exvadec(wio, exporter, method = "my", partner = ..., sector = ...)``:
+    ``A^o`` removes only the exports of the perimeter, the rows of ``sectors`` of s (all
+    sectors if None) to the columns of ``partners`` (all other countries if None), and every
+    term is reported for the perimeter's exports only (other cells zero).
+
+    With ``A^I`` those removed coefficients (nonzero only in the rows of s), the
+    Sherman-Morrison-Woodbury identity gives the column block s of the extraction inverse
+    without an n x n inverse: ``B^o_{.s} = B_{.s} H^{-1}`` with
+    ``H = I_N + A^I_{s.} B_{.s}`` (N x N). For the whole-country perimeter ``H`` is
+    ``(I - A^{ss}) B^{ss}`` and the terms are those of :func:`miroudot_ye`.
+
+    Returns one row per (sector, importer), importer != exporter, with :data:`MY_TERMS`.
+    """
+    t = acc.table
+    G, N = acc.G, acc.N
+    countries, sector_names = list(t.countries), list(t.sectors)
+    s = int(_positions(countries, [exporter], "exporter")[0])
+    rows = np.arange(N) if sectors is None else _positions(sector_names, list(sectors), "sectors")
+    if partners is None:
+        cols_c = np.array([r for r in range(G) if r != s], dtype=int)
+    else:
+        cols_c = _positions(countries, list(partners), "partners")
+        if s in cols_c:
+            raise InputError(
+                f"the partner list holds the exporter {exporter} itself",
+                where="miroudot_ye_perimeter",
+                field="partners",
+                fix="name only countries other than the exporter",
+            )
+    A4, B4 = acc.A4, acc.B4
+    AI = np.zeros((N, G, N))  # rows of s, all columns as [r, j]
+    AI[np.ix_(rows, cols_c, np.arange(N))] = A4[s][np.ix_(rows, cols_c, np.arange(N))]
+    Bcol = B4[:, :, s, :]  # [r, j, i] = B_{(r, j), (s, i)}
+    H = np.eye(N) + np.einsum("krj,rji->ki", AI, Bcol)
+    VBcol = acc.VB3[:, s, :]  # [t, i] = (V^t B^{ts})_i
+    VBo = np.linalg.solve(H.T, VBcol.T).T  # [t, i] = (V^t B^{o,ts})_i
+    own = np.zeros(G, dtype=bool)
+    own[s] = True
+    dva = VBo[own].sum(axis=0)
+    fva = VBo[~own].sum(axis=0)
+    dc = VBcol[own].sum(axis=0)
+    fc = VBcol[~own].sum(axis=0)
+    mask = np.zeros((N, G), dtype=bool)
+    mask[np.ix_(rows, cols_c)] = True
+    E = np.where(mask, acc.E3[s], 0.0)  # [i, r]
+    terms = {
+        "EXGR": E,
+        "DC": dc[:, None] * E,
+        "DVA": dva[:, None] * E,
+        "DDC": (dc - dva)[:, None] * E,
+        "FC": fc[:, None] * E,
+        "FVA": fva[:, None] * E,
+        "FDC": (fc - fva)[:, None] * E,
+    }
+    i_idx, r_idx = np.meshgrid(np.arange(N), np.arange(G), indexing="ij")
+    keep = (r_idx != s).reshape(-1)
+    idx = pd.DataFrame(
+        {
+            "sector": np.asarray(sector_names, dtype=object)[i_idx.reshape(-1)[keep]],
+            "importer": np.asarray(countries, dtype=object)[r_idx.reshape(-1)[keep]],
+        }
+    )
+    vals = pd.DataFrame({k: v.reshape(-1)[keep] for k, v in terms.items()})
+    return pd.concat([idx, vals], axis=1)
