@@ -15,6 +15,7 @@ from gpnlab.measure import (
     WWZ_TO_KWW,
     ExportAccounts,
     kww,
+    miroudot_ye,
     tiva_wide,
     va_origin,
     wwz,
@@ -34,14 +35,15 @@ tables = st.builds(
 
 
 @pytest.mark.parametrize("tag", ["wiodtest", "leather"])
-def test_matches_exvadir_for_every_exporter(tag: str) -> None:
-    """make_exvadir(wio, exporter, va_type = "TC", flow_type = "EXGR"), every exporter, to 1e-8."""
+@pytest.mark.parametrize("va_type", ["TC", "TVA"])
+def test_matches_exvadir_for_every_exporter(tag: str, va_type: str) -> None:
+    """make_exvadir(wio, exporter, va_type = ..., flow_type = "EXGR"), every exporter, to 1e-8."""
     t = reference_table(tag)
     acc = ExportAccounts(t)
-    by_dest = va_origin(acc, destination=True)
-    total = va_origin(acc)
+    by_dest = va_origin(acc, destination=True, va_type=va_type)  # type: ignore[arg-type]
+    total = va_origin(acc, va_type=va_type)  # type: ignore[arg-type]
     for exporter in t.countries:
-        ref = reference_arrays(tag, f"exvadir_TC_{exporter}")["TC"]  # [origin, sector, importer]
+        ref = reference_arrays(tag, f"exvadir_{va_type}_{exporter}")[va_type]
         mine = by_dest[by_dest.exporter == exporter]
         ours = (
             mine.pivot_table(index=["origin", "sector"], columns="importer", values="value")
@@ -52,7 +54,7 @@ def test_matches_exvadir_for_every_exporter(tag: str) -> None:
             .to_numpy()
             .reshape(t.G, t.N, t.G)
         )
-        assert_close(ours, ref, f"{tag} exvadir {exporter}")
+        assert_close(ours, ref, f"{tag} exvadir {va_type} {exporter}")
         tot = total[total.exporter == exporter].value.to_numpy().reshape(t.G, t.N)
         assert_close(tot, ref.sum(axis=2), f"{tag} exvadir {exporter} summed")
 
@@ -71,6 +73,23 @@ def test_origins_add_up_to_exports_and_content(table) -> None:
     np.testing.assert_allclose(own.to_numpy(), w.EXGR_DVA.to_numpy(), rtol=0, atol=1e-9 * scale)
     fva = v[v.origin != v.exporter].groupby("exporter").value.sum()[w.index]
     np.testing.assert_allclose(fva.to_numpy(), w.EXGR_FVA.to_numpy(), rtol=0, atol=1e-9 * scale)
+
+
+@settings(max_examples=25, deadline=None)
+@given(tables)
+def test_value_added_by_origin_is_miroudot_ye(table) -> None:
+    """TVA: own origin = Miroudot-Ye DVA, other origins sum to their FVA (country perimeter)."""
+    acc = ExportAccounts(table)
+    v = va_origin(acc, va_type="TVA")
+    my = miroudot_ye(acc, "sector")
+    scale = max(float(np.abs(acc.E3).sum()), 1.0)
+    own = v[v.origin == v.exporter].value.to_numpy()
+    foreign = v[v.origin != v.exporter].groupby(["exporter", "sector"]).value.sum()
+    foreign = foreign.reindex(pd.MultiIndex.from_tuples(list(acc.table.labels))).to_numpy()
+    np.testing.assert_allclose(own, my.DVA.to_numpy(), rtol=0, atol=1e-9 * scale)
+    np.testing.assert_allclose(foreign, my.FVA.to_numpy(), rtol=0, atol=1e-9 * scale)
+    with pytest.raises(ValueError, match="va_type"):
+        va_origin(acc, va_type="DVA")  # type: ignore[arg-type]
 
 
 def test_map_uses_every_wwz_term_once() -> None:

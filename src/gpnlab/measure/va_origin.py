@@ -11,6 +11,12 @@ Summed over t it is gross exports (``sum_t V^t B^{ts} = 1'`` when output equals 
 (EXGR_FVA, OECD DEXFVA). With ``destination=True`` the exports are split by importer r,
 ``(V^t B^{ts})_i E^{sr}_i``, which is exvatools' matrix before it is summed over columns.
 
+Value added without double counting (``va_type="TVA"``; exvatools ``va_type = "TVA"``): the
+same with the extraction inverse of the exporter (its exports removed, Miroudot & Ye 2021),
+``(V^t B^{o,ts})_i E^{s*}_i`` with ``B^{o}_{.s} = B_{.s} [(I - A^{ss}) B^{ss}]^{-1}`` (one N x N
+solve per exporter, no n x n inverse). The own origin is then Miroudot-Ye's DVA and the others
+their FVA by origin country; the difference from ``"TC"`` is the double counting.
+
 WWZ to KWW (Wang, Wei & Zhu 2013, NBER WP 19677, section 4 and their Table summarising the
 correspondence; 2018 revision likewise): summed over importers and sectors, the sixteen
 bilateral-sector WWZ terms regroup exactly into Koopman, Wang & Wei's (2014) nine country terms:
@@ -37,6 +43,8 @@ importer; the regrouping holds for country totals, not bilateral cells.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -58,16 +66,37 @@ WWZ_TO_KWW: dict[str, tuple[str, ...]] = {
 }
 
 
-def va_origin_array(acc: ExportAccounts) -> np.ndarray:
-    """``VAO[t, s, i] = (V^t B^{ts})_i E^{s*}_i`` (origin t, exporter s, sector i)."""
-    return acc.VB3 * acc.Etot[None, :, :]
+VaType = Literal["TC", "TVA"]
 
 
-def va_origin(acc: ExportAccounts, destination: bool = False) -> pd.DataFrame:
+def origin_multipliers(acc: ExportAccounts, va_type: VaType = "TC") -> np.ndarray:
+    """``M[t, s, i]``: value added of origin t per unit of (s, i)'s exports.
+
+    ``"TC"``: ``(V^t B^{ts})_i``; ``"TVA"``: ``(V^t B^{ts} [(I - A^{ss}) B^{ss}]^{-1})_i``.
+    """
+    if va_type == "TC":
+        return acc.VB3
+    if va_type == "TVA":
+        rhs = np.transpose(acc.VB3, (1, 2, 0))  # [s, i, t]
+        sol = np.linalg.solve(np.transpose(acc.Kss, (0, 2, 1)), rhs)  # K_s' y = VB_s'
+        return np.ascontiguousarray(np.transpose(sol, (2, 0, 1)))
+    raise ValueError(f"va_type must be 'TC' or 'TVA', not {va_type!r}")
+
+
+def va_origin_array(acc: ExportAccounts, va_type: VaType = "TC") -> np.ndarray:
+    """``VAO[t, s, i] = M[t, s, i] E^{s*}_i`` (origin t, exporter s, sector i)."""
+    return origin_multipliers(acc, va_type) * acc.Etot[None, :, :]
+
+
+def va_origin(
+    acc: ExportAccounts, destination: bool = False, va_type: VaType = "TC"
+) -> pd.DataFrame:
     """Value added of each origin country in each exporter's gross exports, by sector.
 
     Long form: columns (origin, exporter, sector, value), or with ``destination=True``
     (origin, exporter, sector, importer, value) for exports to each importer r != exporter.
+    ``va_type`` ``"TC"`` (gross content, default) or ``"TVA"`` (value added, no double
+    counting), as exvatools' ``make_exvadir``.
     """
     t = acc.table
     G, N = acc.G, acc.N
@@ -80,10 +109,10 @@ def va_origin(acc: ExportAccounts, destination: bool = False) -> pd.DataFrame:
                 "origin": countries[o.reshape(-1)],
                 "exporter": countries[s.reshape(-1)],
                 "sector": sectors[i.reshape(-1)],
-                "value": va_origin_array(acc).reshape(-1),
+                "value": va_origin_array(acc, va_type).reshape(-1),
             }
         )
-    vals = acc.VB3[:, :, :, None] * acc.E3[None, :, :, :]  # [t, s, i, r]
+    vals = origin_multipliers(acc, va_type)[:, :, :, None] * acc.E3[None, :, :, :]  # [t, s, i, r]
     o, s, i, r = np.meshgrid(np.arange(G), np.arange(G), np.arange(N), np.arange(G), indexing="ij")
     keep = (s != r).reshape(-1)
     return pd.DataFrame(
