@@ -175,7 +175,8 @@ def tiva_indicators(acc: ExportAccounts, level: str = "country") -> pd.DataFrame
     ``level="country"``: columns (country, indicator, value), the shares included;
     ``"sector"``: (country, sector, indicator, value), sums over partners (the sector's meaning
     per indicator is given in the module doc; no shares); ``"partner"``: (country, sector,
-    partner, indicator, value) for every nonzero-by-construction partner cell.
+    partner, indicator, value) for every partner, the own country included (VALU, PROD, the
+    DOM flows and DXD_DVA sit there; the trade flows are zero there).
     """
     arr = tiva_arrays(acc)
     t = acc.table
