@@ -136,14 +136,17 @@ def wiod2011_accounts() -> ExportAccounts:
 
 
 @pytest.mark.shared
-def test_wiod_2011_matches_exvadir_by_origin(wiod2011_accounts: ExportAccounts) -> None:
+@pytest.mark.parametrize("va_type", ["TC", "TVA"])
+def test_wiod_2011_matches_exvadir_by_origin(
+    wiod2011_accounts: ExportAccounts, va_type: str
+) -> None:
     """Origin x exporter totals of make_exvadir on WIOD 2011 (Timmer et al. 2015) to 1e-8."""
     from tests.measure.exvatools_reference import wiod_country_terms
 
     acc = wiod2011_accounts
     countries = acc.table.countries
-    ref = wiod_country_terms("exvadir_TC_by_exporter", countries)  # exporter -> by origin
-    v = va_origin(acc)
+    ref = wiod_country_terms(f"exvadir_{va_type}_by_exporter", countries)  # exporter -> origin
+    v = va_origin(acc, va_type=va_type)  # type: ignore[arg-type]
     ours = v.groupby(["origin", "exporter"]).value.sum().unstack()
     ours = ours.reindex(index=countries, columns=countries)
     assert set(ref) == set(countries)
