@@ -233,6 +233,9 @@ def _measure_all(
 
 
 EXTRA_FILES: dict[str, str] = {
+    "tiva": "csv",
+    "miroudot_ye": "csv",
+    "va_origin": "parquet",
     "production_participation": "csv",
     "production_participation_sector": "csv",
     "imports": "csv",
@@ -242,11 +245,20 @@ EXTRA_FILES: dict[str, str] = {
 
 
 def extra_tables(acc: ExportAccounts) -> dict[str, pd.DataFrame]:
-    """The default extra tables, from the accounts of the one factorisation."""
+    """The default extra tables, from the accounts of the one factorisation: the OECD TiVA set
+    by country (:mod:`oecd_tiva`), Miroudot & Ye (2021) by country, value added by origin in
+    gross exports by exporter and sector (:mod:`va_origin`), and production-based
+    participation, length and position (:mod:`production_gvc`)."""
+    from gpnlab.measure.miroudot_ye import miroudot_ye
+    from gpnlab.measure.oecd_tiva import tiva_wide
     from gpnlab.measure.production_gvc import production_participation
+    from gpnlab.measure.va_origin import va_origin
 
     pp_country, pp_sector = production_participation(acc)
     return {
+        "tiva": tiva_wide(acc, "country"),
+        "miroudot_ye": miroudot_ye(acc, "country"),
+        "va_origin": va_origin(acc),
         "production_participation": pp_country,
         "production_participation_sector": pp_sector,
     }
