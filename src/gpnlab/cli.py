@@ -225,7 +225,10 @@ def main(
 @app.command()
 def measure(
     path: Annotated[Path, typer.Argument(help="table folder (own/WIOD layout) or ICIO CSV file")],
-    fmt: Annotated[str, typer.Option("--format", help="own | oecd-icio | pymrio")] = "own",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="own | oecd-icio | wiod2016 | figaro | adb | pymrio"),
+    ] = "own",
     year: Annotated[int | None, typer.Option(help="pick PATH/YEAR")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder [out/measure-NAME]")] = None,
     output: Annotated[
@@ -234,6 +237,13 @@ def measure(
     merge_split: Annotated[
         bool, typer.Option(help="ICIO: merge CN1/CN2 into CHN and MX1/MX2 into MEX")
     ] = True,
+    va: Annotated[
+        str,
+        typer.Option(
+            "--va",
+            help="value added: residual (x - 1'Z, taxes included) | given (the published row)",
+        ),
+    ] = "residual",
     wwz: Annotated[bool, typer.Option(help="also write the 16 WWZ terms (wwz.parquet)")] = False,
     sink: Annotated[
         bool, typer.Option(help="also write sink-based Borin-Mancini terms (bilateral_sink)")
@@ -264,6 +274,13 @@ def measure(
                 field="--output",
                 fix="use rowsums or given",
             )
+        if va not in ("residual", "given"):
+            raise InputError(
+                f"unknown value-added rule {va!r}",
+                where=str(path),
+                field="--va",
+                fix="use residual or given",
+            )
         target = out or Path("out") / f"measure-{_stem(path, year)}"
         check_output(target, command="measure", overwrite=overwrite)  # refuse before the work
         steps = [
@@ -284,10 +301,23 @@ def measure(
                 bar.update(task, advance=1, description=name)
 
             with table_warnings() as notes:
-                table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
+                table = read_table(
+                    path,
+                    fmt,
+                    output=output,  # type: ignore[arg-type]
+                    merge_split=merge_split,
+                    year=year,
+                    value_added=va,  # type: ignore[arg-type]
+                )
                 ind = measure_all(table, with_wwz=wwz, with_sink=sink, progress=step)
             step("writing")
-            options = {"format": fmt, "output": output, "merge_split": merge_split, "year": year}
+            options = {
+                "format": fmt,
+                "output": output,
+                "merge_split": merge_split,
+                "year": year,
+                "va": va,
+            }
             write_indicators(
                 ind,
                 table,
