@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from gpnlab.errors import InputError
-from gpnlab.resources import ResourceError
 from gpnlab.io import read_own, read_table, write_own
 from gpnlab.io.oecd_icio import detect_release, read_oecd_icio
+from gpnlab.resources import ResourceError
 from gpnlab.table import IOTable
 from tests.conftest import SHARED, needs_shared
 from tests.io.helpers import assert_one_error_line, run_cli

@@ -45,9 +45,11 @@ OUTPUT_ROW = "r69"
 
 
 def _code_line(head: list[list[str]], path: Path) -> int:
-    for i, rec in enumerate(head):
-        if i > 0 and "F1" in (c.strip() for c in rec[N_LABELS:]):
-            return i
+    """The last header line holding ``F1`` from the fifth column on (a name line above it may
+    repeat the codes), below the country line."""
+    hits = [i for i, rec in enumerate(head) if "F1" in (c.strip() for c in rec[N_LABELS:])]
+    if hits and hits[-1] > 0:
+        return hits[-1]
     raise InputError(
         "no header line with the final-demand code F1 (from the fifth column on) below a "
         "country line",
@@ -73,6 +75,16 @@ def _estimate(head: list[list[str]], path: Path) -> tuple[int, int]:
     countries = [c.strip() for c in head[i - 1][N_LABELS:]]
     inter = [k for k, c in enumerate(codes) if SECTOR.fullmatch(c)]
     return len(inter), max(len({countries[k] for k in inter if k < len(countries)}), 1)
+
+
+def _n_columns(head: list[list[str]], path: Path) -> int:
+    """Columns up to the total (``ToT``): those after it are notes, never parsed."""
+    i = _code_line(head, path)
+    for j in range(N_LABELS, max(len(head[i]), len(head[i - 1]))):
+        for rec in (head[i], head[i - 1]):
+            if j < len(rec) and rec[j].strip() in TOTALS:
+                return j + 1
+    return max(len(r) for r in head)
 
 
 def read_adb(
@@ -112,6 +124,7 @@ def _read(src: Path, shown: Path, *, output: OutputRule, value_added: ValueAdded
         first_data_line=lambda h: _first_data(h, shown),
         n_estimate=lambda h: _estimate(h, shown),
         what="ADB MRIO",
+        n_columns=lambda h: _n_columns(h, shown),
     )
     where = str(shown)
     ci = _code_line(sheet.head, shown)

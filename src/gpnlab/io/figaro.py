@@ -152,8 +152,11 @@ def _bad_value(p: Path, texts: pa.Array) -> InputError:
             lo = mid
         except pa.ArrowInvalid:
             hi = mid
+    text = str(texts[lo].as_py() or "")
     return InputError(
-        f"obsValue {str(texts[lo].as_py())[:40]!r} on line {lo + 2} is not a number",
+        f"obsValue {text[:40]!r} on line {lo + 2} is not a number"
+        if text
+        else f"blank obsValue on line {lo + 2}",
         where=str(p),
         field="obsValue",
         fix="write a number in every obsValue cell; remove text and thousands separators",

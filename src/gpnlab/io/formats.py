@@ -130,9 +130,7 @@ def read_table(
     if fmt == "oecd-icio":
         from gpnlab.io.oecd_icio import read_oecd_icio
 
-        return read_oecd_icio(
-            p, merge_split=merge_split, output=output, value_added=value_added
-        )
+        return read_oecd_icio(p, merge_split=merge_split, output=output, value_added=value_added)
     if fmt == "wiod2016":
         from gpnlab.io.wiod2016 import read_wiod2016
 

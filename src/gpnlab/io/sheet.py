@@ -149,13 +149,16 @@ def read_sheet(
     first_data_line: Callable[[list[list[str]]], int],
     n_estimate: Callable[[list[list[str]]], tuple[int, int]],
     what: str,
+    n_columns: Callable[[list[list[str]]], int] | None = None,
 ) -> Sheet:
     """Read a sheet with ``n_labels`` label columns.
 
     ``first_data_line(head)`` gives the 0-based index of the first data line among the header
     lines (raising :class:`InputError` when the layout is not recognised); ``n_estimate(head)``
-    gives (rows and columns of the intermediate block, countries) for the memory check. Every
-    value cell must be a number or blank (NaN); the caller decides where blanks are allowed.
+    gives (rows and columns of the intermediate block, countries) for the memory check;
+    ``n_columns(head)``, if given, the number of columns (labels included) that hold the table:
+    columns after them (notes) are not parsed. Every value cell must be a number or blank
+    (NaN); the caller decides where blanks are allowed.
     """
     head, size = _head_lines(path)
     start = first_data_line(head)
@@ -198,7 +201,8 @@ def read_sheet(
         )
     labels = [[s.strip() for s in table.column(i).to_pylist()] for i in range(min(n_labels, width))]
     cols = []
-    for j in range(n_labels, width):
+    used = width if n_columns is None else min(width, n_columns(head))
+    for j in range(n_labels, used):
         texts = pc.utf8_trim_whitespace(table.column(j).combine_chunks())
         empty = pc.equal(texts, "")
         texts = pc.if_else(empty, pa.scalar(None, pa.string()), texts)
@@ -248,7 +252,7 @@ def _bad_cell(
             hi = mid
     text = texts[lo].as_py() or ""
     row = " ".join(v for v in (col[lo] for col in labels) if v)
-    colname = " ".join(r[j] for r in head if j < len(r) and r[j].strip())[:60]
+    colname = " ".join(r[j] for r in head[:start] if j < len(r) and r[j].strip())[:60]
     return InputError(
         f"cell {text[:40]!r} is not a number at line {start + lo + 1} (row {row!r}), "
         f"column {j + 1}" + (f" ({colname})" if colname else ""),

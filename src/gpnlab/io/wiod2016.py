@@ -44,11 +44,11 @@ N_LABELS = 4
 
 
 def _code_line(head: list[list[str]], path: Path) -> int:
-    for i, rec in enumerate(head):
-        if "CONS_h" in (c.strip() for c in rec[N_LABELS:]):
-            if i + 1 >= len(head):
-                break
-            return i
+    """The last header line holding ``CONS_h`` from the fifth column on (a sector-name line
+    above it may repeat the codes)."""
+    hits = [i for i, rec in enumerate(head) if "CONS_h" in (c.strip() for c in rec[N_LABELS:])]
+    if hits and hits[-1] + 1 < len(head):
+        return hits[-1]
     raise InputError(
         "no header line with the final-demand code CONS_h (from the fifth column on)",
         where=str(path),
@@ -62,7 +62,7 @@ def _first_data(head: list[list[str]], path: Path) -> int:
     i = _code_line(head, path)
     for k in range(i + 2, len(head)):
         rec = head[k]
-        if len(rec) > 2 and rec[0].strip() and rec[2].strip():
+        if any(c.strip() for c in rec[:N_LABELS]):  # header lines leave the labels blank
             return k
     return len(head)
 
