@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 import pyarrow.csv as pacsv
+import pytest
 
 from gpnlab.errors import InputError
 from gpnlab.io import read_own, read_table, write_own
