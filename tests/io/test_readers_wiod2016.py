@@ -130,3 +130,15 @@ def test_memory_is_refused_before_the_body_is_read(
     monkeypatch.setattr(pacsv, "read_csv", lambda *_a, **_k: pytest.fail("body was read"))
     with pytest.raises(ResourceError, match="16 rows and columns, 4 countries"):
         read_wiod2016(p)
+
+
+def test_gzipped_csv_reads_the_same(
+    wiot: tuple[Path, Truth, list[list[str]]], tmp_path: Path
+) -> None:
+    from tests.io.helpers import gzip_file
+
+    p, _t, _ = wiot
+    gz = gzip_file(p, tmp_path / "WIOT2014.csv.gz")
+    a, b = read_wiod2016(p), read_table(gz, "wiod2016")
+    for name in ("Z", "Y", "va", "x"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

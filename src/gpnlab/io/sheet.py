@@ -30,6 +30,7 @@ from gpnlab.io.matrix import (
     HEADER_LIMIT,
     PARSE_COPIES,
     Header,
+    _gzip_isize,
     _open_bytes,
     check_table_memory,
     diagnose,
@@ -102,7 +103,7 @@ def _head_lines(path: Path) -> tuple[list[list[str]], int]:
             field=path.name,
             fix="export the sheet as comma-separated CSV",
         ) from exc
-    return head, max(size, len(data)) if path.name.endswith(".gz") else size
+    return head, max(_gzip_isize(path), len(data)) if path.name.endswith(".gz") else size
 
 
 def xlsx_to_csv(path: Path, *, sheet: str | int = 0) -> Path:
