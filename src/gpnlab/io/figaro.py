@@ -109,7 +109,7 @@ def read_figaro(
         )
     except (pa.ArrowException, OSError, EOFError, ValueError) as exc:
         raise diagnose(h, exc) from exc
-    labels = {c: [s.strip() for s in table.column(c).to_pylist()] for c in COLUMNS[:4]}
+    labels = {c: _encode(table.column(c)) for c in COLUMNS[:4]}
     texts = pc.utf8_trim_whitespace(table.column("obsValue").combine_chunks())
     try:
         values = pc.cast(texts, pa.float64()).to_numpy(zero_copy_only=False)
@@ -132,15 +132,26 @@ def read_figaro(
             fix="write a number in every obsValue cell (0 for no flow)",
         )
     for c in COLUMNS[:4]:
-        blank = [i for i, v in enumerate(labels[c]) if not v]
-        if blank:
+        codes, words = labels[c]
+        empty = np.flatnonzero(words == "")
+        if empty.size:
+            blank = np.flatnonzero(np.isin(codes, empty))
             raise InputError(
-                f"{len(blank)} blank {c} cells; the first on line {blank[0] + 2}",
+                f"{blank.size} blank {c} cells; the first on line {int(blank[0]) + 2}",
                 where=str(p),
                 field=c,
                 fix=f"give every line its {c}",
             )
     return _assemble(p, labels, values, output=output, value_added=value_added)
+
+
+def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, words): the column's trimmed strings as integer codes into ``words`` (in order
+    of first appearance), without a Python string per line."""
+    enc = pc.utf8_trim_whitespace(column.combine_chunks()).dictionary_encode()
+    codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    words = np.array(enc.dictionary.to_pylist(), dtype=object)
+    return codes, words
 
 
 def _bad_value(p: Path, texts: pa.Array) -> InputError:
@@ -165,56 +176,67 @@ def _bad_value(p: Path, texts: pa.Array) -> InputError:
 
 def _assemble(
     p: Path,
-    labels: dict[str, list[str]],
+    labels: dict[str, tuple[np.ndarray, np.ndarray]],
     values: np.ndarray,
     *,
     output: OutputRule,
     value_added: ValueAddedRule,
 ) -> IOTable:
+    """Pivot the lines into Z, Y and the primary inputs with integer keys (area x item)."""
     where = str(p)
-    row_item = np.array(labels["rowPi"], dtype=object)
-    col_item = np.array(labels["colPi"], dtype=object)
-    fd_mask_col = np.isin(col_item, FD_CODES)
-    industries = list(dict.fromkeys(col_item[~fd_mask_col].tolist()))
-    ind_set = set(industries)
-    prim_mask = np.isin(row_item, PRIMARY)
-    prod_mask = np.array([r in ind_set for r in row_item], dtype=bool)
-    unknown = ~(prim_mask | prod_mask)
+    (ra, ra_w), (rp, rp_w) = labels["refArea"], labels["rowPi"]
+    (ca, ca_w), (cp, cp_w) = labels["counterpartArea"], labels["colPi"]
+    areas = pd.Index(list(dict.fromkeys([*ra_w, *ca_w])))
+    items = pd.Index(list(dict.fromkeys([*cp_w, *rp_w])))
+    n_items = len(items)
+    row_item = items.get_indexer(rp_w)[rp]
+    col_item = items.get_indexer(cp_w)[cp]
+    is_fd = np.isin(items.to_numpy(dtype=object), FD_CODES)
+    is_ind = np.zeros(n_items, dtype=bool)
+    is_ind[np.unique(col_item[~is_fd[col_item]])] = True
+    is_prim = np.isin(items.to_numpy(dtype=object), PRIMARY)
+    fd_col = is_fd[col_item]
+    prod = is_ind[row_item]
+    prim = is_prim[row_item]
+    unknown = ~(prod | prim)
     if unknown.any():
         i = int(np.flatnonzero(unknown)[0])
         raise InputError(
-            f"rowPi {row_item[i]!r} (line {i + 2}) is neither an industry of the columns nor a "
-            f"primary input ({', '.join(PRIMARY)})",
+            f"rowPi {items[row_item[i]]!r} (line {i + 2}) is neither an industry of the columns "
+            f"nor a primary input ({', '.join(PRIMARY)})",
             where=where,
             field="rowPi",
             fix="use the industry-by-industry flat file; check the codes (or --format)",
         )
-    row_key = pd.Series(labels["refArea"], dtype=object) + "_" + pd.Series(row_item)
-    col_key = pd.Series(labels["counterpartArea"], dtype=object) + "_" + pd.Series(col_item)
-    pairs = pd.DataFrame({"r": row_key, "c": col_key})
-    dup = pairs.duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
+    key_r = areas.get_indexer(ra_w)[ra] * n_items + row_item
+    key_c = areas.get_indexer(ca_w)[ca] * n_items + col_item
+    span = len(areas) * n_items
+    cell = pd.Index(key_r * span + key_c)
+    if cell.has_duplicates:
+        i = int(np.flatnonzero(cell.duplicated())[0])
         raise InputError(
-            f"cell {row_key[i]} x {col_key[i]} appears twice (line {i + 2} repeats it)",
+            f"cell {_name(key_r[i], areas, items)} x {_name(key_c[i], areas, items)} appears "
+            f"twice (line {i + 2} repeats it)",
             where=where,
             field="cells",
             fix="each (refArea, rowPi, counterpartArea, colPi) may appear once",
         )
-    prod_keys = list(dict.fromkeys(row_key[prod_mask].tolist()))
-    inter_keys = list(dict.fromkeys(col_key[~fd_mask_col].tolist()))
-    fd_keys = list(dict.fromkeys(col_key[fd_mask_col].tolist()))
-    if set(prod_keys) != set(inter_keys):
-        extra = [k for k in prod_keys if k not in set(inter_keys)] or [
-            k for k in inter_keys if k not in set(prod_keys)
-        ]
+    prod_keys = pd.unique(key_r[prod])
+    inter_keys = pd.unique(key_c[~fd_col])
+    fd_keys = pd.unique(key_c[fd_col])
+    extra = np.setdiff1d(prod_keys, inter_keys)
+    if not extra.size:
+        extra = np.setdiff1d(inter_keys, prod_keys)
+    if extra.size:
         raise InputError(
-            f"country-industry {extra[0]} is a row but not a column, or a column but not a row",
+            f"country-industry {_name(extra[0], areas, items)} is a row but not a column, or a "
+            "column but not a row",
             where=where,
             field="refArea/counterpartArea",
-            fix="rows and columns must name the same country-industries; the file may be truncated",
+            fix="rows and columns must name the same country-industries; the file may be "
+            "truncated",
         )
-    if not fd_keys:
+    if not fd_keys.size:
         raise InputError(
             "no final-demand cells (colPi P3_S13, P3_S14, P3_S15, P51G, P5M)",
             where=where,
@@ -222,37 +244,28 @@ def _assemble(
             fix="give the whole flat file, industry by industry",
         )
     n = len(prod_keys)
-    rpos = {k: i for i, k in enumerate(prod_keys)}
-    cpos = {k: i for i, k in enumerate(inter_keys)}
-    order = np.array([cpos[k] for k in prod_keys])  # column j of Z = the row's own label
-    fpos = {k: i for i, k in enumerate(fd_keys)}
+    rows_ix = pd.Index(prod_keys)
     Z = np.zeros((n, n))
+    m = prod & ~fd_col
+    Z[rows_ix.get_indexer(key_r[m]), rows_ix.get_indexer(key_c[m])] = values[m]
     Y = np.zeros((n, len(fd_keys)))
-    prim_items = list(PRIMARY)
-    P = np.zeros((len(prim_items), n))
-    rk, ck = row_key.to_numpy(), col_key.to_numpy()
-    m = prod_mask & ~fd_mask_col
-    Z_c = np.zeros((n, n))
-    Z_c[[rpos[k] for k in rk[m]], [cpos[k] for k in ck[m]]] = values[m]
-    Z = Z_c[:, order]
-    m = prod_mask & fd_mask_col
-    Y[[rpos[k] for k in rk[m]], [fpos[k] for k in ck[m]]] = values[m]
-    m = prim_mask & ~fd_mask_col
-    Pc = np.zeros((len(prim_items), n))
-    np.add.at(Pc, ([prim_items.index(r) for r in row_item[m]], [cpos[k] for k in ck[m]]), values[m])
-    P = Pc[:, order]
-    split = [k.split("_", 1) for k in prod_keys]
-    rows = [(a, b) for a, b in split]
-    fd = [tuple(k.split("_", 1)) for k in fd_keys]
-    va = P[[prim_items.index(c) for c in GVA]].sum(axis=0)
-    taxes = P[prim_items.index(TAXES)]
-    x_cols = Z.sum(axis=0) + P.sum(axis=0)
+    m = prod & fd_col
+    Y[rows_ix.get_indexer(key_r[m]), pd.Index(fd_keys).get_indexer(key_c[m])] = values[m]
+    prim_list = list(PRIMARY)
+    P = np.zeros((len(prim_list), n))
+    m = prim & ~fd_col
+    which = pd.Index(prim_list).get_indexer(items[row_item[m]])
+    np.add.at(P, (which, rows_ix.get_indexer(key_c[m])), values[m])
+    rows = [(str(areas[k // n_items]), str(items[k % n_items])) for k in prod_keys]
+    fd = [(str(areas[k // n_items]), str(items[k % n_items])) for k in fd_keys]
+    va = P[[prim_list.index(c) for c in GVA]].sum(axis=0)
+    taxes = P[prim_list.index(TAXES)]
     return IOTable.build(
         Z,
         Y,
         rows,
-        [(a, b) for a, b in fd],
-        x=x_cols,
+        fd,
+        x=Z.sum(axis=0) + P.sum(axis=0),
         va=va,
         taxes=taxes if value_added == "residual" else None,
         output=output,
@@ -261,3 +274,8 @@ def _assemble(
         source=where,
         meta={"format": "figaro", "value_added": value_added},
     )
+
+
+def _name(key: int, areas: pd.Index, items: pd.Index) -> str:
+    n_items = len(items)
+    return f"{areas[int(key) // n_items]}_{items[int(key) % n_items]}"
