@@ -295,8 +295,9 @@ def same_labels(rows: list[tuple[str, str]], cols: list[tuple[str, str]], where:
                     fix=f"each country-sector {what} may appear once",
                 )
             seen.add(lab)
-    extra_r = [lab for lab in rows if lab not in set(cols)]
-    extra_c = [lab for lab in cols if lab not in set(rows)]
+    row_set, col_set = set(rows), set(cols)
+    extra_r = [lab for lab in rows if lab not in col_set]
+    extra_c = [lab for lab in cols if lab not in row_set]
     if extra_r or extra_c:
         lab, side = (extra_r[0], "row") if extra_r else (extra_c[0], "column")
         raise InputError(
