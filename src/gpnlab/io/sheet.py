@@ -187,7 +187,7 @@ def read_sheet(
             path,
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=start),
             convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(width)},
+                column_types={f"c{i}": pa.string() for i in range(min(n_labels, width))},
                 strings_can_be_null=False,
             ),
         )
@@ -204,7 +204,14 @@ def read_sheet(
     cols = []
     used = width if n_columns is None else min(width, n_columns(head))
     for j in range(n_labels, used):
-        texts = pc.utf8_trim_whitespace(table.column(j).combine_chunks())
+        col = table.column(j)
+        if pa.types.is_integer(col.type) or pa.types.is_floating(col.type):
+            cols.append(pc.cast(col, pa.float64()).to_numpy())
+            continue
+        if pa.types.is_null(col.type):
+            cols.append(np.full(table.num_rows, np.nan))
+            continue
+        texts = pc.utf8_trim_whitespace(pc.cast(col, pa.string()).combine_chunks())
         empty = pc.equal(texts, "")
         texts = pc.if_else(empty, pa.scalar(None, pa.string()), texts)
         try:
