@@ -35,7 +35,7 @@ from tests.io.layouts import (
 )
 
 FAST = settings(
-    max_examples=8,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,
