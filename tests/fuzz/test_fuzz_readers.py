@@ -45,7 +45,7 @@ FAST = settings(
 SEEDS = Path(tempfile.mkdtemp(prefix="gpnlab-fuzz-readers-"))
 
 
-def _seed(name: str, write: Callable[[Path], None]) -> Path:
+def _seed(name: str, write: Callable[[Path], object]) -> Path:
     p = SEEDS / name
     write(p)
     return p

@@ -86,7 +86,8 @@ def test_2021_layout_cell_by_cell(truth_2021: Truth, tmp_path: Path, merge: bool
     np.testing.assert_allclose(got.Z[:n, :n], R @ t.Z @ R.T)
     np.testing.assert_allclose(fd_block(got, t.fd)[:n], R @ t.Y)
     np.testing.assert_allclose(got.x[:n], R @ t.x)
-    np.testing.assert_allclose(got.taxes[:n], R @ t.taxes)  # sum of the XXX_TAXSUB rows
+    np.testing.assert_allclose(got.tax_row[:n], R @ t.taxes)  # sum of the XXX_TAXSUB rows
+    assert got.taxes is not None
     np.testing.assert_allclose(got.va[:n], R @ (t.x - t.Z.sum(axis=0)))  # residual
     np.testing.assert_allclose(got.va_basic[:n], R @ valu)  # residual less taxes = VALU
     given = read_oecd_icio(p, merge_split=merge, value_added="given")
@@ -175,7 +176,8 @@ def test_against_pymrio_parse_oecd(name: str, tmp_path: Path) -> None:
     taxes = F.loc[[r for r in F.index if str(r).endswith("_TAXSUB")]].sum(axis=0).to_numpy()
     if va_row == "VALU":
         residual = read_oecd_icio(p, merge_split=True, output="given")
-        np.testing.assert_allclose(residual.taxes, taxes)
+        np.testing.assert_allclose(residual.tax_row, taxes)
+        assert residual.taxes is not None
     assert_same_as_own(got, tmp_path)
 
 

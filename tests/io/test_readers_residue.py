@@ -99,7 +99,9 @@ def test_residue_rule_is_in_the_table_notes(fmt: str, tmp_path: Path) -> None:
         warnings.simplefilter("always", TableWarning)
         t = read_table(path, fmt)
     assert t.meta["rounding_residue"] == [sector]
-    (note,) = [n for n in t.meta["notes"] if "rounding residue" in n]  # type: ignore[union-attr]
+    notes = t.meta["notes"]
+    assert isinstance(notes, list)
+    (note,) = [n for n in notes if "rounding residue" in n]
     assert sector in note and "set to zero output" in note
     assert any(str(w.message) == note for w in caught)
     i = list(t.labels).index(tuple(sector.split("_", 1)))

@@ -233,8 +233,7 @@ def _assemble(
             "column but not a row",
             where=where,
             field="refArea/counterpartArea",
-            fix="rows and columns must name the same country-industries; the file may be "
-            "truncated",
+            fix="rows and columns must name the same country-industries; the file may be truncated",
         )
     if not fd_keys.size:
         raise InputError(
