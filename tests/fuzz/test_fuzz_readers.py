@@ -11,6 +11,8 @@ never any other exception (:func:`tests.fuzz.test_fuzz_tables.outcome`).
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +45,7 @@ FAST = settings(
 )
 
 SEEDS = Path(tempfile.mkdtemp(prefix="gpnlab-fuzz-readers-"))
+atexit.register(shutil.rmtree, SEEDS, ignore_errors=True)
 
 
 def _seed(name: str, write: Callable[[Path], object]) -> Path:
