@@ -225,7 +225,10 @@ def main(
 @app.command()
 def measure(
     path: Annotated[Path, typer.Argument(help="table folder (own/WIOD layout) or ICIO CSV file")],
-    fmt: Annotated[str, typer.Option("--format", help="own | oecd-icio | pymrio")] = "own",
+    fmt: Annotated[
+        str,
+        typer.Option("--format", help="own | oecd-icio | wiod2016 | figaro | adb | pymrio"),
+    ] = "own",
     year: Annotated[int | None, typer.Option(help="pick PATH/YEAR")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder [out/measure-NAME]")] = None,
     output: Annotated[
@@ -234,6 +237,13 @@ def measure(
     merge_split: Annotated[
         bool, typer.Option(help="ICIO: merge CN1/CN2 into CHN and MX1/MX2 into MEX")
     ] = True,
+    va: Annotated[
+        str,
+        typer.Option(
+            "--va",
+            help="value added: residual (x - 1'Z, taxes included) | given (the published row)",
+        ),
+    ] = "residual",
     wwz: Annotated[bool, typer.Option(help="also write the 16 WWZ terms (wwz.parquet)")] = False,
     sink: Annotated[
         bool, typer.Option(help="also write sink-based Borin-Mancini terms (bilateral_sink)")
@@ -318,6 +328,13 @@ def measure(
         _check_variant(perspective, approach, str(path))
         group_map, strict = _group_options(group, groups)
         sector_list = [g for g in (sector_groups or "").split(",") if g.strip()]
+        if va not in ("residual", "given"):
+            raise InputError(
+                f"unknown value-added rule {va!r}",
+                where=str(path),
+                field="--va",
+                fix="use residual or given",
+            )
         target = out or Path("out") / f"measure-{_stem(path, year)}"
         if year is None and is_panel_folder(path, fmt):
             at_least(workers, 1, "--workers", "give --workers 1 or more")
@@ -340,6 +357,7 @@ def measure(
                 report=report,
                 countries=_codes(countries),
                 options=measure_options,
+                value_added=va,
             )
             return
         if years is not None or workers is not None:
@@ -368,7 +386,14 @@ def measure(
                 bar.update(task, advance=1, description=name)
 
             with table_warnings() as notes:
-                table = read_table(path, fmt, output=output, merge_split=merge_split, year=year)  # type: ignore[arg-type]
+                table = read_table(
+                    path,
+                    fmt,
+                    output=output,  # type: ignore[arg-type]
+                    merge_split=merge_split,
+                    year=year,
+                    value_added=va,  # type: ignore[arg-type]
+                )
                 ind, group_notes = measure_with_groups(
                     table,
                     with_wwz=wwz,
@@ -392,6 +417,7 @@ def measure(
                 "groups": group_map,
                 "sector_groups": sector_list,
                 **measure_options,
+                "va": va,
             }
             write_indicators(
                 ind,
@@ -493,6 +519,7 @@ def _measure_panel(
     report: bool,
     countries: list[str] | None,
     options: dict[str, object],
+    value_added: str,
 ) -> None:
     """``gpnlab measure FOLDER``: every year, a progress bar per year, one output folder."""
     from gpnlab.measure.outputs import write_panel
@@ -521,6 +548,7 @@ def _measure_panel(
             workers=workers,
             with_flows=report,
             progress=done,
+            value_added=value_added,  # type: ignore[arg-type]
             **options,
         )
         _check_countries(countries, list(result.country.country.astype(str)), str(path))
@@ -531,6 +559,7 @@ def _measure_panel(
             "merge_split": merge_split,
             "groups": groups,
             "sector_groups": sector_groups,
+            "va": value_added,
             **options,
         }
         notes = sorted({n for ns in result.notes.values() for n in ns if n.startswith("group ")})

@@ -246,6 +246,8 @@ class IOTable:
             rowsums = Zf.sum(axis=1) + Yf.sum(axis=1)
             _check_sums(rowsums, Zf, Yf, full, source)
         residue = (rowsums <= 0) & (np.abs(Yf).sum(axis=1) + Zf.sum(axis=1) + Zf.sum(axis=0) > 0)
+        notes: list[str] = []
+        zeroed: list[str] = []
         if output == "rowsums" and np.any(residue):
             # WIOD: e.g. LUX c5/c8 carry re-export and inventory entries that net to <= 0 after
             # rounding to integers; LVA c24 (2002) buys 1 but sells nothing. A sector cannot have
@@ -264,15 +266,17 @@ class IOTable:
                 )
             more = f" and {len(names) - 10} more" if len(names) > 10 else ""
             shown = ", ".join(names[:10]) + more
-            warnings.warn(
+            note = (
                 f"{source}: {len(names)} sector{'s sell' if len(names) > 1 else ' sells'} "
                 "nothing net of inventories (row sums of "
                 f"[Z Y] <= 0): {shown}; their {moved:g} of absolute flows are rounding residue, "
-                "so they are set to zero output and their flows to zero (output='rowsums')",
-                TableWarning,
-                stacklevel=2,
+                "so they are set to zero output and their flows to zero (output='rowsums')"
             )
-            meta = {**(meta or {}), "rounding_residue": names}
+            # kept on the table too (meta["notes"], meta["rounding_residue"]): the rule changes
+            # small economies' numbers, so it must stay visible where warnings are silenced
+            notes.append(note)
+            zeroed = names
+            warnings.warn(note, TableWarning, stacklevel=2)
             Yf = Yf.copy()
             Zf = Zf.copy()
             Yf[residue, :] = 0.0
@@ -302,7 +306,7 @@ class IOTable:
             fd_labels=full_fd,
             unit=unit,
             source=source,
-            meta=dict(meta or {}),
+            meta=_with_notes(meta, notes, zeroed),
             taxes=txf,
         )
         # the label lists were worked out above: seed the cached properties with them
@@ -485,6 +489,20 @@ class IOTable:
             source=self.source,
             meta=self.meta,
         )
+
+
+def _with_notes(
+    meta: Mapping[str, object] | None, notes: list[str], zeroed: list[str]
+) -> dict[str, object]:
+    """``meta`` plus the conventions applied while building (``notes``, one line each) and the
+    sectors the rounding-residue rule set to zero output (``rounding_residue``)."""
+    out = dict(meta or {})
+    if notes:
+        before = out.get("notes")
+        out["notes"] = [*(before if isinstance(before, list) else []), *notes]
+    if zeroed:
+        out["rounding_residue"] = list(zeroed)
+    return out
 
 
 def _check_sums(

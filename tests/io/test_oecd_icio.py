@@ -1,4 +1,5 @@
-"""The OECD ICIO CSV layout, tested on small hand-made files in the 2021 and 2023 layouts."""
+"""The OECD ICIO CSV layout, tested on small hand-made files in the 2023 layout (the 2016 and
+2018/2021 layouts: tests/io/test_readers_oecd.py)."""
 
 from __future__ import annotations
 
@@ -52,9 +53,12 @@ PRODUCERS = ["AUS", "CN1", "CN2", "MX1", "MX2", "ROW"]
 CONSUMERS = ["AUS", "CHN", "MEX", "ROW"]
 
 
-def test_2021_layout_with_split_countries_merged(tmp_path: Path) -> None:
-    arrays = write_icio(tmp_path / "ICIO2021_2018.csv", PRODUCERS, ["01T02", "10T12"], CONSUMERS)
-    t = read_oecd_icio(tmp_path / "ICIO2021_2018.csv", merge_split=True)
+def test_2023_layout_with_split_countries_merged(tmp_path: Path) -> None:
+    # 2023 labels (TLS/VA/OUT) with ISIC 4 two-digit sector codes; the real 2021 layout (TAXSUB
+    # rows, VALU, OUTPUT, TOTAL) is in tests/io/test_readers_oecd.py
+    arrays = write_icio(tmp_path / "ICIO2023_2018.csv", PRODUCERS, ["01T02", "10T12"], CONSUMERS)
+    t = read_oecd_icio(tmp_path / "ICIO2023_2018.csv", merge_split=True)
+    assert t.meta["release"] == "2023"
     assert t.countries == ["AUS", "CHN", "MEX", "ROW"]
     assert t.sectors == ["01T02", "10T12"]
     assert t.categories == list(FD_CATS)
@@ -69,7 +73,7 @@ def test_2021_layout_with_split_countries_merged(tmp_path: Path) -> None:
     assert np.isfinite(c.loc["CHN", "gvc_backward_share"])
 
 
-def test_2021_layout_kept_split_makes_destinations(tmp_path: Path) -> None:
+def test_2023_layout_kept_split_makes_destinations(tmp_path: Path) -> None:
     write_icio(tmp_path / "icio.csv", PRODUCERS, ["01T02", "10T12"], CONSUMERS)
     t = read_oecd_icio(tmp_path / "icio.csv", merge_split=False)
     assert t.countries[:6] == PRODUCERS and set(t.countries[6:]) == {"CHN", "MEX"}

@@ -80,7 +80,8 @@ def write_indicators(
             "gpnlab_version": __version__,
             "perspective": _perspective_text(options),
             "options": options or {},
-            "notes": notes or [],
+            # the table's own notes (the rounding-residue rule) even when warnings were silenced
+            "notes": list(dict.fromkeys([*(notes or []), *_table_notes(table)])),
         }
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     return Path(out)
@@ -195,3 +196,9 @@ def _perspective_text(options: dict[str, object] | None) -> str:
         f"Borin-Mancini {p} perspective, {a}-based in {where}; the lower-case country.csv "
         "columns are exporter perspective, source-based"
     )
+
+
+def _table_notes(table: IOTable) -> list[str]:
+    """Conventions :meth:`IOTable.build` applied (``meta["notes"]``), one line each."""
+    notes = table.meta.get("notes")
+    return [str(n) for n in notes] if isinstance(notes, list) else []

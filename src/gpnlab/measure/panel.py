@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from gpnlab.errors import InputError
-from gpnlab.table import IOTable, OutputRule, TableWarning
+from gpnlab.table import IOTable, OutputRule, TableWarning, ValueAddedRule
 
 YEAR_TOKEN = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 FRAMES = ("country", "sector", "bilateral", "kww", "wwz", "bilateral_sink")
@@ -129,6 +129,7 @@ class YearJob:
     fmt: str
     output: str
     merge_split: bool
+    value_added: str
     with_wwz: bool
     with_sink: bool
     one_thread: bool
@@ -153,7 +154,13 @@ def measure_year(
         options["threads"] = 1
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", TableWarning)
-        table = read_table(job.path, job.fmt, output=job.output, merge_split=job.merge_split)  # type: ignore[arg-type]
+        table = read_table(
+            job.path,
+            job.fmt,
+            output=job.output,  # type: ignore[arg-type]
+            merge_split=job.merge_split,
+            value_added=job.value_added,  # type: ignore[arg-type]
+        )
         ind, group_notes = measure_with_groups(
             table,
             with_wwz=job.with_wwz,
@@ -223,6 +230,7 @@ def panel(
     years: Sequence[int] | None = None,
     output: OutputRule = "rowsums",
     merge_split: bool = True,
+    value_added: ValueAddedRule = "residual",
     with_wwz: bool = False,
     with_sink: bool = False,
     groups: dict[str, Sequence[str]] | None = None,
@@ -270,6 +278,7 @@ def panel(
             fmt=fmt,
             output=output,
             merge_split=merge_split,
+            value_added=value_added,
             with_wwz=with_wwz,
             with_sink=with_sink,
             one_thread=True,
