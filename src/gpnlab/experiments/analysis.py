@@ -633,12 +633,14 @@ def smile_table(st: pd.DataFrame, level: float, method: str = "t", seed: int = 0
             "sd": "va_focal_sd",
         }
     )
-    share = (
-        per_run.groupby(["focal", "regime", "position", "stage"])["va_share_world"]
-        .mean()
-        .reset_index()
-    )
-    return share.merge(ci, on=["focal", "regime", "position", "stage"])
+    keys = ["focal", "regime", "position", "stage"]
+    # value added at basic prices can be negative (sales below input cost); where no run's is,
+    # the interval is clipped at 0, the bound the runs show
+    floor = np.minimum(per_run.groupby(keys)["value_added"].min(), 0.0).rename("_floor")
+    ci = ci.merge(floor.reset_index(), on=keys)
+    ci["va_focal_low"] = np.maximum(ci["va_focal_low"], ci.pop("_floor"))
+    share = per_run.groupby(keys)["va_share_world"].mean().reset_index()
+    return share.merge(ci, on=keys)
 
 
 def concentration_table(st: pd.DataFrame) -> pd.DataFrame:

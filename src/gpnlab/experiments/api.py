@@ -169,7 +169,7 @@ def _with_ranks(
         wide = hdiffs.pivot_table(
             index=keys, columns="outcome", values=["mean", "ci_low", "ci_high"]
         )
-        pairs: list[tuple[str, str]] = list(wide.columns)
+        pairs: list[tuple[str, str]] = [(str(c[0]), str(c[1])) for c in wide.columns.tolist()]
         wide.columns = [f"{o}_cum_diff" if s == "mean" else f"{o}_cum_{s}" for s, o in pairs]
         out = out.merge(wide.reset_index(), on=keys, how="left")
         cum = [c for c in out.columns if "_cum_" in c]

@@ -296,7 +296,7 @@ def smile_curve(smile: pd.DataFrame, focal: str, regimes: list[str], path: Path)
             )
             _tag(band, regime)
             ax.set_title(regime, color=c, fontsize=8.5)
-            ax.set_xticks(x, ticks, fontsize=5.5)
+            ax.set_xticks(x, [st.replace("_", " ") for st in stages], fontsize=6, rotation=90)
             if k == 0:
                 ax.set_ylabel(f"value added in {focal}, million / quarter")
         a1.set_xticks(x, ticks, fontsize=7)
