@@ -168,9 +168,7 @@ def test_horizon_totals_weight_each_kept_quarter_by_the_quarters_it_stands_for(
     )  # fmt: skip
     h = horizon_long(long).set_index("outcome")
     assert h.loc["policy_cost", "value"] == pytest.approx(sum(y.values()), rel=1e-9, abs=1e-9)
-    assert h.loc["dva_share", "value"] == pytest.approx(
-        sum(y.values()) / T, rel=1e-9, abs=1e-9
-    )
+    assert h.loc["dva_share", "value"] == pytest.approx(sum(y.values()) / T, rel=1e-9, abs=1e-9)
     assert h.loc["policy_cost", "aggregate"] == "sum" and h.loc["dva_share", "aggregate"] == "mean"
 
 

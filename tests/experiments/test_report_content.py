@@ -233,8 +233,9 @@ def test_write_report_only_renders(
     def fail(*args: object, **kw: object) -> None:
         raise AssertionError("the writer computed something")
 
-    for name in ("summarise", "differences", "ranking", "rank_distribution", "horizon_long",
-                 "cost_effectiveness", "smile_table", "concentration_table", "analyse"):  # fmt: skip
+    computing = ("summarise", "differences", "ranking", "rank_distribution", "horizon_long",
+                 "cost_effectiveness", "smile_table", "concentration_table", "analyse")  # fmt: skip
+    for name in computing:
         monkeypatch.setattr(api, name, fail)
     monkeypatch.setattr(rep, "analyse", fail)
     monkeypatch.setattr(worker, "simulate_run", fail)
