@@ -581,10 +581,13 @@ def cost_effectiveness(
                 if c_lo <= 0:
                     row["note"] = "the cost difference is not above 0: no ratio"
                 else:
-                    ratio = means[:, 0] / means[:, 1]
+                    # a resample below the lower bound may have no extra cost: its ratio is
+                    # infinite (it sorts into the tail) or undefined (left out)
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        ratio = means[:, 0] / means[:, 1]
                     row["ratio"] = float(dy.mean() / dc.mean())
-                    row["ratio_low"] = float(np.quantile(ratio, alpha))
-                    row["ratio_high"] = float(np.quantile(ratio, 1 - alpha))
+                    row["ratio_low"] = float(np.nanquantile(ratio, alpha))
+                    row["ratio_high"] = float(np.nanquantile(ratio, 1 - alpha))
             rows.append(row)
     cols = ["focal", "point", "regime", "gain", "cost", "ratio", "ratio_low", "ratio_high", "note"]
     return pd.DataFrame(rows, columns=cols)
@@ -633,14 +636,14 @@ def smile_table(st: pd.DataFrame, level: float, method: str = "t", seed: int = 0
             "sd": "va_focal_sd",
         }
     )
-    keys = ["focal", "regime", "position", "stage"]
+    by = ["focal", "regime", "position", "stage"]
     # value added at basic prices can be negative (sales below input cost); where no run's is,
     # the interval is clipped at 0, the bound the runs show
-    floor = np.minimum(per_run.groupby(keys)["value_added"].min(), 0.0).rename("_floor")
-    ci = ci.merge(floor.reset_index(), on=keys)
+    floor = per_run.groupby(by)["value_added"].min().clip(upper=0.0).rename("_floor")
+    ci = ci.merge(floor.reset_index(), on=by)
     ci["va_focal_low"] = np.maximum(ci["va_focal_low"], ci.pop("_floor"))
-    share = per_run.groupby(keys)["va_share_world"].mean().reset_index()
-    return share.merge(ci, on=keys)
+    share = per_run.groupby(by)["va_share_world"].mean().reset_index()
+    return share.merge(ci, on=by)
 
 
 def concentration_table(st: pd.DataFrame) -> pd.DataFrame:

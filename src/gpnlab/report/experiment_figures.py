@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from gpnlab.experiments.analysis import FLOWS
 from gpnlab.report.style import OKABE_ITO, RC, regime_colour
 
 LABELS = {
@@ -179,12 +180,20 @@ def difference_paths(
 
 
 def difference_forest(
-    diffs: pd.DataFrame, focal: str, point: int, outcomes: list[str], path: Path, level: float
+    diffs: pd.DataFrame,
+    focal: str,
+    point: int,
+    outcomes: list[str],
+    path: Path,
+    level: float,
+    order: list[str] | None = None,
 ) -> Path:
-    """Difference from the baseline at the last period with its interval (paired by seed)."""
+    """Difference from the baseline at the last period with its interval (paired by seed);
+    regimes top to bottom in ``order`` (the spec's)."""
     d = diffs.loc[(diffs["focal"] == focal) & (diffs["point"] == point)]
     d = d.loc[d["period"] == d["period"].max()]
-    regimes = list(dict.fromkeys(d["regime"]))
+    present = set(d["regime"])
+    regimes = [r for r in (order or sorted(present)) if r in present][::-1]
     outcomes = [o for o in outcomes if o in set(d["outcome"])]
     with plt.rc_context(RC):
         fig, axes = _grid(len(outcomes), 4, 3.0, 0.35 * len(regimes) + 1.3)
@@ -262,9 +271,10 @@ def cost_gain(
         ax.axhline(0, color="grey", linewidth=0.6)
         ax.axvline(0, color="grey", linewidth=0.6)
         ax.set_xlabel("policy cost over the horizon, difference (million)")
-        ax.set_ylabel(
-            textwrap.fill(f"{LABELS.get(rank_by, rank_by)} over the horizon, difference", 40)
-        )
+        name = LABELS.get(rank_by, rank_by)
+        if rank_by in FLOWS:  # summed over the quarters
+            name = name.replace("million / quarter", "million")
+        ax.set_ylabel(textwrap.fill(f"{name} over the horizon, difference", 40))
         ax.set_title(f"{focal}: what each regime gains and costs ({level:.0%} intervals)")
         ax.legend(fontsize=7)
         fig.tight_layout()

@@ -464,8 +464,9 @@ def _focal_figures(a: Analysis, focal: str, fig_dir: Path) -> list[str]:
             )
         )
         p = figs.difference_forest(
-            a.differences, focal, point, kept, fig_dir / f"differences_{focal}.png", level
-        )
+            a.differences, focal, point, kept, fig_dir / f"differences_{focal}.png", level,
+            spec.regimes,
+        )  # fmt: skip
         out.append(
             _img(
                 p,
