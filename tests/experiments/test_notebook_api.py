@@ -140,6 +140,33 @@ def test_rank_distribution_on_known_seeds() -> None:
     assert t.loc["A", "p_best"] == t.loc["B", "p_best"] == 0.5
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 5),
+    st.integers(1, 8),
+    st.lists(st.integers(0, 3), min_size=40, max_size=40),
+)
+def test_probability_of_best_sums_to_one_and_rank_intervals_hold_the_rank(
+    regimes: int, seeds: int, draws: list[int]
+) -> None:
+    """Any outcomes (ties included, coarse integers make many): P(best) sums to 1 per country,
+    and the rank of the means lies in its bootstrap interval, inside [1, regimes]."""
+    names = [f"r{i}" for i in range(regimes)]
+    rows = [
+        {"focal": f, "point": 0, "replicate": k, "regime": r, "outcome": "y", "period": 1,
+         "value": float(draws[(i * seeds + k + 7 * j) % len(draws)])}
+        for j, f in enumerate(("A", "B"))
+        for i, r in enumerate(names)
+        for k in range(seeds)
+    ]  # fmt: skip
+    d = rank_distribution(pd.DataFrame(rows), "y", names)
+    assert d.groupby("focal")["p_best"].sum().to_numpy() == pytest.approx([1.0, 1.0])
+    assert ((d["rank_mean"] >= 1) & (d["rank_mean"] <= regimes)).all()
+    if seeds >= 2:
+        assert ((d["rank_low"] >= 1) & (d["rank_high"] <= regimes)).all()
+        assert (d["rank_low"] <= d["rank_high"]).all()
+
+
 @settings(max_examples=30, deadline=None)
 @given(
     st.integers(1, 4),

@@ -99,6 +99,9 @@ def test_headline_numbers_equal_the_ranking_table(reported: tuple[Path, Analysis
     for attrs, text in head:
         value = float(r.loc[(attrs["data-focal"], attrs["data-regime"]), attrs["data-column"]])
         assert _close(text, value), (attrs, text, value)
+    # the baseline spends nothing: no cost interval printed below 0
+    costs = [t for at, t, _ in _parsed(out).nums if at["data-column"].startswith("policy_cost")]
+    assert costs and all(parse_num(t) >= 0 for t in costs), costs
 
 
 def test_the_headline_names_the_best_regime_and_the_indistinguishable_ones(

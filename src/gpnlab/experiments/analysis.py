@@ -202,7 +202,10 @@ def ranking(diffs: pd.DataFrame, summary: pd.DataFrame, rank_by: str) -> pd.Data
     level.columns = [f"{c}_level" for c in level.columns]
     out = level.reset_index().merge(wide, on=["focal", "point", "regime"], how="left")
     diff_cols = [c for c in out.columns if c.endswith(("_diff", "_ci_low", "_ci_high"))]
-    out[diff_cols] = out[diff_cols].fillna(0.0)
+    # the baseline has no difference rows: 0; a regime's missing interval (one replicate)
+    # stays missing rather than reading as [0, 0]
+    base = out[diff_cols].isna().all(axis=1) if diff_cols else out["regime"].notna()
+    out.loc[base, diff_cols] = 0.0
     key = f"{rank_by}_diff"
     if key not in out.columns:
         out[key] = 0.0

@@ -173,7 +173,7 @@ def _with_ranks(
         wide.columns = [f"{o}_cum_diff" if s == "mean" else f"{o}_cum_{s}" for s, o in pairs]
         out = out.merge(wide.reset_index(), on=keys, how="left")
         cum = [c for c in out.columns if "_cum_" in c]
-        out[cum] = out[cum].fillna(0.0)  # the baseline
+        out.loc[out[cum].isna().all(axis=1), cum] = 0.0  # the baseline
     if not dist.empty:
         out = out.merge(dist.drop(columns="pairs"), on=keys, how="left")
     if not ce.empty:
