@@ -116,6 +116,25 @@ def test_intervals_stay_inside_the_range_of_the_quantity(reported: tuple[Path, A
         d = frame.loc[frame["outcome"] == "policy_cost"]
         assert len(d) and (d["ci_low"] >= 0).all()
     assert (a.smile["va_focal_low"] >= 0).all()
+    for frame in (a.summary, a.differences, a.horizon, a.horizon_differences):
+        ok = frame.dropna(subset=["ci_low"])
+        assert ((ok["ci_low"] <= ok["mean"]) & (ok["mean"] <= ok["ci_high"])).all()
+
+
+def test_the_stated_range_of_every_outcome_holds_in_a_simulation() -> None:
+    """Clipping is only as right as the ranges: every panel outcome of a small world over 8
+    quarters, all countries, lies in :func:`support` (shares in [0, 1], the rest >= 0)."""
+    from gpnlab.experiments.analysis import FLOWS, NON_NEGATIVE, SHARES, support
+    from gpnlab.simulate.config import scale_firms
+    from gpnlab.simulate.record import PANEL_OUTCOMES
+
+    assert set(SHARES) | set(NON_NEGATIVE) | set(FLOWS) <= set(PANEL_OUTCOMES)
+    world = sim.apply_regime(scale_firms(sim.load_preset("default"), 400), "gvc_oriented")
+    panel = sim.simulate(world, seed=4, periods=8).panel
+    for outcome in PANEL_OUTCOMES:
+        lo, hi = support(outcome)
+        v = panel[outcome].dropna().to_numpy(float)
+        assert ((v >= lo - 1e-12) & (v <= hi + 1e-12)).all(), (outcome, v.min(), v.max())
 
 
 def test_rank_distribution_on_known_seeds() -> None:

@@ -308,10 +308,6 @@ SHARES = (
     "dva_share",
     "dva_share_basic",
     "fva_share",
-    "gvc_backward",
-    "gvc_forward",
-    "match_ht",
-    "match_lt",
     "functional_position",
     "informal_share",
     "outsourcing_share",
@@ -320,6 +316,10 @@ SHARES = (
 
 NON_NEGATIVE = (
     "gross_exports",
+    "gvc_backward",
+    "gvc_forward",
+    "match_ht",
+    "match_lt",
     "domestic_ht",
     "domestic_lt",
     "capability_ht",
@@ -346,6 +346,8 @@ NON_NEGATIVE = (
 
 FLOWS = (
     "gross_exports",
+    "gvc_backward",
+    "gvc_forward",
     "value_captured",
     "value_added",
     "wage_bill",
@@ -409,6 +411,10 @@ def clip_differences(diffs: pd.DataFrame, summary: pd.DataFrame, baseline: str) 
 def _clip(frame: pd.DataFrame, lo: np.ndarray, hi: np.ndarray) -> pd.DataFrame:
     cl = frame["ci_low"].to_numpy(float)
     ch = frame["ci_high"].to_numpy(float)
+    m = frame["mean"].to_numpy(float)
+    # never past the estimate itself: a mean outside the stated range would be a wrong range
+    lo = np.where(np.isfinite(m), np.minimum(lo, m), lo)
+    hi = np.where(np.isfinite(m), np.maximum(hi, m), hi)
     new_lo = np.where(np.isnan(cl), cl, np.clip(cl, lo, hi))
     new_hi = np.where(np.isnan(ch), ch, np.clip(ch, lo, hi))
     moved = ~np.isclose(new_lo, cl, equal_nan=True) | ~np.isclose(new_hi, ch, equal_nan=True)
