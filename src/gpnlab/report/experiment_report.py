@@ -315,6 +315,11 @@ def outcomes_html(a: Analysis) -> str:
 # -- definitions -------------------------------------------------------------------------------
 
 
+COUNTRY_UNITS = {k: f.description or "" for k, f in Country.model_fields.items()} | {
+    "state_capacity": "implementation efficiency of support instruments, 0..1"
+}
+
+
 def _describe(field: str) -> str:
     info = Policy.model_fields[field]
     return info.description or ""
@@ -345,14 +350,13 @@ def definitions_html(a: Analysis) -> str:
                 + "</td></tr>"
             )
     regimes = (
-        "<table><tr><th>regime</th><th>instrument</th><th>value</th><th>unit and reach</th>"
-        "</tr>" + "".join(rows) + "</table>"
+        '<table class="defs"><tr><th>regime</th><th>instrument</th><th>value</th>'
+        "<th>unit and reach</th></tr>" + "".join(rows) + "</table>"
     )
     fields = ["wage", "knowledge_base", "institutions", "state_capacity", "volatility",
               "home_market", "labour_force", "cost_of_capital"]  # fmt: skip
     head = "".join(
-        f"<th>{_code(k)}<br><small>{html.escape(Country.model_fields[k].description or '')}"
-        "</small></th>"
+        f"<th>{_code(k)}<br><small>{html.escape(COUNTRY_UNITS.get(k, ''))}</small></th>"
         for k in fields
     )
     arch = []
@@ -370,9 +374,8 @@ def definitions_html(a: Analysis) -> str:
             + f"<td><small>{html.escape(own or 'none')}</small></td></tr>"
         )
     archetypes = (
-        f"<table><tr><th>code</th><th>archetype</th>{head}<th>own policy settings</th></tr>"
-        + "".join(arch)
-        + "</table>"
+        f'<table class="defs"><tr><th>code</th><th>archetype</th>{head}'
+        "<th>own policy settings</th></tr>" + "".join(arch) + "</table>"
     )
     outcomes = "".join(
         f"<li>{_code(o)}: {html.escape(figs.LABELS.get(o, o))}</li>" for o in spec.outputs.columns
@@ -425,6 +428,7 @@ figcaption{font-size:.85em;color:#444;margin-top:.3em}
 p.headline{background:#f5f9f5;border-left:4px solid #009E73;padding:.6em 1em}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.35em;border-radius:2px}
 code{background:#f3f3f3;padding:0 .2em}
+table.defs td{text-align:left}
 """
 
 
