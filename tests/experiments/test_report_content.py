@@ -248,3 +248,37 @@ def test_write_report_only_renders(
     assert {p.name for p in (tmp_path / "copy" / "tables").iterdir()} >= {
         "summary.csv", "ranking.csv", "cost_effectiveness.csv", "horizon_differences.csv"
     }  # fmt: skip
+
+
+def _headline_text(a: Analysis) -> str:
+    p = Numbers()
+    p.feed(rep.headline(a, "MYL"))
+    return " ".join(p.headlines[0].split())
+
+
+def test_the_headline_follows_the_intervals(reported: tuple[Path, Analysis]) -> None:
+    """Edited rankings: a regime whose interval excludes 0 "adds"; one whose interval is below
+    0 "lowers it"; when every estimate is negative no regime "raises" the outcome."""
+    import dataclasses
+
+    _, a = reported
+    r = a.ranking.copy()
+    hy, bu = r["regime"] == "hybrid", r["regime"] == "build"
+    r.loc[hy, ["value_captured_diff", "value_captured_ci_low", "value_captured_ci_high"]] = [
+        88.0, 7.0, 169.0
+    ]  # fmt: skip
+    r.loc[bu, ["value_captured_diff", "value_captured_ci_low", "value_captured_ci_high"]] = [
+        -30.0, -50.0, -10.0
+    ]  # fmt: skip
+    text = _headline_text(dataclasses.replace(a, ranking=r))
+    assert text.startswith("For MYL, hybrid adds +88 [7, 169] million / quarter of value captured")
+    assert "build lowers it: -30 [-50, -10]" in text
+    assert "not distinguishable" not in text
+
+    r.loc[hy, ["value_captured_diff", "value_captured_ci_low", "value_captured_ci_high"]] = [
+        -5.0, -20.0, 10.0
+    ]  # fmt: skip
+    text = _headline_text(dataclasses.replace(a, ranking=r))
+    assert "no regime raises value captured above laissez_faire" in text
+    assert "the closest is hybrid with -5 [-20, 10]" in text
+    assert "build lowers it" in text
