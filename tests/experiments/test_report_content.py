@@ -282,3 +282,19 @@ def test_the_headline_follows_the_intervals(reported: tuple[Path, Analysis]) -> 
     assert "no regime raises value captured above laissez_faire" in text
     assert "the closest is hybrid with -5 [-20, 10]" in text
     assert "build lowers it" in text
+
+
+def test_a_headline_on_an_index_says_raises_by(reported: tuple[Path, Analysis]) -> None:
+    import dataclasses
+
+    _, a = reported
+    analysis = a.spec.analysis.model_copy(update={"rank_by": "capability_ht"})
+    r = a.ranking.copy()
+    hy = r["regime"] == "hybrid"
+    r.loc[hy, ["capability_ht_diff", "capability_ht_ci_low", "capability_ht_ci_high"]] = [
+        0.04, 0.03, 0.05
+    ]  # fmt: skip
+    b = dataclasses.replace(a, spec=a.spec.model_copy(update={"analysis": analysis}), ranking=r)
+    text = _headline_text(b)
+    assert "hybrid raises capability, higher-tier domestic suppliers by +0.04 [0.03, 0.05]" in text
+    assert "(index)" in text and "changes the horizon mean by" in text

@@ -134,6 +134,7 @@ def headline(a: Analysis, focal: str) -> str:
     r = r.loc[(r["focal"] == focal) & (r["point"] == a.first_point)]
     others = r.loc[r["regime"] != base].sort_values(f"{rank_by}_diff", ascending=False)
     name, unit = name_unit(rank_by)
+    flow = rank_by in FLOWS
     T = a.last_period
     if others.empty:
         only = f"For {_code(focal)} only the baseline {_code(base)} was run: nothing to compare."
@@ -144,8 +145,9 @@ def headline(a: Analysis, focal: str) -> str:
     est = _est(best, rank_by, focal, b)
     if best[f"{rank_by}_diff"] > 0 and _sig(best, rank_by):
         text = (
-            f"For <b>{html.escape(focal)}</b>, <b>{_code(b)}</b> adds {est} {unit} of {name} at "
-            f"the last quarter (quarter {T}) compared with {_code(base)}"
+            f"For <b>{html.escape(focal)}</b>, <b>{_code(b)}</b> "
+            + (f"adds {est} {unit} of {name}" if flow else f"raises {name} by {est} ({unit})")
+            + f" at the last quarter (quarter {T}) compared with {_code(base)}"
         )
         lead = "It"
     elif best[f"{rank_by}_diff"] > 0:
@@ -173,7 +175,8 @@ def headline(a: Analysis, focal: str) -> str:
     if f"{rank_by}_cum_diff" in r.columns:
         cum_unit = horizon_unit(rank_by)
         verb = "adds" if rank_by in FLOWS else "changes the horizon mean by"
-        text += f"Over the {T} quarters {lead} {verb} {_est(best, rank_by + '_cum', focal, b)} "
+        who = "it" if lead == "It" else lead
+        text += f"Over the {T} quarters {who} {verb} {_est(best, rank_by + '_cum', focal, b)} "
         text += f"{cum_unit}"
         if has_cost and "policy_cost_cum_diff" in r.columns:
             text += (
@@ -196,7 +199,8 @@ def headline(a: Analysis, focal: str) -> str:
     higher = [x for _, x in rest.iterrows() if _sig(x, rank_by) and x[f"{rank_by}_diff"] > 0]
     for x in higher:
         g = str(x["regime"])
-        text += f"{_code(g)} also adds {_est(x, rank_by, focal, g)} {unit}. "
+        verb = "also adds" if flow else "also raises it by"
+        text += f"{_code(g)} {verb} {_est(x, rank_by, focal, g)} {unit}. "
     if same:
         verb = "is" if len(same) == 1 else "are"
         text += (
