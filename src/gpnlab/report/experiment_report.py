@@ -309,9 +309,8 @@ def outcomes_html(a: Analysis) -> str:
                 rows.append(f"<tr><td>{html.escape(reg)}</td><td>{what}</td>{cells}</tr>")
         title = f + (f", design point {point}" if a.ranking["point"].nunique() > 1 else "")
         parts.append(
-            f"<h3>{html.escape(title)}</h3><table><tr><th>regime</th><th>when</th>{head}</tr>"
-            + "".join(rows)
-            + "</table>"
+            f'<h3>{html.escape(title)}</h3><div class="wide"><table><tr><th>regime</th>'
+            f"<th>when</th>{head}</tr>" + "".join(rows) + "</table></div>"
         )
     return "\n".join(parts)
 
@@ -432,7 +431,7 @@ figcaption{font-size:.85em;color:#444;margin-top:.3em}
 p.headline{background:#f5f9f5;border-left:4px solid #009E73;padding:.6em 1em}
 .swatch{display:inline-block;width:.8em;height:.8em;margin-right:.35em;border-radius:2px}
 code{background:#f3f3f3;padding:0 .2em}
-table.defs td{text-align:left}
+table.defs td{text-align:left} div.wide{overflow-x:auto}
 """
 
 
