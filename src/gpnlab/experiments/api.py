@@ -16,7 +16,7 @@ How each number is computed is in docs/report.md.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -119,7 +119,6 @@ class Analysis:
     points: int
     network: IOTable | None = None
     network_title: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def level(self) -> float:
