@@ -12,8 +12,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from gpnlab.experiments.execute import resolve_base, run_experiment
-from gpnlab.experiments.spec import load_spec
+from gpnlab.experiments import analyse, load_spec, run_experiment
 from gpnlab.report.experiment_report import write_report
 
 HERE = Path(__file__).resolve().parent
@@ -30,9 +29,9 @@ def main() -> None:
     args = ap.parse_args()
     spec, root = load_spec(args.spec)
     out = args.out or Path("out") / spec.name
-    outcome = run_experiment(spec, resolve_base(spec, root), out)
+    outcome = run_experiment(spec, out=out, root=root)
     print(f"{outcome.ran} runs ({outcome.skipped} reused) in {outcome.wall_s:.1f} s")
-    report, notes = write_report(out)
+    report, notes = write_report(analyse(out))
     for note in notes:
         print("note:", note)
     figure = out / "figures" / f"trajectories_{args.figure}.png"

@@ -36,3 +36,14 @@ def test_run_experiment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     run_example("run_experiment.py", args, monkeypatch)
     assert (tmp_path / "smoke" / "report.html").exists()
     assert fig.stat().st_size > 10_000
+
+
+def test_notebook_api(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    out = tmp_path / "nb"
+    args = ["--out", str(out), "--firms", "300", "--periods", "6", "--processes", "1"]
+    run_example("notebook_api.py", args, monkeypatch)
+    printed = capsys.readouterr().out
+    assert "p_best" in printed and "learning subsidy 0.4" in printed
+    assert (out / "report.html").exists() and (out / "tables" / "ranking.csv").exists()

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
+from gpnlab.experiments.api import Analysis
 from gpnlab.experiments.spec import Spec, spec_from_dict
 from gpnlab.experiments.store import read_tables
 
@@ -63,3 +65,44 @@ def write_spec(path: Path, data: dict[str, object]) -> Path:
             lines.append(f"{k} = {value(v)}")
     path.write_text("\n".join(lines + tables) + "\n")
     return path
+
+
+REPORT_SPEC: dict[str, object] = {
+    "name": "report",
+    "base": "default",
+    "firms": 400,
+    "periods": 8,
+    "seed": 3,
+    "regimes": ["laissez_faire", "build", "hybrid"],
+    "baseline": "laissez_faire",
+    "focal": ["MYL"],
+    "replicates": 4,
+    "outputs": {
+        "columns": [
+            "dva_share",
+            "capability_ht",
+            "capability_lt",
+            "functional_position",
+            "value_captured",
+            "employment",
+            "informal_share",
+            "policy_cost",
+        ],
+        "every": 2,
+    },
+}
+"""A small experiment with every trajectory outcome and the policy cost (about 10 s)."""
+
+
+@pytest.fixture(scope="session")
+def reported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Analysis]:
+    """The report experiment, run once per test session: its folder (report written) and its
+    analysis."""
+    from gpnlab.experiments import analyse, run_experiment
+    from gpnlab.report.experiment_report import write_report
+
+    out = tmp_path_factory.mktemp("reported") / "report"
+    run_experiment(spec_from_dict(REPORT_SPEC), out=out, processes=1)
+    analysis = analyse(out)
+    write_report(analysis)
+    return out, analysis

@@ -144,7 +144,10 @@ def test_smoke_spec_runs_and_reports(tmp_path: Path) -> None:
     html = (out / "report.html").read_text()
     assert "<img" in html and "http://" not in html and "https://" not in html
     # trajectories, differences, smile curve, concentration, network
-    assert html.count("data:image/png;base64,") == 5
+    # per focal: levels, difference paths, forest, ranking, cost and gain, smile, concentration;
+    # then the network
+    assert html.count("data:image/png;base64,") == 8
+    assert html.count("<figcaption>") == 8
     for name in ("summary", "differences", "ranking", "smile", "concentration"):
         assert len(pd.read_csv(out / "tables" / f"{name}.csv")) > 0
     rank = pd.read_csv(out / "tables" / "ranking.csv")

@@ -650,10 +650,12 @@ def _stored_in(folder: Path) -> int:
 
 
 def run_experiment(
-    spec: Spec,
-    base: World,
-    out: Path,
+    spec: Spec | str | Path,
+    base: World | None = None,
+    out: str | Path | None = None,
     *,
+    root: str | Path | None = None,
+    client: Any = None,
     processes: int | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -671,13 +673,31 @@ def run_experiment(
     ``yes`` starts an experiment estimated to take more than a day. Bad input raises
     :class:`~gpnlab.errors.InputError` before anything is written; a stop raises
     :class:`Stopped` (runs stored, how to resume, ``exit_code``).
+
+    From a notebook: ``spec`` may be the spec file's path (read with :func:`load_spec`);
+    ``base`` defaults to the spec's base world (``base_file`` relative to ``root``, else to
+    the spec file's folder or the working directory); ``out`` defaults to
+    ``out/experiments/<name>``. ``client``: a ``distributed.Client`` the runs go to (it is
+    left open: the caller owns it), instead of ``workers`` / ``scheduler``.
     """
     t0 = time.perf_counter()
-    out = Path(out)
+    if not isinstance(spec, Spec):
+        from gpnlab.experiments.spec import load_spec
+
+        where = str(spec) if where == "spec" else where
+        spec, spec_root = load_spec(spec)
+        root = spec_root if root is None else root
+    if base is None:
+        base = resolve_base(spec, Path(root) if root is not None else Path.cwd(), where=where)
+    out = Path(out) if out is not None else Path("out/experiments") / spec.name
+    if client is not None and (workers is not None or scheduler is not None):
+        raise InputError(
+            "give client, or workers / scheduler, not both", where=where, field="client"
+        )
     resume = resume_command(where, out)
     with stop_signals() as signals:
         return _run(
-            spec, base, out, t0, signals,
+            spec, base, out, t0, signals, user_client=client,
             processes=processes, workers=workers, scheduler=scheduler, fresh=fresh,
             where=where, on_start=on_start, on_batch=on_batch, overwrite=overwrite,
             yes=yes, resume=resume,
@@ -691,6 +711,7 @@ def _run(
     t0: float,
     signals: _Signals,
     *,
+    user_client: Any = None,
     processes: int | None,
     workers: int | None,
     scheduler: str | None,
@@ -705,15 +726,18 @@ def _run(
     total = 0
     folder: Path | None = None
     progress = _Progress()
-    client = None
+    client = user_client
     try:
         if workers is not None and workers < 1:
             raise InputError("workers must be at least 1", where="--workers", field="workers")
         if processes is not None and processes < 1:
             raise InputError("processes must be at least 1", where="--processes", field="processes")
         total = count_runs(spec)
-        dask = workers is not None or scheduler is not None
-        if scheduler is not None:
+        dask = workers is not None or scheduler is not None or client is not None
+        if client is not None:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            local = 0
+        elif scheduler is not None:
             client = connect_dask(workers, scheduler)  # before any run: fails fast
             n_workers = max(1, len(client.scheduler_info().get("workers", {})))
             local = 0
@@ -756,12 +780,12 @@ def _run(
         reason, code = stop_reason(exc, signals)
         if folder is None and code == EXIT_STOPPED and reason != "disk full":
             raise  # before the folder is touched, an error is not a stop of the experiment
-        if client is not None:
+        if client is not None and user_client is None:
             quiet_dask_shutdown()
         stored = progress.stored(out)
         raise Stopped(reason, stored, total, out, exit_code=code, resume=resume) from exc
     finally:
-        if client is not None:
+        if client is not None and user_client is None:  # a client of the caller stays open
             cluster = client.cluster
             with contextlib.suppress(Exception):
                 client.close()

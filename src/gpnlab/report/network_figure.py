@@ -2,7 +2,8 @@
 
 Nodes are (country, stage) cells placed by stage (x, ordered along the chain) and country (y),
 sized by output; edges are intermediate flows between cells (the emitted IO table's ``Z``),
-drawn with width proportional to value. Colours mark the role that operates the stage.
+drawn with width proportional to value. Colours mark the role that operates the stage; the
+legend (right of the axes) names the roles and says what area and line width stand for.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.lines import Line2D
 
 from gpnlab.report.style import OKABE_ITO, RC
 from gpnlab.table import IOTable
@@ -22,6 +25,31 @@ ROLE_COLOURS = {
     "LT": OKABE_ITO[3],
     "services": OKABE_ITO[4],  # basic inputs and logistics: country sectors, not firms
 }
+
+
+ROLE_NAMES = {
+    "BL": "BL: brand leaders (design, marketing)",
+    "CM": "CM: contract manufacturers (assembly)",
+    "HT": "HT: higher-tier suppliers",
+    "LT": "LT: lower-tier suppliers",
+    "services": "basic inputs and logistics",
+}
+
+
+def network_legend() -> list[Artist]:
+    """Legend entries: the colour of each role, what a circle's area and a line's width mean."""
+    handles: list[Artist] = [
+        Line2D([], [], marker="o", linestyle="", markersize=8, markerfacecolor=c,
+               markeredgecolor="black", markeredgewidth=0.3, label=ROLE_NAMES[role])
+        for role, c in ROLE_COLOURS.items()
+    ]  # fmt: skip
+    handles.append(
+        Line2D([], [], marker="o", linestyle="", markersize=12, markerfacecolor="white",
+               markeredgecolor="black", label="circle area: output of the cell")
+    )  # fmt: skip
+    handles.append(Line2D([], [], color="grey", linewidth=3, alpha=0.6,
+                          label="line width: intermediate flow (value)"))  # fmt: skip
+    return handles
 
 
 def network_figure(
@@ -58,16 +86,14 @@ def network_figure(
                 edgecolor="black",
                 linewidth=0.3,
                 zorder=2,
-                label=f"{table.sectors[s]} ({stage_roles[s]})",
             )
         ax.set_yticks(np.arange(G)[::-1], table.countries)
         ax.set_xticks(np.arange(S), [s.replace("_", "\n") for s in table.sectors], fontsize=7)
         ax.set_xlim(-0.6, S - 0.4)
         ax.set_title(title or "Simulated production network: output (area) and input flows (lines)")
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=7, markerscale=0.4
-        )
+        ax.legend(handles=network_legend(), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=7, title="legend", title_fontsize=8, labelspacing=0.9)  # fmt: skip
         fig.tight_layout()
-        fig.savefig(path)
+        fig.savefig(path, bbox_inches="tight")  # the legend sits outside the axes
         plt.close(fig)
     return path
