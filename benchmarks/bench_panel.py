@@ -5,8 +5,8 @@ WWZ, TiVA, position, linkages), in the same run:
 
 * ``loop``  -- the named baseline: ``read_table`` + ``measure_all`` for each year in one
   process, as a user's script would do it (BLAS threads as the machine sets them);
-* ``panel`` -- :func:`gpnlab.measure.panel.panel` with ``--workers`` processes (default one per
-  core), one BLAS thread each.
+* ``panel`` -- :func:`gpnlab.measure.panel.panel` with ``--workers`` threads (default one per
+  core), one BLAS thread each, the years stacked with a ``year`` column.
 
 The goal (issue 13) is the whole panel in under 15 s on 2 cores including reading. Needs
 ``../shared/data/wiod2013``. Usage: ``python benchmarks/bench_panel.py [--workers N] [--years K]``.

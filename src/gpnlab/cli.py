@@ -265,7 +265,7 @@ def measure(
         str | None, typer.Option(help="panel: the years to measure, e.g. 1995-2011 or 2000,2005")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(help="panel: worker processes \\[one per core]")
+        int | None, typer.Option(help="panel: worker threads \\[one per core]")
     ] = None,
     perspective: Annotated[
         str,
