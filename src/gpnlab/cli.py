@@ -660,5 +660,36 @@ def _print_ranking(folder: Path) -> None:
     out_console.print(t)
 
 
+@app.command("app")
+def app_cmd(
+    host: Annotated[
+        str, typer.Option(help="address to bind; 0.0.0.0 exposes the app to your network")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8765,
+    root: Annotated[
+        Path, typer.Option(help="the only folder the app reads worlds, tables, experiments from")
+    ] = Path("."),
+) -> None:
+    """Open the interactive app (Solara): Explore, Compare regimes, Experiments, Measure."""
+    from gpnlab.app.server import configure, serve
+
+    with user_errors():
+        at_least(port, 1, "--port", "give a port between 1 and 65535")
+        if port > 65535:
+            raise InputError(
+                f"--port {port} is above 65535",
+                where="--port",
+                field="port",
+                fix="give a port between 1 and 65535",
+            )
+        resolved = configure(root, host, port)
+    console.print(
+        f"gpnlab app on http://{host}:{port} (files under {resolved}); Ctrl-C stops it",
+        highlight=False,
+        soft_wrap=True,
+    )
+    serve(resolved, host, port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
