@@ -63,6 +63,9 @@ def test_slider_and_run_give_trajectories_for_the_seeds_asked(page, server: Serv
         page.keyboard.press("ArrowRight")
     after = float(thumb.get_attribute("aria-valuenow"))
     assert after == pytest.approx(before + 0.05)
+    # the label shows the value the server holds: wait for it before pressing Run
+    ctl = page.locator(".ctl-learning_subsidy")
+    ctl.get_by_text(f"learning subsidy = {after:g}").wait_for()
     page.locator(".run-button").click()
     page.locator(".fig-trajectories").wait_for(timeout=RUN_TIMEOUT)
     assert page.locator(".trajectory-seeds").inner_text() == "trajectories: 3 seeds"
@@ -71,8 +74,9 @@ def test_slider_and_run_give_trajectories_for_the_seeds_asked(page, server: Serv
     assert f"learning_subsidy = {after:g}" in moved
     for cls in ("fig-differences", "fig-stages", "fig-network", "headline-table"):
         assert page.locator(f".{cls}").count() == 1, cls
-    page.locator(".fig-network").scroll_into_view_if_needed()
     screenshot(page, "explore_run")
+    page.locator(".fig-network").scroll_into_view_if_needed()
+    screenshot(page, "explore_network")
 
 
 def test_cancel_stops_a_run(page, server: Server) -> None:

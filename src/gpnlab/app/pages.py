@@ -46,23 +46,37 @@ def html_table(df: pd.DataFrame, cls: str) -> solara.Element:
 
 
 def use_job() -> tuple[Job | None, Callable[[Callable[..., Any]], None]]:
-    """The page's current job and a function that starts a new one."""
+    """The page's current job and a function that starts a new one. The page redraws when a
+    job starts and ends; only :func:`JobStatus` redraws while it runs."""
     job, set_job = solara.use_state(None)
-    _tick, set_tick = solara.use_state(0)
+    _ended, set_ended = solara.use_state(0)
 
     def start(fn: Callable[..., Any]) -> None:
         if job is not None and job.running:
             return
-        j = Job(fn, on_change=lambda: set_tick(lambda t: t + 1), context=_context())
+        j = Job(fn, on_end=lambda: set_ended(lambda t: t + 1), context=_context())
         set_job(j)
         j.start()
 
     return job, start
 
 
+@solara.component
 def JobStatus(job: Job | None, what: str) -> None:
-    """Progress, or how the last job ended. The job's fields are passed as values: a child
-    component given the same job object would not redraw when only its fields change."""
+    """Progress of the running job (redrawn by the job's own reports), or how it ended."""
+    _tick, set_tick = solara.use_state(0)
+
+    def watch() -> Callable[[], None] | None:
+        if job is None:
+            return None
+
+        def redraw() -> None:
+            set_tick(lambda t: t + 1)
+
+        job.listeners.append(redraw)
+        return lambda: job.listeners.remove(redraw)
+
+    solara.use_effect(watch, [job])
     if job is not None:
         JobLine(job.state, job.progress, job.elapsed, job.error, what)
 
@@ -98,12 +112,13 @@ def control_defaults(world: Any, focal: str) -> dict[str, Any]:
 
 @solara.component
 def ControlWidget(c: Control, value: Any, on_value: Callable[[Any], None]) -> None:
+    """A slider (or switch) for one field; its label shows the value the server holds."""
     with solara.Div(classes=[f"ctl-{c.name}"]):
         if c.kind == "bool":
             solara.Switch(label=f"{c.label}", value=bool(value), on_value=on_value)
         elif c.kind == "int":
             solara.SliderInt(
-                f"{c.label}",
+                f"{c.label} = {int(value)}",
                 value=int(value),
                 min=int(c.low),
                 max=int(c.high),
@@ -112,7 +127,7 @@ def ControlWidget(c: Control, value: Any, on_value: Callable[[Any], None]) -> No
             )
         else:
             solara.SliderFloat(
-                f"{c.label}",
+                f"{c.label} = {float(value):g}",
                 value=float(value),
                 min=c.low,
                 max=c.high,

@@ -2,8 +2,9 @@
 
 A :class:`Job` runs ``fn(progress, stop)`` in a daemon thread: ``fn`` reports its progress as a
 fraction in [0, 1] and returns when done, or raises (e.g. :class:`gpnlab.app.data.Cancelled`
-once ``stop`` is set). ``on_change`` is called from the thread when the state changes and at
-most every ``every`` seconds while progress moves; the page uses it to redraw. ``context`` (a
+once ``stop`` is set). ``on_change`` and the ``listeners`` are called when the state changes and
+at most every ``every`` seconds while progress moves (the progress line redraws itself this
+way); ``on_end`` once, when the work has ended (the page redraws its results). ``context`` (a
 Solara kernel context) is entered around each call, so the callback may set the page's state
 from any thread.
 """
@@ -27,11 +28,14 @@ class Job:
         fn: Callable[[Callable[[float], None], threading.Event], Any],
         *,
         on_change: Callable[[], None] | None = None,
+        on_end: Callable[[], None] | None = None,
         context: AbstractContextManager[Any] | None = None,
         every: float = 0.25,
     ) -> None:
         self.fn = fn
         self.on_change = on_change
+        self.on_end = on_end
+        self.listeners: list[Callable[[], None]] = []  # progress watchers (added any time)
         self.context = context
         self.every = every
         self.stop = threading.Event()
@@ -54,17 +58,17 @@ class Job:
         self.stop.set()
 
     def _notify(self, force: bool = False) -> None:
-        """Call ``on_change`` (throttled) in the page's context, from whichever thread reports
-        (the work may report from threads of its own)."""
-        if self.on_change is None:
-            return
+        """Call ``on_change`` and the listeners (throttled) in the page's context, from
+        whichever thread reports (the work may report from threads of its own)."""
         with self._lock:
             now = time.perf_counter()
             if not force and now - self._last < self.every:
                 return
             self._last = now
+        callbacks = [c for c in (self.on_change, *self.listeners) if c is not None]
         with self.context if self.context is not None else nullcontext():
-            self.on_change()
+            for c in callbacks:
+                c()
 
     def _progress(self, fraction: float) -> None:
         self.progress = min(max(fraction, 0.0), 1.0)
@@ -85,6 +89,9 @@ class Job:
                 self.state, self.error = "failed", f"{type(exc).__name__}: {first}"
         self.elapsed = time.perf_counter() - self.started
         self._notify(force=True)
+        if self.on_end is not None:
+            with self.context if self.context is not None else nullcontext():
+                self.on_end()
 
     @property
     def running(self) -> bool:
