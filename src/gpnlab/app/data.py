@@ -189,7 +189,7 @@ def run_many(
         "panel": pd.concat(panels, ignore_index=True),
         "stages": pd.concat(stages, ignore_index=True),
     }
-    roles = [s.role for s in req.world.stages]
+    roles = [str(s.role) for s in req.world.stages]
     return RunSet(tables, table, roles, time.perf_counter() - t0)
 
 

@@ -68,6 +68,35 @@ def trajectories(summary: pd.DataFrame, outcomes: list[str], regimes: list[str])
     return _png(fig)
 
 
+def small_multiples(summary: pd.DataFrame, outcomes: list[str], regimes: list[str]) -> bytes:
+    """One panel per (outcome, regime): the mean across seeds with its 95% band, the
+    baseline's mean in grey in every panel of its row (no overlapping bands)."""
+    regimes = [r for r in REGIMES if r in regimes] + [r for r in regimes if r not in REGIMES]
+    nrow, ncol = len(outcomes), len(regimes)
+    fig, axes = _figure(nrow, ncol, 2.2 * ncol + 0.5, 1.7 * nrow + 0.5)
+    grid = axes.reshape(nrow, ncol)
+    for i, outcome in enumerate(outcomes):
+        s = summary.loc[summary["outcome"] == outcome]
+        base = s.loc[s["regime"] == regimes[0]].sort_values("period")
+        for j, regime in enumerate(regimes):
+            ax = grid[i, j]
+            g = s.loc[s["regime"] == regime].sort_values("period")
+            if j > 0 and len(base):
+                ax.plot(base["period"], base["mean"], color="#999999", linewidth=0.9)
+            c = colour(regime)
+            ax.plot(g["period"], g["mean"], color=c, linewidth=1.3)
+            ax.fill_between(g["period"], g["ci_low"], g["ci_high"], color=c, alpha=0.2, linewidth=0)
+            if i == 0:
+                ax.set_title(regime, fontsize=8, color=c)
+            if j == 0:
+                ax.set_ylabel(label(outcome, 22), fontsize=6.5)
+            ax.tick_params(labelsize=6)
+        for ax in grid[i, 1:]:
+            ax.sharey(grid[i, 0])
+    fig.tight_layout()
+    return _png(fig)
+
+
 def difference_panels(diffs: pd.DataFrame, outcomes: list[str], regime: str) -> bytes:
     """The paired difference from laissez-faire over time with its 95% band."""
     ncol = min(4, max(1, len(outcomes)))

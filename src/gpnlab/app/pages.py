@@ -12,7 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import solara
@@ -48,7 +48,7 @@ def html_table(df: pd.DataFrame, cls: str) -> solara.Element:
 def use_job() -> tuple[Job | None, Callable[[Callable[..., Any]], None]]:
     """The page's current job and a function that starts a new one. The page redraws when a
     job starts and ends; only :func:`JobStatus` redraws while it runs."""
-    job, set_job = solara.use_state(None)
+    job, set_job = solara.use_state(cast(Job | None, None))
     _ended, set_ended = solara.use_state(0)
 
     def start(fn: Callable[..., Any]) -> None:
@@ -161,7 +161,7 @@ def Explore() -> None:
     regime = solara.use_reactive("build")
     seeds = solara.use_reactive(5)
     periods = solara.use_reactive(40)
-    firms = solara.use_reactive(4000)
+    firms = solara.use_reactive(cast(int | None, 4000))
     outcomes = solara.use_reactive(
         ["dva_share", "capability_ht", "functional_position", "value_captured"]
     )
@@ -192,7 +192,7 @@ def Explore() -> None:
 
         def work(progress: Callable[[float], None], stop: threading.Event) -> dict[str, Any]:
             rs = data.run_many(req, progress, stop)
-            out = data.analyse_tables(rs.tables, world)
+            out: dict[str, Any] = dict(data.analyse_tables(rs.tables, world))
             out["runset"] = rs
             out["request"] = req
             return out
@@ -219,7 +219,7 @@ def Explore() -> None:
                 )
                 solara.Button(
                     "Cancel",
-                    on_click=lambda: job and job.cancel(),
+                    on_click=lambda: None if job is None else job.cancel(),
                     disabled=job is None or not job.running,
                     classes=["cancel-button"],
                 )
@@ -306,7 +306,7 @@ def Compare() -> None:
     focal = solara.use_reactive(_first_focal(focals, world))
     seeds = solara.use_reactive(4)
     periods = solara.use_reactive(20)
-    firms = solara.use_reactive(2000)
+    firms = solara.use_reactive(cast(int | None, 2000))
     job, start = use_job()
 
     def run() -> None:
@@ -316,7 +316,7 @@ def Compare() -> None:
 
         def work(progress: Callable[[float], None], stop: threading.Event) -> dict[str, Any]:
             rs = data.run_many(req, progress, stop)
-            out = data.analyse_tables(rs.tables, world)
+            out: dict[str, Any] = dict(data.analyse_tables(rs.tables, world))
             out["request"] = req
             out["regimes"] = data.regime_table(rs.tables)
             return out
@@ -340,7 +340,7 @@ def Compare() -> None:
                 )
                 solara.Button(
                     "Cancel",
-                    on_click=lambda: job and job.cancel(),
+                    on_click=lambda: None if job is None else job.cancel(),
                     disabled=job is None or not job.running,
                     classes=["cancel-button"],
                 )
@@ -373,8 +373,9 @@ def CompareResults(result: dict[str, Any]) -> None:
         "captured over the horizon"
     )
     html_table(best, "compare-table")
+    solara.Markdown(f"**Trajectories** (mean across seeds, 95% band; grey: {data.BASELINE})")
     solara.Image(
-        figures.trajectories(summary, outcomes[:4], req.regimes), classes=["fig-trajectories"]
+        figures.small_multiples(summary, outcomes[:4], req.regimes), classes=["fig-trajectories"]
     )
 
 
@@ -383,7 +384,7 @@ def Experiments() -> None:
     base = root()
     choices = solara.use_memo(lambda: data.experiment_choices(base), [])
     text = solara.use_reactive(choices[0] if choices else "")
-    result, set_result = solara.use_state(None)
+    result, set_result = solara.use_state(cast(Any, None))
     error = solara.use_reactive("")
 
     def open_() -> None:
@@ -421,7 +422,12 @@ def Experiments() -> None:
         for focal in spec.focal:
             s = result["summary"].loc[result["summary"]["focal"] == focal]
             kept = [o for o in data.OUTCOMES if o in set(s["outcome"])]
-            solara.Image(figures.trajectories(s, kept, spec.regimes), classes=["fig-trajectories"])
+            solara.Markdown(
+                f"**{focal}**: mean across seeds with 95% bands; grey: {spec.regimes[0]}"
+            )
+            solara.Image(
+                figures.small_multiples(s, kept[:4], spec.regimes), classes=["fig-trajectories"]
+            )
             d = result["differences"].loc[result["differences"]["focal"] == focal]
             if len(d):
                 solara.Image(figures.forest(d, kept), classes=["fig-forest"])
@@ -432,9 +438,9 @@ def Measure() -> None:
     base = root()
     choices = solara.use_memo(lambda: data.table_choices(base), [])
     text = solara.use_reactive(choices[0] if choices else "")
-    year = solara.use_reactive(None)
+    year = solara.use_reactive(cast(int | None, None))
     country = solara.use_reactive("")
-    result, set_result = solara.use_state(None)
+    result, set_result = solara.use_state(cast(Any, None))
     error = solara.use_reactive("")
 
     def measure() -> None:
