@@ -18,6 +18,10 @@ import pytest
 
 from .conftest import Server, screenshot
 
+expect = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+).expect
+
 pytestmark = pytest.mark.slow
 
 RUN_TIMEOUT = 180_000  # ms: the first run in a fresh clone compiles the kernels
@@ -90,7 +94,7 @@ def test_cancel_stops_a_run(page, server: Server) -> None:
     page.locator(".cancel-button").click()
     page.locator(".job-cancelled").wait_for(timeout=30_000)
     assert page.locator(".fig-trajectories").count() == 0
-    assert page.locator(".run-button").is_enabled()
+    expect(page.locator(".run-button")).to_be_enabled()
 
 
 def test_compare_shows_the_forest_plot(page, server: Server) -> None:

@@ -198,3 +198,24 @@ def test_measure_path_refuses_outside_and_reads_inside(tmp_path: Path) -> None:
     assert data.table_choices(root) == ["t"]
     with pytest.raises(InputError, match="outside"):
         data.measure_path(root, "..")
+
+
+def test_a_run_done_before_is_taken_from_memory(small: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls: list[int] = []
+    real = data.simulate
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(data, "simulate", counted)
+    req = data.RunRequest(small, "VNL", ["join", "laissez_faire"], seeds=2, periods=2, firms=700)
+    first = data.run_many(req)
+    assert len(calls) == 4
+    again = data.run_many(req)
+    assert len(calls) == 4  # nothing re-simulated, same numbers
+    assert again.tables["panel"].equals(first.tables["panel"])
+    moved = data.RunRequest(small, "VNL", ["join", "laissez_faire"], seeds=2, periods=2,
+                            firms=700, values={"policy.fdi_incentive": 0.5})  # fmt: skip
+    data.run_many(moved)
+    assert len(calls) == 6  # only the regime's runs: the baseline is unchanged

@@ -15,8 +15,10 @@ curve and concentration by stage (:mod:`gpnlab.report.experiment_report`).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,7 +40,7 @@ from gpnlab.report.experiment_report import concentration_table, smile_table
 from gpnlab.simulate.config import World, load_world, scale_firms
 from gpnlab.simulate.policy import REGIMES, apply_regime
 from gpnlab.simulate.presets import load_preset, preset_names
-from gpnlab.simulate.run import simulate
+from gpnlab.simulate.run import Results, simulate
 from gpnlab.table import IOTable
 
 from .params import apply_controls
@@ -118,6 +120,25 @@ def run_worlds(req: RunRequest) -> dict[str, World]:
     return out
 
 
+CACHE_RUNS = 64
+"""Runs kept in memory (a few hundred kB each at 4,000 firms): moving an instrument and
+pressing Run again re-simulates the regime, not laissez-faire."""
+_CACHE: OrderedDict[tuple[str, int, int, bool], Any] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def world_digest(world: World) -> str:
+    """SHA-256 of the world's JSON: equal worlds, equal digests."""
+    return hashlib.sha256(world.model_dump_json().encode()).hexdigest()
+
+
+def _remember(key: tuple[str, int, int, bool], res: Any) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = Results(res.panel, res.stages, res.firms.iloc[0:0], res.tables)
+        while len(_CACHE) > CACHE_RUNS:
+            _CACHE.popitem(last=False)
+
+
 def run_many(
     req: RunRequest,
     progress: Callable[[float], None] | None = None,
@@ -125,7 +146,8 @@ def run_many(
 ) -> RunSet:
     """Simulate every (regime, seed) of ``req``, seeds ``world.seed + r`` shared by the
     regimes (so differences are paired), two at a time. ``progress(fraction)`` is called after
-    every quarter of every run; setting ``stop`` raises :class:`Cancelled` within a quarter."""
+    every quarter of every run; setting ``stop`` raises :class:`Cancelled` within a quarter.
+    A (world, seed, quarters) simulated before in this process is taken from memory."""
     import time
 
     t0 = time.perf_counter()
@@ -144,17 +166,28 @@ def run_many(
         if progress is not None:
             progress(frac)
 
+    digests = {regime: world_digest(w) for regime, w in worlds.items()}
+
     def one(job: tuple[str, int]) -> tuple[str, int, Any]:
         regime, r = job
         w = worlds[regime]
         keep = req.table_of == regime and r == 0
-        res = simulate(
-            w,
-            seed=w.seed + r,
-            periods=req.periods,
-            mrio_every=req.periods if keep else 0,
-            progress=tick,
-        )
+        key = (digests[regime], w.seed + r, req.periods, keep)
+        res = _CACHE.get(key)
+        if res is None:
+            res = simulate(
+                w,
+                seed=w.seed + r,
+                periods=req.periods,
+                mrio_every=req.periods if keep else 0,
+                progress=tick,
+            )
+            _remember(key, res)
+        else:  # a run is a pure function of (world, seed, periods): reuse it
+            with lock:
+                done[0] += req.periods
+            if progress is not None:
+                progress(done[0] / total)
         return regime, r, res
 
     with ThreadPoolExecutor(THREADS) as pool:

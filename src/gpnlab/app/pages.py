@@ -176,6 +176,7 @@ def Explore() -> None:
     job, start = use_job()
 
     def run() -> None:
+        chosen = list(outcomes.value) or data.OUTCOMES[:4]
         moved = {k: v for k, v in values.items() if v != defaults.get(k)}
         req = data.RunRequest(
             world,
@@ -195,6 +196,10 @@ def Explore() -> None:
             out: dict[str, Any] = dict(data.analyse_tables(rs.tables, world))
             out["runset"] = rs
             out["request"] = req
+            # drawn here, in the job's thread, so the page never waits on matplotlib
+            have = set(out["summary"]["outcome"])
+            kept = tuple(o for o in chosen if o in have) or tuple(data.OUTCOMES[:4])
+            out["figures"] = {kept: explore_figures(out, list(kept))}
             return out
 
         start(work)
@@ -255,7 +260,7 @@ def Explore() -> None:
 def ExploreResults(result: dict[str, Any], outcomes: list[str]) -> None:
     req: data.RunRequest = result["request"]
     rs: data.RunSet = result["runset"]
-    summary, diffs = result["summary"], result["differences"]
+    summary = result["summary"]
     kept = [o for o in outcomes if o in set(summary["outcome"])] or data.OUTCOMES[:4]
     runs = rs.tables["runs"]
     n_seeds = int(runs.loc[runs["regime"] == req.regimes[0], "replicate"].nunique())
@@ -271,27 +276,40 @@ def ExploreResults(result: dict[str, Any], outcomes: list[str]) -> None:
         f"controls moved from the regime's settings: {moved or 'none'}", classes=["moved-controls"]
     )
     solara.Text(f"trajectories: {n_seeds} seeds", classes=["trajectory-seeds"])
-    solara.Image(figures.trajectories(summary, kept, req.regimes), classes=["fig-trajectories"])
-    if len(diffs):
+    figs = result["figures"].get(tuple(kept))
+    if figs is None:  # other outcomes chosen after the run: draw them now
+        figs = explore_figures(result, kept)
+        result["figures"][tuple(kept)] = figs
+    solara.Image(figs["trajectories"], classes=["fig-trajectories"])
+    if "differences" in figs:
         solara.Markdown(f"**Difference from laissez-faire** (paired by seed, {n_min} seeds)")
-        solara.Image(
-            figures.difference_panels(diffs, kept, req.regimes[0]), classes=["fig-differences"]
-        )
-    if len(result["smile"]):
+        solara.Image(figs["differences"], classes=["fig-differences"])
+    if "stages" in figs:
         solara.Markdown("**Smile curve and concentration by stage** (last quarter)")
-        solara.Image(
-            figures.by_stage(result["smile"], result["concentration"], req.regimes),
-            classes=["fig-stages"],
-        )
+        solara.Image(figs["stages"], classes=["fig-stages"])
     if rs.table is not None:
         solara.Markdown(
-            f"**The emitted table's headline indicators** (seed 1, quarter {req.periods})"
+            f"**The emitted table's headline indicators** (first seed, quarter {req.periods})"
         )
         html_table(data.headline_indicators(rs.table, req.focal), "headline-table")
-        solara.Image(
-            figures.network(rs.table, rs.roles, f"Network of one run after {req.periods} quarters"),
-            classes=["fig-network"],
+        solara.Image(figs["network"], classes=["fig-network"])
+
+
+def explore_figures(result: dict[str, Any], kept: list[str]) -> dict[str, bytes]:
+    """The Explore page's figures as PNG bytes (see :mod:`gpnlab.app.figures`)."""
+    req: data.RunRequest = result["request"]
+    rs: data.RunSet = result["runset"]
+    kept = kept or data.OUTCOMES[:4]
+    out = {"trajectories": figures.trajectories(result["summary"], kept, req.regimes)}
+    if len(result["differences"]):
+        out["differences"] = figures.difference_panels(result["differences"], kept, req.regimes[0])
+    if len(result["smile"]):
+        out["stages"] = figures.by_stage(result["smile"], result["concentration"], req.regimes)
+    if rs.table is not None:
+        out["network"] = figures.network(
+            rs.table, rs.roles, f"Network of one run after {req.periods} quarters"
         )
+    return out
 
 
 @solara.component

@@ -88,10 +88,10 @@ class Job:
                 first = str(exc).splitlines()[0][:300] if str(exc) else ""
                 self.state, self.error = "failed", f"{type(exc).__name__}: {first}"
         self.elapsed = time.perf_counter() - self.started
-        self._notify(force=True)
-        if self.on_end is not None:
+        if self.on_end is not None:  # first: the page redraws its buttons and results
             with self.context if self.context is not None else nullcontext():
                 self.on_end()
+        self._notify(force=True)
 
     @property
     def running(self) -> bool:
