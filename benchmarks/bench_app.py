@@ -9,7 +9,8 @@ Prints, on this machine:
   quarters at 4,000 firms (Explore's defaults; regime ``build`` plus laissez-faire for the
   paired difference: 10 simulations), and the progress values the page showed meanwhile
   (goal < 10 s on 2 cores); the first run after the server starts (kernels loaded from
-  numba's cache) and a second one;
+  numba's cache), one after moving an instrument (the regime's 5 runs are simulated, the
+  baseline's come from memory) and the same again (all from memory);
 * ``responsive`` -- while a run is going, how long the page takes to redraw after a control
   is moved (a keyboard step on the seeds slider until its label shows the new value): the
   median and the worst of several tries.
@@ -81,7 +82,7 @@ def one_run(page, probe: bool) -> tuple[float, list[str], list[float]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=2, help="runs after the first paint")
+    ap.add_argument("--repeat", type=int, default=3, help="runs after the first paint (1-3)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -95,14 +96,31 @@ def main() -> None:
                 f"first paint: {paint_s:.2f} s after the server process started "
                 f"(HTTP answered after {http_s:.2f} s; goal < 3 s)"
             )
-            for i in range(args.repeat):
-                wall, seen, lat = one_run(page, probe=i > 0)
-                # the seeds slider was stepped right and left: set it back to 5
+            cases = [
+                ("defaults (build + laissez-faire: 10 simulations)", None),
+                (
+                    "learning subsidy moved one step (5 regime runs simulated, 5 baseline "
+                    "runs from memory)",
+                    "learning subsidy",
+                ),
+                ("the same again (all 10 from memory)", None),
+            ]
+            for i, (what, move) in enumerate(cases[: args.repeat]):
+                if move:
+                    thumb = page.get_by_role("slider", name=move)
+                    thumb.focus()
+                    page.keyboard.press("ArrowRight")
+                    want = float(thumb.get_attribute("aria-valuenow"))
+                    page.get_by_text(f"{move} = {want:g}").wait_for()
+                wall, seen, lat = one_run(page, probe=i == 0)
                 shown = [s.split(":")[1].split(" after")[0].strip() for s in seen]
+                server_s = re.findall(r"runs in ([0-9.]+) s", page.locator("body").inner_text())
                 print(
-                    f"run {i + 1}: 5 seeds x 40 quarters x 4,000 firms (10 simulations) "
-                    f"shown after {wall:.2f} s (goal < 10 s); progress seen: "
-                    f"{', '.join(dict.fromkeys(shown)) or 'none'}"
+                    f"run {i + 1}, 5 seeds x 40 quarters x 4,000 firms, {what}: shown "
+                    f"{wall:.2f} s after Run (goal < 10 s; simulations {server_s[0]} s); "
+                    f"{len(set(shown))} progress values shown: "
+                    f"{', '.join(list(dict.fromkeys(shown))[:12]) or 'none'}"
+                    + (" ..." if len(set(shown)) > 12 else "")
                 )
                 if lat:
                     print(

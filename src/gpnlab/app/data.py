@@ -23,25 +23,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from gpnlab.errors import InputError
-from gpnlab.experiments.analysis import (
-    FewReplicatesWarning,
-    differences,
-    focal_long,
-    ranking,
-    summarise,
-    with_run_factors,
-)
-from gpnlab.report.experiment_report import concentration_table, smile_table
 from gpnlab.simulate.config import World, load_world, scale_firms
 from gpnlab.simulate.policy import REGIMES, apply_regime
 from gpnlab.simulate.presets import load_preset, preset_names
-from gpnlab.simulate.run import Results, simulate
-from gpnlab.table import IOTable
+
+if TYPE_CHECKING:
+    from gpnlab.table import IOTable
+
+# The analysis, report and run modules (scipy, matplotlib, DuckDB) are imported where they are
+# used, so the first page paints without them; :func:`warm_up` loads them in the background.
 
 from .params import apply_controls
 from .paths import find_under, resolve_under
@@ -66,6 +61,22 @@ cores without the start-up cost of processes."""
 
 class Cancelled(Exception):
     """A run was cancelled by the user (raised from the progress callback)."""
+
+
+def warm_up() -> None:
+    """Import what a run needs (call in a background thread once the page is up)."""
+    import gpnlab.experiments.analysis  # noqa: F401
+    import gpnlab.measure.indicators  # noqa: F401
+    import gpnlab.report.experiment_report  # noqa: F401
+    import gpnlab.report.network_figure  # noqa: F401
+    import gpnlab.simulate.run  # noqa: F401
+
+
+def simulate(world: World, **kwargs: Any) -> Any:
+    """:func:`gpnlab.simulate.run.simulate` (imported on first use)."""
+    from gpnlab.simulate.run import simulate as run
+
+    return run(world, **kwargs)
 
 
 def world_choices(root: Path) -> list[str]:
@@ -133,6 +144,8 @@ def world_digest(world: World) -> str:
 
 
 def _remember(key: tuple[str, int, int, bool], res: Any) -> None:
+    from gpnlab.simulate.run import Results
+
     with _CACHE_LOCK:
         _CACHE[key] = Results(res.panel, res.stages, res.firms.iloc[0:0], res.tables)
         while len(_CACHE) > CACHE_RUNS:
@@ -229,6 +242,8 @@ def run_many(
 def long_frame(tables: dict[str, pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     """Long table (run, focal, regime, point, replicate, period, outcome, value) of the focal
     country's rows (as :func:`gpnlab.experiments.analysis.focal_long`)."""
+    from gpnlab.experiments.analysis import with_run_factors
+
     panel = with_run_factors(tables["panel"], tables["runs"])
     panel = panel.loc[panel["country"] == panel["focal"]]
     return panel.melt(
@@ -243,6 +258,15 @@ def analyse_tables(
 ) -> dict[str, pd.DataFrame]:
     """summary, differences (paired by seed, from ``baseline``), ranking, smile and
     concentration of a :class:`RunSet`'s tables, as the report computes them."""
+    from gpnlab.experiments.analysis import (
+        FewReplicatesWarning,
+        differences,
+        ranking,
+        summarise,
+        with_run_factors,
+    )
+    from gpnlab.report.experiment_report import concentration_table, smile_table
+
     cols = [c for c in OUTCOMES if c in tables["panel"].columns]
     long = long_frame(tables, cols)
     with warnings.catch_warnings():
@@ -284,7 +308,7 @@ def regime_table(
 
     Intervals: Student t at 95% across seeds (:func:`gpnlab.experiments.analysis.t_interval`).
     """
-    from gpnlab.experiments.analysis import t_interval
+    from gpnlab.experiments.analysis import t_interval, with_run_factors
 
     panel = with_run_factors(tables["panel"], tables["runs"])
     panel = panel.loc[panel["country"] == panel["focal"]]
@@ -373,6 +397,13 @@ def experiment_choices(root: Path) -> list[str]:
 def open_experiment(root: Path, text: str) -> dict[str, Any]:
     """An experiment folder under the root, analysed read-only: its spec, world and the
     report's tables (summary, differences, ranking, smile, concentration)."""
+    from gpnlab.experiments.analysis import (
+        FewReplicatesWarning,
+        differences,
+        focal_long,
+        ranking,
+        summarise,
+    )
     from gpnlab.experiments.store import read_meta, read_tables
 
     folder = resolve_under(root, text, field="experiment")

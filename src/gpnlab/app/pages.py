@@ -18,9 +18,8 @@ import pandas as pd
 import solara
 
 from gpnlab.errors import InputError
-from gpnlab.report.experiment_figures import label
 
-from . import data, figures
+from . import data
 from .params import Control, all_controls
 from .paths import app_root
 from .runner import Job
@@ -40,8 +39,9 @@ def _context() -> Any:
     return kernel_context.get_current_context() if kernel_context.has_current_context() else None
 
 
-def html_table(df: pd.DataFrame, cls: str) -> solara.Element:
-    text = df.to_html(classes=cls, float_format=lambda v: f"{v:,.4g}", border=0)
+def html_table(df: pd.DataFrame, cls: str, index: bool = True) -> solara.Element:
+    """``df`` as an HTML table (pandas escapes every cell)."""
+    text = df.to_html(classes=cls, float_format=lambda v: f"{v:,.4g}", border=0, index=index)
     return solara.HTML(tag="div", unsafe_innerHTML=text, classes=[f"{cls}-box"])
 
 
@@ -174,6 +174,8 @@ def Explore() -> None:
         defaults, key=f"{world_choice.value}/{focal.value}/{regime.value}"
     )
     job, start = use_job()
+    # once the page is up, load what a run needs (scipy, matplotlib, the simulator)
+    solara.use_effect(lambda: threading.Thread(target=data.warm_up, daemon=True).start(), [])
 
     def run() -> None:
         chosen = list(outcomes.value) or data.OUTCOMES[:4]
@@ -297,6 +299,8 @@ def ExploreResults(result: dict[str, Any], outcomes: list[str]) -> None:
 
 def explore_figures(result: dict[str, Any], kept: list[str]) -> dict[str, bytes]:
     """The Explore page's figures as PNG bytes (see :mod:`gpnlab.app.figures`)."""
+    from . import figures
+
     req: data.RunRequest = result["request"]
     rs: data.RunSet = result["runset"]
     kept = kept or data.OUTCOMES[:4]
@@ -375,6 +379,8 @@ def Compare() -> None:
 
 @solara.component
 def CompareResults(result: dict[str, Any]) -> None:
+    from . import figures
+
     diffs, summary = result["differences"], result["summary"]
     req: data.RunRequest = result["request"]
     outcomes = [o for o in data.OUTCOMES if o in set(diffs["outcome"])]
@@ -436,7 +442,9 @@ def Experiments() -> None:
             for c in result["ranking"].columns
             if c in ("focal", "rank", "regime") or c.endswith("_diff")
         ]
-        html_table(result["ranking"][cols], "ranking-table")
+        html_table(result["ranking"][cols], "ranking-table", index=False)
+        from . import figures
+
         for focal in spec.focal:
             s = result["summary"].loc[result["summary"]["focal"] == focal]
             kept = [o for o in data.OUTCOMES if o in set(s["outcome"])]
@@ -491,6 +499,8 @@ def Measure() -> None:
             f"{table.G} countries x {table.N} sectors; money in {table.unit}; "
             "shares of gross exports (docs/measurement.md)"
         )
+        from gpnlab.report.experiment_figures import label
+
         html_table(shown.rename(columns=lambda c: label(c, 60)), "indicator-table")
 
 
