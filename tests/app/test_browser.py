@@ -150,3 +150,14 @@ def test_a_path_outside_the_root_is_refused(page, server: Server, path: str) -> 
     assert page.locator(".indicator-table").count() == 0
     if path.startswith("escape"):
         screenshot(page, "refused")
+
+
+def test_changing_the_regime_sets_its_instruments(page, server: Server) -> None:
+    page.goto(server.url)
+    page.locator(".run-button").wait_for()
+    ls, fdi = page.locator(".ctl-learning_subsidy"), page.locator(".ctl-fdi_incentive")
+    ls.get_by_text("learning subsidy = 0.4").wait_for()  # build (the default regime)
+    page.get_by_role("button", name="regime build").click()
+    page.get_by_role("option", name="join").click()
+    fdi.get_by_text("fdi incentive = 0.15").wait_for()  # REGIMES["join"]
+    ls.get_by_text("learning subsidy = 0", exact=True).wait_for()
