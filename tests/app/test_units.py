@@ -219,3 +219,17 @@ def test_a_run_done_before_is_taken_from_memory(small: World, monkeypatch) -> No
                             firms=700, values={"policy.fdi_incentive": 0.5})  # fmt: skip
     data.run_many(moved)
     assert len(calls) == 6  # only the regime's runs: the baseline is unchanged
+
+
+def test_app_command_refuses_a_bad_root_or_port_and_binds_locally(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from gpnlab.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["app", "--root", str(tmp_path / "missing")])
+    assert r.exit_code == 2 and "the root folder does not exist" in r.stderr
+    r = runner.invoke(app, ["app", "--port", "70000", "--root", str(tmp_path)])
+    assert r.exit_code == 2 and "65535" in r.stderr
+    help_text = " ".join(runner.invoke(app, ["app", "--help"]).output.split())
+    assert "[default: 127.0.0.1]" in help_text and "[default: 8765]" in help_text
