@@ -10,12 +10,13 @@ Prints, on this machine:
   paired difference: 10 simulations), and the progress values the page showed meanwhile
   (goal < 10 s on 2 cores); the first run after the server starts (kernels loaded from
   numba's cache), one after moving an instrument (the regime's 5 runs are simulated, the
-  baseline's come from memory) and the same again (all from memory);
+  baseline's come from memory; the responsiveness probe below runs during this one) and the
+  same again (all from memory);
 * ``responsive`` -- while a run is going, how long the page takes to redraw after a control
   is moved (a keyboard step on the seeds slider until its label shows the new value): the
   median and the worst of several tries.
 
-Usage: ``python benchmarks/bench_app.py [--repeat 2]``. Needs ``playwright`` and
+Usage: ``python benchmarks/bench_app.py [--repeat 3]``. Needs ``playwright`` and
 ``/usr/bin/chromium``.
 """
 
@@ -112,7 +113,7 @@ def main() -> None:
                     page.keyboard.press("ArrowRight")
                     want = float(thumb.get_attribute("aria-valuenow"))
                     page.get_by_text(f"{move} = {want:g}").wait_for()
-                wall, seen, lat = one_run(page, probe=i == 0)
+                wall, seen, lat = one_run(page, probe=i == 1)
                 shown = [s.split(":")[1].split(" after")[0].strip() for s in seen]
                 server_s = re.findall(r"runs in ([0-9.]+) s", page.locator("body").inner_text())
                 print(

@@ -51,6 +51,9 @@ def test_page_loads(page, server: Server) -> None:
     # one control per policy instrument, with its help text and bounds
     assert page.locator(".ctl-learning_subsidy").get_by_text("share of learning").is_visible()
     screenshot(page, "explore")
+    assert page.locator(".ctl-transfer_rate").count() == 0  # mechanisms drawn on demand
+    page.get_by_text("show the mechanism parameters").click()
+    page.locator(".ctl-transfer_rate").get_by_text("share of the capability gap").wait_for()
     print(f"server answered {server.ready:.2f} s after start; page painted in {paint:.2f} s")
 
 

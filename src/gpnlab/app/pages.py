@@ -173,6 +173,7 @@ def Explore() -> None:
     values, set_values = solara.use_state(
         defaults, key=f"{world_choice.value}/{focal.value}/{regime.value}"
     )
+    show_mech = solara.use_reactive(False)
     job, start = use_job()
     # once the page is up, load what a run needs (scipy, matplotlib, the simulator)
     solara.use_effect(lambda: threading.Thread(target=data.warm_up, daemon=True).start(), [])
@@ -231,11 +232,14 @@ def Explore() -> None:
                     classes=["cancel-button"],
                 )
             JobStatus(job, "run")
-            for group, title in (
-                ("policy", f"Policy instruments of {focal.value}"),
-                ("mechanisms", "Mechanisms (whole world)"),
-            ):
-                with solara.Details(title, expand=group == "policy"):
+            solara.Switch(
+                label="show the mechanism parameters", value=show_mech, classes=["show-mechanisms"]
+            )
+            groups = [("policy", f"Policy instruments of {focal.value}")]
+            if show_mech.value:  # drawn on demand: ~27 more sliders slow the first paint
+                groups.append(("mechanisms", "Mechanisms (whole world)"))
+            for group, title in groups:
+                with solara.Card(title, margin=0, classes=[f"group-{group}"]):
                     for c in CONTROLS:
                         if c.group != group:
                             continue
