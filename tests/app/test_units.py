@@ -233,3 +233,16 @@ def test_app_command_refuses_a_bad_root_or_port_and_binds_locally(tmp_path: Path
     assert r.exit_code == 2 and "65535" in r.stderr
     help_text = " ".join(runner.invoke(app, ["app", "--help"]).output.split())
     assert "[default: 127.0.0.1]" in help_text and "[default: 8765]" in help_text
+
+
+def test_measure_a_folder_of_years(tmp_path: Path) -> None:
+    from gpnlab.io.own import write_own
+    from gpnlab.synthetic import random_table
+
+    root = app_root(tmp_path)
+    write_own(random_table(3, 2, seed=1), root / "years" / "2010", overwrite=True)
+    write_own(random_table(4, 2, seed=2), root / "years" / "2011", overwrite=True)
+    _, ind = data.measure_path(root, "years", 2011)
+    assert list(ind.index) == ["C01", "C02", "C03", "C04"]
+    _, ind = data.measure_path(root, "years", 2010)
+    assert len(ind) == 3
