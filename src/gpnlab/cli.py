@@ -36,6 +36,9 @@ from gpnlab.table import TableWarning
 
 app = typer.Typer(
     add_completion=False,
+    # help text is plain text: defaults are written in brackets ("[world's seed]"), which Rich
+    # markup would swallow as tags
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="gpnlab: global production networks, GVC measurement and industrial-policy simulation.",
 )
@@ -652,14 +655,24 @@ def simulate(
     regime: Annotated[
         str, typer.Option(help="policy regime for the focal countries")
     ] = "laissez_faire",
-    focal: Annotated[str | None, typer.Option(help="focal countries, CODE[,CODE]")] = None,
+    focal: Annotated[
+        str | None,
+        typer.Option(
+            help="focal countries of the regime, CODE[,CODE] [every country that is not a "
+            "flagship home economy]"
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="random seed [world's seed]")] = None,
     periods: Annotated[int | None, typer.Option(help="quarters to simulate")] = None,
     firms: Annotated[int | None, typer.Option(help="scale populations to about N firms")] = None,
     out: Annotated[Path, typer.Option(help="output folder")] = Path("out/simulate"),
     mrio_every: Annotated[
-        int, typer.Option(help="write the IO table every K periods (0: never)")
-    ] = 0,
+        int | None,
+        typer.Option(
+            help="write the IO table every K quarters and at the last (0: never) [the last "
+            "quarter only]"
+        ),
+    ] = None,
     snapshots: Annotated[
         str | None,
         typer.Option(help="firm table at these quarters, T1,T2,... (firms.parquet) [the last]"),
@@ -667,6 +680,14 @@ def simulate(
     list_presets: Annotated[
         bool, typer.Option("--list-presets", help="list worlds and regimes")
     ] = False,
+    write_preset: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-preset",
+            metavar="FILE",
+            help="write the --preset world to FILE (TOML, with its comments) to edit, then stop",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     max_memory: MaxMemory = None,
 ) -> None:
@@ -697,6 +718,17 @@ def simulate(
             )
         out_console.print(t)
         return
+    if write_preset is not None:
+        from gpnlab.simulate.presets import write_preset_file
+
+        with user_errors():
+            path = write_preset_file(preset, write_preset, overwrite=overwrite)
+        out_console.print(
+            f"world {preset!r} written to {path}; edit it, then: gpnlab simulate {path}",
+            soft_wrap=True,
+            highlight=False,
+        )
+        return
     with user_errors():
         memory_option(max_memory)
         at_least(seed, 0, "--seed", "give a seed >= 0")
@@ -714,8 +746,19 @@ def simulate(
             )
         focal_codes = focal.split(",") if focal else None
         check_focal(world, focal_codes or [], where="--focal")
+        applied_to = focal_codes or [c.code for c in world.countries if not c.flagship_home]
+        if focal_codes is None and REGIMES[regime]:
+            console.print(
+                f"[yellow]note:[/] regime {regime} applies to every country that is not a "
+                f"flagship home economy ({', '.join(applied_to)}); --focal CODE[,CODE] picks "
+                "some",
+                highlight=False,
+                soft_wrap=True,
+            )
         world = apply_regime(world, regime, focal_codes)
         T = periods or world.periods
+        if mrio_every is None:
+            mrio_every = T  # the last quarter's table (T % T == 0)
         if firms is not None:
             world = scale_firms(world, firms)
         run_seed = world.seed if seed is None else seed
@@ -733,7 +776,15 @@ def simulate(
                 snapshots=snaps,
             )
         assert res.model is not None
-        write_results(res, world, out, seed=run_seed, timers=res.model.timers, overwrite=overwrite)
+        write_results(
+            res,
+            world,
+            out,
+            seed=run_seed,
+            timers=res.model.timers,
+            overwrite=overwrite,
+            run_info={"regime": regime, "focal": applied_to, "focal_given": focal_codes},
+        )
     last = res.panel[res.panel.period == res.panel.period.max()]
     t = Table(title=f"Period {int(last.period.iloc[0])}: {world.name}, regime {regime}")
     for col in (
@@ -971,6 +1022,37 @@ def _print_ranking(folder: Path) -> None:
             cells.append(f"{r[c + '_diff']:+.2g}{star}")
         t.add_row(str(r["focal"]), str(int(r["rank"])), str(r["regime"]), *cells)
     out_console.print(t)
+
+
+@app.command("app")
+def app_cmd(
+    host: Annotated[
+        str, typer.Option(help="address to bind; 0.0.0.0 exposes the app to your network")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8765,
+    root: Annotated[
+        Path, typer.Option(help="the only folder the app reads worlds, tables, experiments from")
+    ] = Path("."),
+) -> None:
+    """Open the interactive app (Solara): Explore, Compare regimes, Experiments, Measure."""
+    from gpnlab.app.server import configure, serve
+
+    with user_errors():
+        at_least(port, 1, "--port", "give a port between 1 and 65535")
+        if port > 65535:
+            raise InputError(
+                f"--port {port} is above 65535",
+                where="--port",
+                field="port",
+                fix="give a port between 1 and 65535",
+            )
+        resolved = configure(root, host, port)
+    console.print(
+        f"gpnlab app on http://{host}:{port} (files under {resolved}); Ctrl-C stops it",
+        highlight=False,
+        soft_wrap=True,
+    )
+    serve(resolved, host, port)
 
 
 if __name__ == "__main__":  # pragma: no cover

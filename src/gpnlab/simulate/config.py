@@ -510,24 +510,40 @@ def world_from_dict(
         ) from None
 
 
-def scale_firms(world: World, firms: int) -> World:
+def min_firms(world: World) -> int:
+    """Fewest firms :func:`scale_firms` can give ``world``: every non-BL population that has
+    firms keeps at least one."""
+    return sum(1 for p in world.populations if p.role != "BL" and p.count > 0)
+
+
+def scale_firms(world: World, firms: int, *, where: str = "--firms") -> World:
     """Scale every non-BL population so the world has about ``firms`` firms in total.
 
-    Refuses (one line) a count that is not positive or above :data:`MAX_FIRMS`; memory is
-    checked separately, before the model is built (:func:`gpnlab.simulate.budget.check_simulation`).
+    Refuses (one line) a count below :func:`min_firms` (it would silently give more firms than
+    asked) or above :data:`MAX_FIRMS`; memory is checked separately, before the model is built
+    (:func:`gpnlab.simulate.budget.check_simulation`).
     """
     total = sum(p.count for p in world.populations if p.role != "BL")
-    if total == 0 or firms <= 0:
+    if total == 0:
         raise InputError(
             "cannot scale an empty population",
-            where="--firms",
+            where=where,
             field="firms",
-            fix="give a positive number",
+            fix="give the world's populations some firms",
+        )
+    least = min_firms(world)
+    if firms < least:
+        raise InputError(
+            f"{firms:,} firms is below {least}, the fewest world {world.name!r} scales to (each "
+            f"of its {least} non-brand-leader populations keeps at least one firm)",
+            where=where,
+            field="firms",
+            fix=f"give {least} firms or more",
         )
     if firms > MAX_FIRMS:
         raise InputError(
             f"{firms:,} firms is more than the {MAX_FIRMS:,} the simulator can index",
-            where="--firms",
+            where=where,
             field="firms",
             fix=f"give at most {MAX_FIRMS:,} firms",
         )
@@ -542,7 +558,7 @@ def scale_firms(world: World, firms: int) -> World:
         raise InputError(
             f"{firms:,} firms lay out as {slots:,} plants, more than the {MAX_FIRMS:,} the "
             "simulator can index",
-            where="--firms",
+            where=where,
             field="firms",
             fix="give fewer firms",
         )

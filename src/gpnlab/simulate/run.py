@@ -122,11 +122,14 @@ def write_results(
     seed: int,
     timers: dict[str, float],
     overwrite: bool = False,
+    run_info: dict[str, object] | None = None,
 ) -> Path:
     """Write panel, stages, firms, mrio/period=T/ and manifest.json into ``out`` atomically.
 
     ``out`` must be new, empty or an earlier ``gpnlab simulate`` output; ``overwrite`` adds the
     files beside a user's without deleting any (:func:`gpnlab.outdir.atomic_dir`).
+    ``run_info`` (e.g. the regime and the countries it was applied to) is recorded in the
+    manifest beside the seed.
     """
     with atomic_dir(out, command="simulate", overwrite=overwrite) as tmp:
         res.panel.to_parquet(tmp / "panel.parquet", index=False)
@@ -139,6 +142,7 @@ def write_results(
         manifest = {
             "gpnlab_version": __version__,
             "seed": seed,
+            **(run_info or {}),
             "periods": int(res.panel["period"].max()) if len(res.panel) else 0,
             "config": world.model_dump(mode="json"),
             "wall_time_s": round(res.wall_time, 3),
