@@ -2,15 +2,16 @@
 
 Every page gets its numbers from here, and this module only calls the functions the CLI and
 the report use (``simulate``, ``apply_regime``, ``experiments.analysis``, ``read_table`` and
-``measure_all``), so the app shows what the report would. When ``gpnlab.experiments.analyse``
-(issue 14, item 1) lands, :func:`analyse_tables` and :func:`open_experiment` are the two
-functions to point at it.
+``measure_all``), so the app shows what the report would: an experiment folder is analysed by
+the notebook API's :func:`gpnlab.experiments.analyse` (:func:`open_experiment`); the app's own
+runs, which have no folder, by the same analysis functions (:func:`analyse_tables`).
 
 Runs of the app are laid out like an experiment's store (``runs``, ``panel``, ``stages``
 frames keyed by ``run_id``), so the same analysis applies: the mean across seeds with a
 Student-t interval (:func:`gpnlab.experiments.analysis.summarise`), the difference from
 laissez-faire paired by seed (:func:`~gpnlab.experiments.analysis.differences`), the smile
-curve and concentration by stage (:mod:`gpnlab.report.experiment_report`).
+curve and concentration by stage (:func:`gpnlab.experiments.analysis.smile_table`,
+:func:`~gpnlab.experiments.analysis.concentration_table`).
 """
 
 from __future__ import annotations
@@ -260,12 +261,13 @@ def analyse_tables(
     concentration of a :class:`RunSet`'s tables, as the report computes them."""
     from gpnlab.experiments.analysis import (
         FewReplicatesWarning,
+        concentration_table,
         differences,
         ranking,
+        smile_table,
         summarise,
         with_run_factors,
     )
-    from gpnlab.report.experiment_report import concentration_table, smile_table
 
     cols = [c for c in OUTCOMES if c in tables["panel"].columns]
     long = long_frame(tables, cols)
@@ -395,16 +397,9 @@ def experiment_choices(root: Path) -> list[str]:
 
 
 def open_experiment(root: Path, text: str) -> dict[str, Any]:
-    """An experiment folder under the root, analysed read-only: its spec, world and the
-    report's tables (summary, differences, ranking, smile, concentration)."""
-    from gpnlab.experiments.analysis import (
-        FewReplicatesWarning,
-        differences,
-        focal_long,
-        ranking,
-        summarise,
-    )
-    from gpnlab.experiments.store import read_meta, read_tables
+    """An experiment folder under the root, analysed read-only with the notebook API
+    (:func:`gpnlab.experiments.analyse`): its spec, world and the report's tables."""
+    from gpnlab.experiments import analyse, read_results
 
     folder = resolve_under(root, text, field="experiment")
     if not (folder / "results.duckdb").is_file():
@@ -414,16 +409,10 @@ def open_experiment(root: Path, text: str) -> dict[str, Any]:
             field="experiment",
             fix="choose a folder written by gpnlab experiment",
         )
-    spec, base = read_meta(folder)
-    tables = read_tables(folder)
-    long = focal_long(tables, spec)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FewReplicatesWarning)
-        summary = summarise(long, spec.analysis.level, spec.analysis.interval, seed=spec.seed)
-        diffs = differences(
-            long, spec.baseline, spec.analysis.level, spec.analysis.interval, seed=spec.seed
-        )
-    rank = ranking(diffs, summary, spec.analysis.rank_by)
+    stored = read_results(folder)
+    result = analyse(stored, network=False)
+    spec, base, tables = stored.spec, stored.base, stored.tables
+    summary, diffs, rank = result.summary, result.differences, result.ranking
     runs = tables["runs"]
     return {
         "folder": folder,
