@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from gpnlab.errors import InputError
-from gpnlab.io.matrix import PARSE_COPIES, check_table_memory, diagnose, sniff
+from gpnlab.io.matrix import PARSE_COPIES, check_table_memory, diagnose, one_file, sniff
 from gpnlab.table import IOTable, OutputRule, ValueAddedRule
 
 COLUMNS = ("refArea", "rowPi", "counterpartArea", "colPi", "obsValue")
@@ -54,21 +54,7 @@ def read_figaro(
     value_added: ValueAddedRule = "residual",
 ) -> IOTable:
     """Read a FIGARO flat file (see module docstring)."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(
-            f
-            for f in p.iterdir()
-            if f.name.lower().endswith((".csv", ".csv.gz")) and not f.name.startswith(".")
-        )
-        if len(files) != 1:
-            raise InputError(
-                f"folder holds {len(files)} CSV files",
-                where=str(p),
-                field="PATH",
-                fix="give the path of one FIGARO flat file (one year), or pick it with --year",
-            )
-        p = files[0]
+    p = one_file(Path(path), (".csv", ".csv.gz"), kinds="CSV", what="FIGARO flat file")
     h = sniff(p, what="FIGARO flat file")
     names = [c.strip() for c in h.columns]
     missing = [c for c in COLUMNS if c not in names]

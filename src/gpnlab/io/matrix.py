@@ -138,6 +138,44 @@ def expect_file(path: Path, what: str) -> None:
         )
 
 
+def one_file(
+    path: Path, endings: tuple[str, ...], *, kinds: str, what: str, skip_hidden: bool = True
+) -> Path:
+    """``path`` itself, or the one file of ``path`` (a folder) whose name ends in one of
+    ``endings`` (case-insensitive; hidden entries skipped unless ``skip_hidden`` is False).
+    ``kinds`` names the endings in the message (``"CSV"``), ``what`` the table in the fix."""
+    if not path.is_dir():
+        return path
+    files = sorted(
+        f
+        for f in path.iterdir()
+        if f.name.lower().endswith(endings) and not (skip_hidden and f.name.startswith("."))
+    )
+    if len(files) != 1:
+        names = ", ".join(f.name for f in files[:5]) + (" ..." if len(files) > 5 else "")
+        raise InputError(
+            f"folder holds {len(files)} {kinds} files" + (f" ({names})" if files else ""),
+            where=str(path),
+            field="PATH",
+            fix=f"give the path of one {what} (one year), or pick it with --year",
+        )
+    return files[0]
+
+
+def first_bad_cell(texts: pa.Array) -> int:
+    """Index of the first text in ``texts`` that does not cast to float64 (bisection; ``texts``
+    is known to hold one)."""
+    lo, hi = 0, len(texts)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            pc.cast(texts.slice(lo, mid - lo), pa.float64())
+            lo = mid
+        except pa.ArrowInvalid:
+            hi = mid
+    return lo
+
+
 # ---------------------------------------------------------------------------- encodings
 def encoding_problem(data: bytes, *, offset: int = 0, final: bool = True) -> str | None:
     """What ``data`` is if not UTF-8 text (``"UTF-16 (byte-order mark)"``...), else None.
@@ -564,14 +602,7 @@ def _numeric(header: Header, table: pa.Table, rows: list[str], field: str) -> pa
 
 
 def _bad_cell(header: Header, rows: list[str], j: int, texts: pa.Array, field: str) -> InputError:
-    lo, hi = 0, len(texts)
-    while hi - lo > 1:  # bisect: the first cell that does not cast to a number
-        mid = (lo + hi) // 2
-        try:
-            pc.cast(texts.slice(lo, mid - lo), pa.float64())
-            lo = mid
-        except pa.ArrowInvalid:
-            hi = mid
+    lo = first_bad_cell(texts)
     text = texts[lo].as_py()
     col = header.value_columns[j]
     what = "blank cell" if not text else f"cell {text[:40]!r} is not a number"

@@ -58,6 +58,7 @@ from gpnlab.io.matrix import (
     check_table_memory,
     count_countries,
     expect_file,
+    one_file,
     read_matrix,
     refuse_duplicates,
     sniff,
@@ -104,17 +105,7 @@ def _merge_label(label: str) -> str:
 
 def _icio_file(p: Path) -> Path:
     """The ICIO CSV file: ``p`` itself, or the one CSV file in the folder ``p``."""
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.name.lower().endswith((".csv", ".csv.gz")))
-        if len(files) != 1:
-            names = ", ".join(f.name for f in files[:5]) + (" ..." if len(files) > 5 else "")
-            raise InputError(
-                f"folder holds {len(files)} CSV files" + (f" ({names})" if files else ""),
-                where=str(p),
-                field="PATH",
-                fix="give the path of one ICIO CSV file (one year), or pick it with --year",
-            )
-        p = files[0]
+    p = one_file(p, (".csv", ".csv.gz"), kinds="CSV", what="ICIO CSV file", skip_hidden=False)
     expect_file(p, "ICIO CSV file")
     return p
 

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -36,7 +37,12 @@ from gpnlab.io.matrix import (
     diagnose,
     encoding_problem,
     expect_file,
+    first_bad_cell,
 )
+
+T = TypeVar("T")
+SHEET_FILES = (".csv", ".csv.gz", ".xlsx")
+"""File endings of a sheet layout (WIOD 2016, ADB MRIO): CSV, gzipped CSV or a workbook."""
 
 #: Header lines looked at (title and header lines come before the data).
 MAX_HEAD_LINES = 40
@@ -141,6 +147,17 @@ def xlsx_to_csv(path: Path, *, sheet: str | int = 0) -> Path:
     finally:
         wb.close()
     return Path(tmp.name)
+
+
+def via_csv(path: Path, read: Callable[[Path], T]) -> T:
+    """``read(path)`` for a CSV file; for an ``.xlsx`` workbook, ``read`` of its first sheet
+    written to a temporary CSV file (:func:`xlsx_to_csv`), removed afterwards."""
+    src = xlsx_to_csv(path) if path.name.lower().endswith(".xlsx") else path
+    try:
+        return read(src)
+    finally:
+        if src != path:
+            src.unlink(missing_ok=True)
 
 
 def read_sheet(
@@ -250,14 +267,7 @@ def _bad_cell(
     texts: pa.Array,
     start: int,
 ) -> InputError:
-    lo, hi = 0, len(texts)
-    while hi - lo > 1:  # bisect: the first cell that does not cast to a number
-        mid = (lo + hi) // 2
-        try:
-            pc.cast(texts.slice(lo, mid - lo), pa.float64())
-            lo = mid
-        except pa.ArrowInvalid:
-            hi = mid
+    lo = first_bad_cell(texts)
     text = texts[lo].as_py() or ""
     row = " ".join(v for v in (col[lo] for col in labels) if v)
     colname = " ".join(r[j] for r in head[:start] if j < len(r) and r[j].strip())[:60]

@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from gpnlab.errors import InputError
-from gpnlab.io.sheet import read_sheet, refuse_blanks, same_labels, xlsx_to_csv
+from gpnlab.io.matrix import one_file
+from gpnlab.io.sheet import SHEET_FILES, read_sheet, refuse_blanks, same_labels, via_csv
 from gpnlab.table import IOTable, OutputRule, ValueAddedRule
 
 FD_CODES = ("CONS_h", "CONS_np", "CONS_g", "GFCF", "INVEN")
@@ -74,27 +75,8 @@ def read_wiod2016(
     value_added: ValueAddedRule = "residual",
 ) -> IOTable:
     """Read one WIOT of the WIOD 2016 release (see module docstring)."""
-    p = Path(path)
-    if p.is_dir():
-        files = sorted(
-            f
-            for f in p.iterdir()
-            if f.name.lower().endswith((".csv", ".csv.gz", ".xlsx")) and not f.name.startswith(".")
-        )
-        if len(files) != 1:
-            raise InputError(
-                f"folder holds {len(files)} CSV or xlsx files",
-                where=str(p),
-                field="PATH",
-                fix="give the path of one WIOT file (one year), or pick it with --year",
-            )
-        p = files[0]
-    src = xlsx_to_csv(p) if p.name.lower().endswith(".xlsx") else p
-    try:
-        return _read(src, p, output=output, value_added=value_added)
-    finally:
-        if src != p:
-            src.unlink(missing_ok=True)
+    p = one_file(Path(path), SHEET_FILES, kinds="CSV or xlsx", what="WIOT file")
+    return via_csv(p, lambda src: _read(src, p, output=output, value_added=value_added))
 
 
 def _estimate(head: list[list[str]], path: Path) -> tuple[int, int]:
