@@ -20,13 +20,23 @@ import pandas as pd
 
 from gpnlab.errors import InputError
 from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.measure.bm_perspectives import (
+    APPROACHES,
+    PERSPECTIVES,
+    bm_terms,
+    imports_decomposition,
+)
 from gpnlab.measure.borin_mancini import bm_sink_bilateral, bm_source_bilateral, tax_in_dva
 from gpnlab.measure.kww import kww
 from gpnlab.measure.leontief import LeontiefSystem, leontief_system
 from gpnlab.measure.linkages import linkage_indices
+from gpnlab.measure.miroudot_ye import miroudot_ye
+from gpnlab.measure.oecd_tiva import tiva_wide
 from gpnlab.measure.position import downstreamness, upstreamness
+from gpnlab.measure.production_gvc import production_participation
 from gpnlab.measure.threads import blas_limit
 from gpnlab.measure.tiva import safe_share, vax_and_vs
+from gpnlab.measure.va_origin import va_origin
 from gpnlab.measure.wwz import wwz
 from gpnlab.resources import check_memory
 from gpnlab.table import IOTable
@@ -105,8 +115,6 @@ def _measure_all(
     with_imports: bool,
     with_extras: bool,
 ) -> Indicators:
-    from gpnlab.measure.bm_perspectives import APPROACHES, PERSPECTIVES, bm_terms
-
     if perspective not in PERSPECTIVES or approach not in APPROACHES:
         bad, field_, known = (
             (perspective, "--perspective", PERSPECTIVES)
@@ -211,8 +219,6 @@ def _measure_all(
         extra.update(extra_tables(acc))
     if with_imports:
         step("imports")
-        from gpnlab.measure.bm_perspectives import imports_decomposition
-
         imp = imports_decomposition(acc, "country")
         extra["imports"] = imp.pivot(index="importer", columns="term", values="value")[
             ["GIMP", "VA", "DC"]
@@ -249,11 +255,6 @@ def extra_tables(acc: ExportAccounts) -> dict[str, pd.DataFrame]:
     by country (:mod:`oecd_tiva`), Miroudot & Ye (2021) by country, value added by origin in
     gross exports by exporter and sector (:mod:`va_origin`), and production-based
     participation, length and position (:mod:`production_gvc`)."""
-    from gpnlab.measure.miroudot_ye import miroudot_ye
-    from gpnlab.measure.oecd_tiva import tiva_wide
-    from gpnlab.measure.production_gvc import production_participation
-    from gpnlab.measure.va_origin import va_origin
-
     pp_country, pp_sector = production_participation(acc)
     return {
         "tiva": tiva_wide(acc, "country"),
