@@ -300,7 +300,7 @@ def measure(
     """Measure GVC position and participation from an inter-country IO table, or from a folder
     of yearly tables (a panel: every output with a year column)."""
     from gpnlab.io.formats import FORMATS, read_table
-    from gpnlab.measure.indicators import measure_with_groups
+    from gpnlab.measure.indicators import check_variant, measure_with_groups
     from gpnlab.measure.outputs import table_profile, write_indicators
     from gpnlab.measure.panel import is_panel_folder
     from gpnlab.outdir import check_output
@@ -328,7 +328,7 @@ def measure(
             "with_imports": imports,
             "with_extras": extras,
         }
-        _check_variant(perspective, approach, str(path))
+        check_variant(perspective, approach, where=str(path))
         group_map, strict = _group_options(group, groups)
         sector_list = [g for g in (sector_groups or "").split(",") if g.strip()]
         if va not in ("residual", "given"):
@@ -589,25 +589,10 @@ def _measure_panel(
     )
 
 
-def _check_variant(perspective: str, approach: str, where: str) -> None:
-    """``--perspective`` / ``--approach`` among the defined ones, before any work."""
-    from gpnlab.measure.bm_perspectives import APPROACHES, PERSPECTIVES
-
-    for value, option, known in (
-        (perspective, "--perspective", PERSPECTIVES),
-        (approach, "--approach", APPROACHES),
-    ):
-        if value not in known:
-            raise InputError(
-                f"unknown {option[2:]} {value!r}",
-                where=where,
-                field=option,
-                fix=f"use one of {', '.join(known)}",
-            )
-
-
 def _codes(text: str | None) -> list[str] | None:
-    return [c.strip() for c in text.split(",") if c.strip()] or None if text else None
+    """``CODE,CODE`` -> codes; None for no option (or only commas)."""
+    codes = [c.strip() for c in (text or "").split(",") if c.strip()]
+    return codes or None
 
 
 def _check_countries(chosen: list[str] | None, known: list[str], where: str) -> None:

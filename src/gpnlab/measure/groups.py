@@ -20,101 +20,37 @@ write it (``C10T12``, ``D10T12``, ``C10-C12``, ``A01``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from gpnlab.errors import InputError
 from gpnlab.table import IOTable
 
+# European Union since 1 February 2020 (United Kingdom left), Treaty of Lisbon art. 50;
+# Council of the EU, "EU member countries", 2020.
+# fmt: off
+EU27 = (
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+    "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+    "SWE",
+)
+# Association of Southeast Asian Nations, ten members since 1999 (ASEAN Secretariat).
+ASEAN = ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM")
+# fmt: on
+
 COUNTRY_GROUPS: dict[str, tuple[str, ...]] = {
-    # European Union since 1 February 2020 (United Kingdom left), Treaty of Lisbon art. 50;
-    # Council of the EU, "EU member countries", 2020.
-    "eu27": (
-        "AUT",
-        "BEL",
-        "BGR",
-        "HRV",
-        "CYP",
-        "CZE",
-        "DNK",
-        "EST",
-        "FIN",
-        "FRA",
-        "DEU",
-        "GRC",
-        "HUN",
-        "IRL",
-        "ITA",
-        "LVA",
-        "LTU",
-        "LUX",
-        "MLT",
-        "NLD",
-        "POL",
-        "PRT",
-        "ROU",
-        "SVK",
-        "SVN",
-        "ESP",
-        "SWE",
-    ),  # fmt: skip
+    "eu27": EU27,
     # European Union 1 July 2013 - 31 January 2020 (with Croatia and the United Kingdom).
-    "eu28": (
-        "AUT",
-        "BEL",
-        "BGR",
-        "HRV",
-        "CYP",
-        "CZE",
-        "DNK",
-        "EST",
-        "FIN",
-        "FRA",
-        "DEU",
-        "GRC",
-        "HUN",
-        "IRL",
-        "ITA",
-        "LVA",
-        "LTU",
-        "LUX",
-        "MLT",
-        "NLD",
-        "POL",
-        "PRT",
-        "ROU",
-        "SVK",
-        "SVN",
-        "ESP",
-        "SWE",
-        "GBR",
-    ),  # fmt: skip
+    "eu28": (*EU27, "GBR"),
     # United States-Mexico-Canada Agreement (in force 1 July 2020; NAFTA 1994-2020).
     "usmca": ("USA", "MEX", "CAN"),
     "nafta": ("USA", "MEX", "CAN"),
-    # Association of Southeast Asian Nations, ten members since 1999 (ASEAN Secretariat).
-    "asean": ("BRN", "KHM", "IDN", "LAO", "MYS", "MMR", "PHL", "SGP", "THA", "VNM"),
+    "asean": ASEAN,
     # Brazil, Russia, India, China, South Africa (the five members of 2011-2023).
     "brics": ("BRA", "RUS", "IND", "CHN", "ZAF"),
     # Regional Comprehensive Economic Partnership (signed 15 November 2020): ASEAN + 5.
-    "rcep": (
-        "BRN",
-        "KHM",
-        "IDN",
-        "LAO",
-        "MYS",
-        "MMR",
-        "PHL",
-        "SGP",
-        "THA",
-        "VNM",
-        "AUS",
-        "CHN",
-        "JPN",
-        "KOR",
-        "NZL",
-    ),  # fmt: skip
+    "rcep": (*ASEAN, "AUS", "CHN", "JPN", "KOR", "NZL"),
 }
 """Predefined country groups (ISO3 codes), each with its source and date in the comment."""
 
@@ -206,12 +142,13 @@ def predefined_groups(names: str, *, field: str = "--groups") -> dict[str, tuple
 
 
 def country_mapping(
-    table: IOTable, groups: Mapping[str, Sequence[str]], *, strict: bool = False
+    table: IOTable, groups: Mapping[str, Sequence[str]], *, strict: Collection[str] = ()
 ) -> tuple[dict[str, str], list[str]]:
     """Member -> group mapping restricted to the table's countries, and one note per group.
 
     A member the table lacks is skipped with a note (a predefined list names more countries
-    than most tables have); with ``strict`` (user-defined groups) it is an error. A country in
+    than most tables have); for a group named in ``strict`` (user-defined groups) it is an
+    error. A country in
     two groups, a group named like a country it does not contain, or a group with no member in
     the table is refused.
     """
@@ -222,7 +159,7 @@ def country_mapping(
         members = [_in_table(c, known) for c in listed]
         present = [c for c in members if c in known]
         absent = [c for c in members if c not in known]
-        if absent and strict:
+        if absent and name in strict:
             raise InputError(
                 f"group {name}: {', '.join(absent)} not in the table",
                 where=table.source,
@@ -233,7 +170,7 @@ def country_mapping(
             raise InputError(
                 f"group {name} has no member in the table",
                 where=table.source,
-                field="--groups" if not strict else "--group",
+                field="--group" if name in strict else "--groups",
                 fix=f"the table's countries are {', '.join(table.countries[:8])}...",
             )
         if name in known and name not in present:

@@ -115,18 +115,7 @@ def _measure_all(
     with_imports: bool,
     with_extras: bool,
 ) -> Indicators:
-    if perspective not in PERSPECTIVES or approach not in APPROACHES:
-        bad, field_, known = (
-            (perspective, "--perspective", PERSPECTIVES)
-            if perspective not in PERSPECTIVES
-            else (approach, "--approach", APPROACHES)
-        )
-        raise InputError(
-            f"unknown {field_[2:]} {bad!r}",
-            where=table.source,
-            field=field_,
-            fix=f"use one of {', '.join(known)}",
-        )
+    check_variant(perspective, approach, where=table.source)
     step = progress or (lambda _name: None)
     check_memory(
         memory_estimate(table.n, table.G, with_wwz=with_wwz, with_sink=with_sink),
@@ -236,6 +225,21 @@ def _measure_all(
     )
     check_finite(ind, table)
     return ind
+
+
+def check_variant(perspective: str, approach: str, *, where: str) -> None:
+    """A Borin-Mancini perspective and approach that exist, or one line naming the option."""
+    for value, option, known in (
+        (perspective, "--perspective", PERSPECTIVES),
+        (approach, "--approach", APPROACHES),
+    ):
+        if value not in known:
+            raise InputError(
+                f"unknown {option[2:]} {value!r}",
+                where=where,
+                field=option,
+                fix=f"use one of {', '.join(known)}",
+            )
 
 
 EXTRA_FILES: dict[str, str] = {
@@ -378,20 +382,7 @@ def measure_with_groups(
     )
     if not groups and not sector_groups:
         return ind, []
-    notes: list[str] = []
-    cmap: dict[str, str] = {}
-    for name, members in (groups or {}).items():
-        one, why = country_mapping(table, {name: members}, strict=name in strict_groups)
-        clash = sorted(set(one) & set(cmap))
-        if clash:
-            raise InputError(
-                f"{clash[0]} is in two groups ({cmap[clash[0]]} and {name})",
-                where=table.source,
-                field="--group",
-                fix="make the groups disjoint (measure overlapping groups in separate runs)",
-            )
-        cmap.update(one)
-        notes.extend(why)
+    cmap, notes = country_mapping(table, groups or {}, strict=strict_groups)
     smap, sector_notes = sector_mapping(table, sector_groups) if sector_groups else ({}, [])
     notes.extend(sector_notes)
     agg = table.aggregate(countries=cmap, sectors=smap)
