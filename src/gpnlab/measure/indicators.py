@@ -57,8 +57,14 @@ class Indicators:
     #: further output tables by name (:data:`EXTRA_FILES`): production participation,
     #: imports, the OECD TiVA set, Miroudot-Ye, value added by origin
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
-    #: the factorisation the frames came from (for further indicators on the same table)
-    system: LeontiefSystem | None = field(default=None, repr=False, compare=False)
+    #: the accounts (one factorisation, blocks cached) the frames came from: further
+    #: indicators on the same table reuse them
+    accounts: ExportAccounts | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def system(self) -> LeontiefSystem | None:
+        """The Leontief system of :attr:`accounts`."""
+        return None if self.accounts is None else self.accounts.system
 
 
 def measure_all(
@@ -221,7 +227,7 @@ def _measure_all(
         wwz=wwz_table,
         bilateral_sink=sink_table,
         extra=extra,
-        system=system,
+        accounts=acc,
     )
     check_finite(ind, table)
     return ind

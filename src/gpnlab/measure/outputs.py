@@ -167,7 +167,7 @@ def panel_profile(panel: Panel, notes: list[str]) -> ProfileData:
 
 def table_profile(ind: Indicators, table: IOTable, notes: list[str]) -> ProfileData:
     """The country-profile inputs of one table (reusing its factorisation)."""
-    origins, destinations = flows_by_country(ExportAccounts(table, ind.system))
+    origins, destinations = flows_by_country(ind.accounts or ExportAccounts(table))
     return ProfileData(
         country=ind.country,
         sector=ind.sector.reset_index(),

@@ -180,12 +180,10 @@ def measure_year(
     frames: dict[str, pd.DataFrame | None] = {name: getattr(ind, name) for name in FRAMES}
     frames.update({EXTRA + k: v for k, v in ind.extra.items()})
     if job.with_flows:
-        from gpnlab.measure.blocks import ExportAccounts
         from gpnlab.report.country_profile import flows_by_country
 
-        frames["origins"], frames["destinations"] = flows_by_country(
-            ExportAccounts(table, ind.system)
-        )
+        assert ind.accounts is not None
+        frames["origins"], frames["destinations"] = flows_by_country(ind.accounts)
     return job.year, frames, notes, one_year_table(table)
 
 

@@ -58,15 +58,13 @@ def flows_by_country(acc: ExportAccounts) -> tuple[pd.DataFrame, pd.DataFrame]:
     value-added content of gross exports by source; OECD TiVA ``EXGR_VA`` by source country).
     Destinations: ``V B Y`` summed by origin and absorbing country (Johnson & Noguera 2012).
     """
+    from gpnlab.measure.tiva import value_added_trade_matrix
     from gpnlab.measure.va_origin import va_origin_array
 
     countries = pd.Index(acc.table.countries)
     origin = va_origin_array(acc).sum(axis=2)
-    absorbed = acc.VAFD.reshape(acc.G, acc.N, acc.G).sum(axis=1)
     o = pd.DataFrame(origin, index=countries.rename("origin"), columns=countries.rename("exporter"))
-    d = pd.DataFrame(
-        absorbed, index=countries.rename("origin"), columns=countries.rename("destination")
-    )
+    d = value_added_trade_matrix(acc)
     return (
         o.melt(ignore_index=False, value_name="value").reset_index(),
         d.melt(ignore_index=False, value_name="value").reset_index(),
