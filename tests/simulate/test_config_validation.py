@@ -281,8 +281,8 @@ def test_scale_firms_caps_absurd_counts() -> None:
 
 
 def test_state_bytes_per_slot_counts_every_array() -> None:
-    # 5 bool + 2 int8 + 2 int16 + 2 x (5 float64) + 22 float64 + 9 int32 (state.empty_firms)
-    assert state_bytes_per_slot() == 5 + 2 + 4 + 80 + 176 + 36
+    # 5 bool + 2 int8 + 2 int16 + 2 x (5 float64) + 22 float64 + 10 int32 (state.empty_firms)
+    assert state_bytes_per_slot() == 5 + 2 + 4 + 80 + 176 + 40
     assert state_bytes_per_slot() + 48 <= budget.SLOT_BYTES
 
 

@@ -38,16 +38,23 @@ def test_spells_do_not_overlap_and_end_after_they_start(runs: tuple) -> None:
     closed = links[links.end >= 0]
     assert (closed.end > closed.start).all()
     end = np.where(links.end < 0, np.iinfo(np.int64).max, links.end)
-    s = links.assign(e=end).sort_values(["supplier", "start", "e"])
-    nxt = s.groupby("supplier").start.shift(-1)
-    assert not (nxt < s.e).any(), "a supplier has two links at once"
+    s = links.assign(e=end).sort_values(["line", "start", "e"])
+    nxt = s.groupby("line").start.shift(-1)
+    assert not (nxt < s.e).any(), "a supplier line has two links at once"
 
 
 def test_open_spells_are_the_links_of_the_last_snapshot(runs: tuple) -> None:
+    """A firm's open spells are its accounts (one per line, mechanisms/lines.py), its
+    founder line's buyer among them."""
     res = runs[1]
-    last = res.firms[(res.firms.period == 16) & (res.firms.buyer >= 0)]
+    last = res.firms[res.firms.period == 16]
     open_ = res.links[res.links.end < 0]
-    assert sorted(zip(last.firm, last.buyer, strict=True)) == sorted(
+    per_firm = open_.groupby("supplier").size()
+    serving = last[last.accounts > 0].set_index("firm").accounts
+    assert per_firm.sort_index().to_dict() == serving.sort_index().to_dict()
+    assert (last.accounts > 1).any()
+    founder = last[last.buyer >= 0]
+    assert set(zip(founder.firm, founder.buyer, strict=True)) <= set(
         zip(open_.supplier, open_.buyer, strict=True)
     )
     assert set(open_.reason) == {"open"}

@@ -270,6 +270,11 @@ class Mechanisms(Strict):
     upgrading: bool = True
     entry: bool = True
     retender: bool = Field(True, description="contracts are re-tendered at expiry (tender)")
+    multi_account: bool = Field(
+        True,
+        description="a supplier under contract may win another buyer's tender with its spare "
+        "capacity and serve it on a further line (lines); false = one buyer per supplier",
+    )
     switching_cost: float = Field(
         0.15,
         ge=0,

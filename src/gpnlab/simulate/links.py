@@ -5,12 +5,16 @@ are not firm identities. :class:`LinkTracker` gives every firm a stable id (``fi
 that is alive now and was not alive at the last look holds a new firm (a slot is reused at the
 earliest a quarter after its exit, so looking every quarter sees every change).
 
-A *spell* is one supplier selling to one buyer without a break (``Firms.buyer``; a supplier has
-at most one buyer at a time). Each quarter the tracker compares every slot's (firm, buyer firm)
+A *spell* is one supplier firm selling to one buyer firm without a break (``Firms.buyer``: a row
+has at most one buyer at a time; a firm serving several buyers has one row, a *line*, per
+buyer, and both sides of a link are named by their firm: the founder line's id,
+``mechanisms/lines.py``). Each quarter the tracker compares every slot's (firm, buyer firm)
 pair with the last look: a pair that went away ends a spell, a new one starts one. Columns of
 ``links.parquet``:
 
-* ``supplier``, ``buyer`` -- firm ids (as in ``firms.parquet``'s ``firm`` column);
+* ``supplier``, ``buyer`` -- firm ids (as in ``firms.parquet``'s ``firm`` column); ``line`` --
+  the supplier line's own id (the supplier's id for its founder line): a line has one buyer at
+  a time, a firm one line per account;
 * ``stage`` -- the supplier's stage; ``supplier_location`` / ``buyer_location`` -- plant
   locations when the spell started; ``inhouse`` -- a brand leader's own plant (not a contract);
 * ``start`` -- first quarter observed with the link (0 = the network formed before quarter 1);
@@ -32,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.state import roots
 
 #: Codes the review kernel writes into ``Model.link_end`` (0: the link did not end at review).
 END_CAPABILITY, END_NO_VOLUME, END_CAPACITY = 1, 2, 3
@@ -51,6 +56,7 @@ SUPPLIER_EXIT, BUYER_EXIT, OPEN = 4, 5, 6
 
 LINK_COLUMNS = (
     "supplier",
+    "line",
     "buyer",
     "stage",
     "supplier_location",
@@ -71,6 +77,8 @@ class LinkTracker:
         self.alive = np.zeros(0, bool)
         # the open spell of each slot (supplier side): buyer id and slot, start, attributes
         self.pair_buyer = np.full(0, -1, np.int64)
+        self.supplier = np.full(0, -1, np.int64)  # the supplier firm's id (its founder line)
+        self.line = np.full(0, -1, np.int64)  # the supplier line's own id
         self.buyer_slot = np.zeros(0, np.int64)
         self.start = np.zeros(0, np.int64)
         self.stage = np.zeros(0, np.int64)
@@ -84,7 +92,7 @@ class LinkTracker:
         extra = size - self.firm_id.size
         if extra <= 0:
             return
-        for name in ("firm_id", "pair_buyer"):
+        for name in ("firm_id", "pair_buyer", "supplier", "line"):
             setattr(self, name, np.concatenate([getattr(self, name), np.full(extra, -1)]))
         for name in ("buyer_slot", "start", "stage", "sup_loc", "buy_loc"):
             setattr(self, name, np.concatenate([getattr(self, name), np.zeros(extra, np.int64)]))
@@ -96,7 +104,6 @@ class LinkTracker:
         f = m.firms
         n = f.size
         self._fit(n)
-        prev_ids = self.firm_id[:n].copy()
         alive = f.alive.copy()
         born = alive & ~self.alive[:n]
         gone = self.alive[:n] & ~alive
@@ -106,8 +113,9 @@ class LinkTracker:
         ids[:n][born] = np.arange(self.next_id, self.next_id + n_born)
         self.next_id += n_born
         has = alive & (f.buyer >= 0)
+        root = roots(f)  # a line's firm is its founder's (mechanisms/lines.py)
         buyer_now = np.full(n, -1, np.int64)
-        buyer_now[has] = ids[f.buyer[has]]
+        buyer_now[has] = ids[root[f.buyer[has]]]
         opened = self.pair_buyer[:n] >= 0
         keep = opened & ~born & ~gone & (buyer_now == self.pair_buyer[:n])
         k = min(m.link_end.size, n)  # entry may have grown the arrays after review
@@ -115,12 +123,14 @@ class LinkTracker:
         ended = np.flatnonzero(opened & ~keep)
         started = np.flatnonzero(has & ~keep)
         if ended.size:
-            self._close(m, ended, prev_ids, gone)
+            self._close(m, ended, gone)
             self.pair_buyer[ended] = -1
         if started.size:
             b = f.buyer[started].astype(np.int64)
             self.pair_buyer[started] = buyer_now[started]
-            self.buyer_slot[started] = b
+            self.supplier[started] = ids[root[started]]
+            self.line[started] = ids[started]
+            self.buyer_slot[started] = root[b]
             self.start[started] = m.period
             self.stage[started] = f.stage[started]
             self.sup_loc[started] = f.loc[started]
@@ -128,7 +138,7 @@ class LinkTracker:
             self.inhouse[started] = f.inhouse[started]
         self.alive = alive
 
-    def _close(self, m: Model, idx: np.ndarray, prev_ids: np.ndarray, gone: np.ndarray) -> None:
+    def _close(self, m: Model, idx: np.ndarray, gone: np.ndarray) -> None:
         """End the open spells of slots ``idx`` at this quarter, with the reason: the review's
         code if review dropped it, else the supplier's or the buyer's exit, else other."""
         buyer = self.pair_buyer[idx]
@@ -143,7 +153,8 @@ class LinkTracker:
         )
         self.closed.append(
             {
-                "supplier": prev_ids[idx],
+                "supplier": self.supplier[idx].copy(),
+                "line": self.line[idx].copy(),
                 "buyer": buyer.copy(),
                 "stage": self.stage[idx].copy(),
                 "supplier_location": self.sup_loc[idx].copy(),
@@ -159,7 +170,8 @@ class LinkTracker:
         """All spells: the closed ones and those still open (``end = -1``)."""
         o = np.flatnonzero(self.pair_buyer >= 0)
         still_open = {
-            "supplier": self.firm_id[o],
+            "supplier": self.supplier[o],
+            "line": self.line[o],
             "buyer": self.pair_buyer[o],
             "stage": self.stage[o],
             "supplier_location": self.sup_loc[o],
@@ -176,6 +188,7 @@ class LinkTracker:
         out = pd.DataFrame(
             {
                 "supplier": cols["supplier"],
+                "line": cols["line"],
                 "buyer": cols["buyer"],
                 "stage": names[cols["stage"]],
                 "supplier_location": codes[cols["supplier_location"]],

@@ -113,6 +113,8 @@ class Model:
     obm_successes: int = 0
     obm_exits: int = 0
     retendered: int = 0  # contracts that went to a challenger at re-tender (tender)
+    lines_opened: int = 0  # further lines opened by suppliers under contract (lines)
+    lines_closed: int = 0  # lines folded back into their firm when their contract ended
     brand_promotions: int = 0  # latecomer brands that became brand leaders
     brand_exits: int = 0  # brands (flagships or latecomers) that exited after losing share
     timers: dict[str, float] = field(default_factory=dict)

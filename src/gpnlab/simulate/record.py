@@ -33,7 +33,7 @@ from gpnlab.simulate.config import DIMENSIONS, SERVICE_SECTORS
 from gpnlab.simulate.mechanisms.capability import capability_index
 from gpnlab.simulate.mechanisms.supplies import BASIC_OWN_USE, LOGISTICS_INPUT, service_blocks
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, HT, LT
+from gpnlab.simulate.state import BL, HT, LT, founders, roots
 from gpnlab.table import IOTable, TableWarning
 
 PANEL_OUTCOMES = (
@@ -199,7 +199,14 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     G = m.G
     c = m.countries
     alive = f.alive
-    dom = alive & (f.home == f.loc)
+    # counts and firm means are over firms: a supplier serving several buyers is several
+    # rows (lines, mechanisms/lines.py) sharing one capability; its flows are summed
+    firm = founders(f)
+    root = roots(f)
+    engaged = np.zeros(f.size, bool)  # the firm has a buyer on some line
+    engaged[root[alive & (f.buyer >= 0)]] = True
+    received = np.bincount(root[alive], f.received[alive], f.size)
+    dom = firm & (f.home == f.loc)
     cap = capability_index(f.K)
     va = f.sales - f.purchases - f.taxes  # value added at basic prices
     match = capped_match(m)
@@ -236,8 +243,8 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "period": np.full(G, m.period, np.int64),
         "country": list(c.codes),
         **trade_indicators(table),
-        "domestic_ht": by_loc(dom & (f.role == HT) & (f.buyer >= 0)),
-        "domestic_lt": by_loc(dom & (f.role == LT) & (f.buyer >= 0)),
+        "domestic_ht": by_loc(dom & (f.role == HT) & engaged),
+        "domestic_lt": by_loc(dom & (f.role == LT) & engaged),
         "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
         "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
         "match_ht": mean_by_loc(dom & (f.role == HT), match),
@@ -262,10 +269,10 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
         "rd_spend": np.bincount(f.home, rd, G),  # by the brand's owner country
         "requirement_level": np.full(G, float(m.requirement.sum() / m.stages.req0.sum())),
         "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
-        "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), f.received),
-        "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), f.received),
+        "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), received),
+        "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), received),
         "outsourcing_share": outsourcing,
-        "firms": by_loc(alive),
+        "firms": by_loc(firm),
     }
 
 
@@ -274,8 +281,9 @@ def stage_rows(m: Model, table: IOTable) -> Rows:
     taxes on products paid, producing firms (the table's service sectors are left out)."""
     f = m.firms
     S, G = m.stages.S, m.G
-    act = f.alive & (f.units > 0)
-    firms = np.bincount(f.loc[act].astype(np.int64) * S + f.stage[act], minlength=G * S)
+    producing = np.zeros(f.size, bool)  # firms with output on some line
+    producing[roots(f)[f.alive & (f.units > 0)]] = True
+    firms = np.bincount(f.loc[producing].astype(np.int64) * S + f.stage[producing], minlength=G * S)
     keep = (np.arange(table.n) % table.N) < S
     return {
         "period": np.full(G * S, m.period, np.int64),
@@ -293,10 +301,21 @@ ROLE_NAMES = np.array(["BL", "CM", "HT", "LT"])
 
 def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
     """One row per alive firm now (``period`` = this quarter); ``firm`` is the stable id from
-    ``ids`` (per slot, :class:`gpnlab.simulate.links.LinkTracker`), else the slot."""
+    ``ids`` (per slot, :class:`gpnlab.simulate.links.LinkTracker`), else the slot. A supplier
+    serving several buyers (lines, :mod:`gpnlab.simulate.mechanisms.lines`) is one row: its
+    lines' capacity, units, sales, value added, employment and cash summed, ``accounts`` the
+    buyers it serves, ``buyer`` its founder line's buyer; capability is the firm's (shared)."""
     f = m.firms
-    idx = np.flatnonzero(f.alive)
+    idx = np.flatnonzero(founders(f))
+    alive = f.alive
+    root = roots(f)[alive]
+
+    def summed(x: np.ndarray) -> np.ndarray:
+        return np.bincount(root, x[alive], f.size)[idx]
+
+    va = f.sales - f.purchases - f.taxes
     codes = np.array(m.countries.codes)
+    buyer = np.where(f.buyer[idx] >= 0, roots(f)[np.maximum(f.buyer[idx], 0)], -1)  # its firm
     return pd.DataFrame(
         {
             "period": np.full(idx.size, m.period, np.int64),
@@ -305,18 +324,17 @@ def firm_table(m: Model, ids: np.ndarray | None = None) -> pd.DataFrame:
             "stage": np.array(m.stages.names)[f.stage[idx]],
             "home": codes[f.home[idx]],
             "location": codes[f.loc[idx]],
-            "buyer": f.buyer[idx]
-            if ids is None
-            else np.where(f.buyer[idx] >= 0, ids[f.buyer[idx]], -1),
+            "buyer": buyer if ids is None else np.where(buyer >= 0, ids[np.maximum(buyer, 0)], -1),
+            "accounts": summed((f.buyer >= 0).astype(float)).astype(np.int64),
             "capability": capability_index(f.K[idx]),
             **{f"k_{d}": f.K[idx, i] for i, d in enumerate(DIMENSIONS)},
-            "capacity": f.capacity[idx],
-            "units": f.units[idx],
-            "sales": f.sales[idx],
-            "value_added": f.sales[idx] - f.purchases[idx] - f.taxes[idx],
+            "capacity": summed(f.capacity),
+            "units": summed(f.units),
+            "sales": summed(f.sales),
+            "value_added": summed(va),
             "capability_match": capped_match(m)[idx],
-            "employment": f.employment[idx],
-            "cash": f.cash[idx],
+            "employment": summed(f.employment),
+            "cash": summed(f.cash),
             "age": f.age[idx],
             "odm": f.odm[idx],
             "obm": f.obm[idx],

@@ -5,8 +5,11 @@ operations. A firm is a *plant*: it operates one stage in one location (``loc``)
 from ``home`` (MODEL.md section 5). A brand leader (BL) is a unit in the final stage (the one
 that sells to end buyers, marketing in the default world) with a unit in each other BL stage
 (design) and, at the start, an in-house plant in each CM stage, linked through ``buyer``.
-Contracts live on the supplier side: a supplier sells to at most one buyer at a time
-(``buyer``, ``contract_age``, ``contract_len``) -- its key account.
+Contracts live on the supplier side: a row sells to at most one buyer at a time (``buyer``,
+``contract_age``, ``contract_len``). A supplier firm that serves several buyers is several rows,
+one *line* per key account (business groups per customer, as contract manufacturers organise
+them): the firm's first row is its *founder* (``parent = -1``), each further line points to it
+(``parent``); lines share the founder's plant, capability and cash (:mod:`mechanisms.lines`).
 
 Each firm field's dtype, the value of an empty slot and the value an entrant starts with are
 written once, in :data:`FIELDS`; :func:`empty_firms`, :meth:`Firms.grow` and
@@ -89,6 +92,7 @@ FIELDS: dict[str, Field] = {
     "died": Field(np.int32, -1),
     "profit_streak": Field(np.int32, 0),
     "low_share": Field(np.int32, 0),
+    "parent": Field(np.int32, -1),
 }
 """Every firm field, in :class:`Firms`' order: its one definition of dtype and defaults."""
 _get_fields = attrgetter(*FIELDS)  # all arrays of a Firms in one C call (Firms.view)
@@ -142,6 +146,7 @@ class FirmView(NamedTuple):
     died: np.ndarray
     profit_streak: np.ndarray
     low_share: np.ndarray
+    parent: np.ndarray
 
 
 @dataclass
@@ -191,6 +196,7 @@ class Firms:
     died: np.ndarray  # int32 period of exit (-1 never); a slot is reused a period later
     profit_streak: np.ndarray  # int32 consecutive quarters of profit (a brand's head unit)
     low_share: np.ndarray  # int32 consecutive quarters a brand's market share was marginal
+    parent: np.ndarray  # int32 founder row of a supplier's further line (-1: the firm itself)
 
     @property
     def size(self) -> int:
@@ -279,6 +285,16 @@ def role_stages(world: World) -> dict[int, list[int]]:
     for i, s in enumerate(world.stages):
         out[ROLES.index(s.role)].append(i)
     return out
+
+
+def roots(f: Firms) -> np.ndarray:
+    """(F,) the firm each row belongs to: its founder row (itself unless it is a line)."""
+    return np.where(f.parent >= 0, f.parent, np.arange(f.size, dtype=np.int32))
+
+
+def founders(f: Firms) -> np.ndarray:
+    """(F,) bool: alive rows that are firms (not a further line of a firm): count these."""
+    return f.alive & (f.parent < 0)
 
 
 @kernel

@@ -14,6 +14,7 @@ from gpnlab.simulate.mechanisms.finance import finance
 from gpnlab.simulate.mechanisms.frontier import research
 from gpnlab.simulate.mechanisms.investment import investment
 from gpnlab.simulate.mechanisms.labour import labour
+from gpnlab.simulate.mechanisms.lines import pool_lines
 from gpnlab.simulate.mechanisms.make_or_buy import make_or_buy
 from gpnlab.simulate.mechanisms.production import production
 from gpnlab.simulate.mechanisms.review import review
@@ -36,6 +37,7 @@ ORDER: tuple[tuple[str, Callable[[Model], object]], ...] = (
     ("transfer", transfer),
     ("absorption", absorption),
     ("investment", investment),
+    ("lines", pool_lines),
     ("upgrading", upgrading),
     ("finance", finance),
     ("labour", labour),

@@ -22,6 +22,7 @@ import pandas as pd
 from gpnlab.simulate.links import LinkTracker
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.record import ROLE_NAMES, firm_table
+from gpnlab.simulate.state import founders, roots
 
 
 @dataclass
@@ -63,7 +64,8 @@ class Collector:
         self.model = m
         f = m.firms
         ids = self.tracker.firm_id[: f.size]
-        live = np.flatnonzero(f.alive & (ids >= 0))  # each firm id in one slot
+        live = np.flatnonzero(f.alive & (ids >= 0))  # each slot id in one slot
+        owner = ids[roots(f)[live]]  # a line's flows are its firm's (mechanisms/lines.py)
         flows = {  # this quarter's flows, summed over dimensions
             "received": f.received,
             "absorbed": f.absorbed,
@@ -75,20 +77,20 @@ class Collector:
                 total = np.concatenate([total, np.zeros(max(self.tracker.next_id, total.size))])
                 setattr(self, name, total)
             if m.period > 0 and flow is not None:
-                total[ids[live]] += flow[live]
+                np.add.at(total, owner, flow[live])
         if m.period in self.periods:
             self._snapshot(m, ids)
 
     def _snapshot(self, m: Model, ids: np.ndarray) -> None:
         f = m.firms
         t = firm_table(m, self.tracker.firm_id if self.tracker is not None else None)
-        idx = np.flatnonzero(f.alive)
+        idx = np.flatnonzero(founders(f))  # firm_table's rows: one per firm, lines summed
+        root = roots(f)[f.alive]
         t["received_total"] = self.received[ids[idx]]
         t["absorbed_total"] = self.absorbed[ids[idx]]
         t["learned_total"] = self.learned[ids[idx]]
-        t["wage_bill"] = f.wage_bill[idx]
-        t["profit"] = f.profit[idx]
-        t["taxes"] = f.taxes[idx]
+        for name in ("wage_bill", "profit", "taxes"):
+            t[name] = np.bincount(root, getattr(f, name)[f.alive], f.size)[idx]
         for name in ("role", "stage", "home", "location"):  # fast takes and group-bys
             t[name] = t[name].astype("category")
         self.snaps.append(t)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL
+from gpnlab.simulate.state import BL, roots
 
 DISRUPTION_RATE = 0.25  # disruption probability per unit of volatility (calibration.md)
 EW = 0.2  # weight of this quarter in the delivery record
@@ -32,6 +32,7 @@ def disruption(m: Model) -> None:
     sigma = m.countries.volatility * m.world.mechanisms.volatility_scale
     p = np.minimum(DISRUPTION_RATE * sigma, 1.0)[f.loc]
     exposed = f.alive & (f.role != BL) & (f.buyer >= 0) & ~f.inhouse
-    f.disrupted[:] = exposed & (rng.random(f.size) < p)
+    u = rng.random(f.size)
+    f.disrupted[:] = exposed & (u[roots(f)] < p)  # a plant's lines fail together
     live = f.alive & (f.role != BL)
     f.delivery_record[live] = (1 - EW) * f.delivery_record[live] + EW * f.disrupted[live]

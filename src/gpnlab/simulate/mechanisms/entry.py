@@ -36,7 +36,7 @@ from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.specialisation import entry_weight
 from gpnlab.simulate.mechanisms.supplies import final_leg_rate
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, CM, FIELDS, GIVEN, HT, LT, D, FirmView
+from gpnlab.simulate.state import BL, CM, FIELDS, GIVEN, HT, LT, D, FirmView, founders
 
 STARTUP_RATE = 0.006
 ENTRY_FLOOR = 0.4  # share of the stage's requirement any entrant knows (codified)
@@ -90,9 +90,10 @@ def new_firms(
 @kernel
 def peer_sums(f: FirmView, G: int, S: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Count, capability sums (G*S, D) and capacity sums of active non-BL firms by
-    (location, stage), in one pass."""
-    alive, inhouse, role, loc, stage, K, capacity = (
-        f.alive, f.inhouse, f.role, f.loc, f.stage, f.K, f.capacity
+    (location, stage), in one pass. A firm with several lines counts once, with its
+    capability once (its lines share it) and the capacity of all its lines."""
+    alive, inhouse, role, loc, stage, K, capacity, parent = (
+        f.alive, f.inhouse, f.role, f.loc, f.stage, f.K, f.capacity, f.parent
     )  # fmt: skip
     n = np.zeros(G * S, np.int64)
     k_sum = np.zeros((G * S, K.shape[1]))
@@ -100,10 +101,12 @@ def peer_sums(f: FirmView, G: int, S: int) -> tuple[np.ndarray, np.ndarray, np.n
     for i in range(alive.size):
         if alive[i] and not inhouse[i] and role[i] != BL:
             key = loc[i] * S + stage[i]
+            cap[key] += capacity[i]
+            if parent[i] >= 0:
+                continue
             n[key] += 1
             for d in range(K.shape[1]):
                 k_sum[key, d] += K[i, d]
-            cap[key] += capacity[i]
     return n, k_sum, cap
 
 
@@ -161,7 +164,7 @@ def entry(m: Model) -> None:
     f = m.firms
     rng = m.rng("entry")
     c = m.countries
-    act = f.alive & (f.role >= HT)
+    act = founders(f) & (f.role >= HT)
     n_c = np.bincount(f.loc[act], minlength=m.G)
     sd = m.instruments.effect("supplier_development")
     births = rng.poisson(STARTUP_RATE * n_c * (0.5 + c.knowledge_base + sd))
@@ -188,7 +191,7 @@ def entry(m: Model) -> None:
     cap = 0.5 * meancap[home, stage]
     loc = home.copy()
     # new CM plants, located by cost, FDI incentives and agglomeration
-    cm_alive = f.alive & (f.role == CM)
+    cm_alive = founders(f) & (f.role == CM)
     n_cm = int(rng.poisson(CM_RATE)) if cm_alive.any() else 0
     if n_cm and cm_stages:
         cm_c = np.bincount(f.loc[cm_alive], minlength=m.G)

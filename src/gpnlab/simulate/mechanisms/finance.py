@@ -3,7 +3,8 @@
 Cash accumulates profit less learning investment (net of the learning subsidy):
 ``cash += profit - i_f (1 - LS_c) max(profit, 0)``. A firm exits when its cash falls below
 minus two quarters of its average sales (insolvency), or when a supplier has had no buyer for
-eight quarters. Exit frees its suppliers, and its workers are displaced into the informal sector
+eight quarters. A supplier firm with several lines (:mod:`lines`) pools its cash over them and
+exits as one. Exit frees its suppliers, and its workers are displaced into the informal sector
 (:mod:`labour`). A latecomer brand (OBM, :mod:`upgrading`) is one business: its design unit's
 cash is swept into its final-stage unit each quarter, and when that unit is insolvent the
 whole brand exits.
@@ -54,30 +55,66 @@ def exit_firms(m: Model, idx: np.ndarray) -> None:
 
 @kernel
 def settle(f: FirmView, subsidy: np.ndarray) -> np.ndarray:
-    """One pass over alive firms: cash, age and idle quarters (``f.cash``, ``f.age``,
-    ``f.idle``); returns the firms that exit (insolvent or idle too long; the flagships' own
-    units never)."""
-    alive, role, inhouse, obm, buyer, loc, stage = (
-        f.alive, f.role, f.inhouse, f.obm, f.buyer, f.loc, f.stage
+    """Cash, age and idle quarters of every alive row (``f.cash``, ``f.age``, ``f.idle``);
+    returns the rows that exit (insolvent or idle too long; the flagships' own units never).
+    A firm with several lines (:mod:`lines`) is judged as one: its rows' cash is pooled and
+    shared back in proportion to their average sales (capacity where it has none), it is
+    insolvent when the pooled cash is below minus two quarters of its pooled sales; it is
+    idle only when none of its lines has a buyer; and every line leaves with its founder."""
+    alive, role, inhouse, obm, buyer, loc, stage, parent = (
+        f.alive, f.role, f.inhouse, f.obm, f.buyer, f.loc, f.stage, f.parent
     )  # fmt: skip
-    profit, invest, sales_mean, cash, age, idle = (
-        f.profit, f.invest, f.sales_mean, f.cash, f.age, f.idle
+    profit, invest, sales_mean, cash, age, idle, capacity = (
+        f.profit, f.invest, f.sales_mean, f.cash, f.age, f.idle, f.capacity
     )  # fmt: skip
-    leaving = np.zeros(alive.size, np.bool_)
-    for i in range(alive.size):
+    F = alive.size
+    grouped = np.zeros(F, np.bool_)
+    for i in range(F):
+        if alive[i] and parent[i] >= 0:
+            grouped[parent[i]] = True
+    g_cash = np.zeros(F)
+    g_sales = np.zeros(F)
+    g_cap = np.zeros(F)
+    g_busy = np.zeros(F, np.bool_)
+    for i in range(F):
         if not alive[i]:
             continue
         spend = invest[i] * max(profit[i], 0.0)
         cash[i] += profit[i] - spend * (1 - subsidy[loc[i], stage[i]])
         age[i] += 1
-        if buyer[i] < 0 and not obm[i] and role[i] != BL:
+        r = parent[i] if parent[i] >= 0 else i
+        if grouped[r]:
+            g_cash[r] += cash[i]
+            g_sales[r] += sales_mean[i]
+            g_cap[r] += capacity[i]
+            g_busy[r] |= buyer[i] >= 0
+    leaving = np.zeros(F, np.bool_)
+    for i in range(F):
+        if not alive[i]:
+            continue
+        r = parent[i] if parent[i] >= 0 else i
+        if grouped[r]:
+            if g_sales[r] > 0:
+                cash[i] = g_cash[r] * sales_mean[i] / g_sales[r]
+            else:
+                cash[i] = g_cash[r] * capacity[i] / max(g_cap[r], 1e-300)
+        working = buyer[i] >= 0 or (grouped[r] and g_busy[r])
+        if not working and not obm[i] and role[i] != BL:
             idle[i] += 1
         else:
             idle[i] = 0
-        insolvent = cash[i] < -INSOLVENCY_QUARTERS * sales_mean[i] and age[i] > 4
+        if parent[i] >= 0:
+            continue  # a line leaves with its founder (below)
+        if grouped[i]:  # the firm's pooled cash against its pooled sales
+            insolvent = g_cash[i] < -INSOLVENCY_QUARTERS * g_sales[i] and age[i] > 4
+        else:
+            insolvent = cash[i] < -INSOLVENCY_QUARTERS * sales_mean[i] and age[i] > 4
         stale = idle[i] > IDLE_LIMIT
         flagship_unit = role[i] == BL and not inhouse[i] and not obm[i]
         leaving[i] = (insolvent or stale) and not flagship_unit
+    for i in range(F):
+        if alive[i] and parent[i] >= 0 and leaving[parent[i]]:
+            leaving[i] = True
     return np.flatnonzero(leaving)
 
 

@@ -8,7 +8,8 @@ follows the nested-CES Cournot rule of Atkeson & Burstein (2008, AER 98(5), eq. 
 ``L_f = s_f / eta + (1 - s_f) / sigma``,  ``mu_f = L_f / (1 - L_f)`` (price over cost, less 1)
 
 with ``s_f`` its share of the capable capacity of its stage in the world market (capacity
-weighted by ``min(match, 2)``; 0 for a supplier below the requirement), ``sigma`` the
+weighted by ``min(match, 2)``; 0 for a supplier below the requirement; a firm serving several
+buyers counts its lines together, :mod:`lines`), ``sigma`` the
 elasticity of substitution among suppliers of a stage (``mechanisms.supplier_substitution``)
 and ``eta`` the elasticity of demand for the stage's output (``mechanisms.stage_elasticity``,
 above 1). Where capability is scarce -- few capable precision suppliers, the brand leaders'
@@ -38,12 +39,16 @@ LERNER_CAP = 0.6  # mu at most 1.5: a monopolist of a stage facing eta near 1
 def lerner_shares(
     f: FirmView, match: np.ndarray, S: int, sigma: float, eta: float, markup: np.ndarray
 ) -> None:
-    """``markup[f] = mu_f`` of every alive firm (module docstring); two passes over firms."""
-    alive, stage, capacity = f.alive, f.stage, f.capacity
+    """``markup[f] = mu_f`` of every alive row (module docstring); two passes over rows. The
+    share is the row's firm's (its lines summed, :mod:`lines`)."""
+    alive, stage, capacity, parent = f.alive, f.stage, f.capacity, f.parent
     total = np.zeros(S)
+    firm = np.zeros(alive.size)  # the capable capacity of each firm (over its lines)
     for i in range(alive.size):
         if alive[i] and match[i] >= 1.0:
-            total[stage[i]] += capacity[i] * min(match[i], 2.0)
+            w = capacity[i] * min(match[i], 2.0)
+            total[stage[i]] += w
+            firm[parent[i] if parent[i] >= 0 else i] += w
     floor = 1.0 / sigma
     for i in range(alive.size):
         markup[i] = 0.0
@@ -52,7 +57,7 @@ def lerner_shares(
         s = stage[i]
         share = 0.0
         if match[i] >= 1.0 and total[s] > 0:
-            share = capacity[i] * min(match[i], 2.0) / total[s]
+            share = firm[parent[i] if parent[i] >= 0 else i] / total[s]
         lerner = min(share / eta + (1.0 - share) * floor, LERNER_CAP)
         markup[i] = lerner / (1.0 - lerner)
 

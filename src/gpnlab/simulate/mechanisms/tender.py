@@ -2,8 +2,10 @@
 
 A contract that survives review (:mod:`review`) is not renewed automatically. At the end of
 each committed term (``contract_age`` a multiple of ``contract_len``) the buyer re-tenders it:
-``mechanisms.candidates`` free suppliers of the stage are drawn, those eligible at sourcing
-and with capacity for at least half the incumbent's volume are scored with the sourcing
+``mechanisms.candidates`` suppliers of the stage are drawn, free plants and, with
+``mechanisms.multi_account``, plants under contract bidding with their spare capacity for a
+further line (:mod:`lines`); those eligible at sourcing and with (spare) capacity for at least
+half the incumbent's volume are scored with the sourcing
 scorecard (:func:`sourcing.supplier_appeal`: landed cost, capability match, delivery record,
 finance, the (buyer, supplier country) part), and the incumbent competes with them carrying a
 switching premium in the score,
@@ -20,10 +22,12 @@ new supplier costs the buyer, more where knowledge is tacit (tacitness ``tau_s``
 relationship old (relationship capital; Williamson 1985 on asset specificity; Helper 1991 on
 exit vs voice; Bernard, Moxnes & Saito 2019 and Carvalho et al. 2021 on costly supplier
 switching). The winner is the logit choice of sourcing (Gumbel noise ``NOISE``). A challenger
-that wins takes the contract for a new term; the incumbent is free again (link end reason
-``retendered``). Link survival by tier is then an outcome: it depends on how many capable
-free suppliers a stage has, on how much better they are than the incumbents and on the
-switching premium -- contract manufacturers' links end too, when a better-placed plant is free.
+that wins takes the contract for a new term (a plant under contract on a new line); the
+incumbent is free again (link end reason ``retendered``; a line of a firm with other accounts
+folds back into it). Link survival by tier is then an outcome: it depends on how many capable
+suppliers have room for the contract, on how much better they are than the incumbents and on
+the switching premium -- contract manufacturers' links end too, since a better-placed
+contract manufacturer with room is usually serving someone else.
 
 Switch: ``mechanisms.retender = false`` renews every contract that passes review (the behaviour
 before re-tendering).
@@ -35,6 +39,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving
+from gpnlab.simulate.mechanisms.lines import fold_lines, start_lines
 from gpnlab.simulate.mechanisms.sourcing import (
     NOISE,
     contract_terms,
@@ -43,16 +48,34 @@ from gpnlab.simulate.mechanisms.sourcing import (
     supplier_appeal,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
+from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage, roots
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
+
+
+@kernel
+def serves(
+    served: np.ndarray, opened: np.ndarray, n_open: int, firm: int, b: int, parent: np.ndarray
+) -> bool:
+    """Whether ``firm`` already has a line to buyer ``b`` (``served``, sorted keys
+    ``firm * F + buyer``, or one opened in this call)."""
+    key = firm * parent.size + b
+    k = np.searchsorted(served, key)
+    if k < served.size and served[k] == key:
+        return True
+    for j in range(n_open):
+        c = opened[j, 0]
+        if opened[j, 2] == b and (parent[c] if parent[c] >= 0 else c) == firm:
+            return True
+    return False
 
 
 @kernel
 def retender(
     f: FirmView,
     due: np.ndarray,
-    free: np.ndarray,
+    cands: np.ndarray,
+    n_free: int,
     appeal: np.ndarray,
     pair: np.ndarray,
     tacit: float,
@@ -61,49 +84,86 @@ def retender(
     u_cand: np.ndarray,
     u_pick: np.ndarray,
     why: np.ndarray,
-) -> int:
-    """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``free``
-    (module docstring); returns how many went to a challenger. Writes ``f.buyer``,
-    ``f.contract_age``, ``f.contract_len``, ``f.idle`` and ``why``."""
-    buyer, loc, units, capacity, contract_age, contract_len, idle = (
-        f.buyer, f.loc, f.units, f.capacity, f.contract_age, f.contract_len, f.idle
+    slots: np.ndarray,
+    opened: np.ndarray,
+    line_cap: np.ndarray,
+    served: np.ndarray,
+) -> tuple[int, int]:
+    """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``cands``:
+    its first ``n_free`` are free plants, the rest rows under contract that bid with their
+    spare capacity (module docstring, :mod:`lines`). A free challenger that wins takes the
+    contract itself; a busy one wins it for a new line in the next of ``slots``, recorded as
+    ``opened[k] = (winning row, slot, buyer)`` with the line's capacity ``line_cap[k]`` (moved from
+    the winning row; :func:`lines.start_lines` fills the slot). A firm bids only for buyers it
+    does not serve yet: ``served`` holds ``firm * F + buyer`` of every contract of the stage,
+    sorted. Returns (contracts that went
+    to a challenger, lines opened). Writes ``f.buyer``, ``f.contract_age``,
+    ``f.contract_len``, ``f.idle``, ``f.capacity`` and ``why``."""
+    buyer, loc, units, capacity, contract_age, contract_len, idle, parent, cash, price = (
+        f.buyer, f.loc, f.units, f.capacity, f.contract_age, f.contract_len, f.idle, f.parent,
+        f.cash, f.price,
     )  # fmt: skip
     n_cand = u_cand.shape[1]
-    taken = np.zeros(free.size, np.bool_)
+    taken = np.zeros(n_free, np.bool_)
     weight = np.empty(n_cand + 1)
     pick_of = np.empty(n_cand, np.int64)
     moved = 0
+    n_open = 0
     for j in range(due.size):
         i = due[j]
         b = buyer[i]
         lb = loc[b]
+        root_i = parent[i] if parent[i] >= 0 else i
         premium = 1.0 + switching_cost * (1.0 + tacit) * (1.0 + min(contract_age[i], 8) / 8.0)
+        setup = switching_cost * (1.0 + tacit) * units[i] * price[i]  # a new line's set-up
         # exp((NOISE log n + 2 log premium) / NOISE) = n premium^(2 / NOISE)
         weight[0] = appeal[i] * pair[lb, loc[i]] * n_cand * premium ** (2.0 / NOISE)
         for k in range(n_cand):
-            q = min(int(u_cand[j, k] * free.size), free.size - 1)
-            c = free[q]
+            q = min(int(u_cand[j, k] * cands.size), cands.size - 1)
+            c = cands[q]
             pick_of[k] = q
-            ok = not taken[q] and capacity[c] >= 0.5 * units[i]
+            if q < n_free:
+                ok = not taken[q] and capacity[c] >= 0.5 * units[i]
+            else:
+                root_c = parent[c] if parent[c] >= 0 else c
+                ok = (
+                    n_open < slots.size
+                    and root_c != root_i
+                    and units[c] > 0  # serving its own buyer
+                    and cash[c] >= setup  # can pay for qualifying the new line
+                    and 0.5 * capacity[c] >= 0.5 * units[i]  # half its plant for the line
+                    and not serves(served, opened, n_open, root_c, b, parent)
+                )
             weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
         win = logit_choice(weight, u_pick[j])  # 0: the incumbent keeps it; -1: no weight
         if win <= 0:
             continue
         q = pick_of[win - 1]
-        c = free[q]
-        taken[q] = True
-        buyer[c] = b
-        contract_age[c] = 0
-        contract_len[c] = term
-        idle[c] = 0
+        c = cands[q]
+        if q < n_free:
+            taken[q] = True
+            buyer[c] = b
+            contract_age[c] = 0
+            contract_len[c] = term
+            idle[c] = 0
+        else:
+            cap = min(capacity[i], 0.5 * capacity[c])  # moved from its other account
+            capacity[c] -= cap
+            cash[c] -= setup
+            opened[n_open, 0] = c
+            opened[n_open, 1] = slots[n_open]
+            opened[n_open, 2] = b
+            line_cap[n_open] = cap
+            n_open += 1
         buyer[i] = -1
         contract_age[i] = 0
         why[i] = END_TENDER
         moved += 1
-    return moved
+    return moved, n_open
 
 
 def tender(m: Model) -> None:
+    fold_lines(m)  # lines whose contract ended at review or with their buyer
     f = m.firms
     st = m.stages
     mech = m.world.mechanisms
@@ -121,24 +181,34 @@ def tender(m: Model) -> None:
     eligible = 0.9 * float(mech.drop_threshold)
     appeal = np.zeros(f.size)
     members, bounds = members_by_stage(f.alive, f.stage, st.S)  # index order within a stage
+    empty = np.flatnonzero(~f.alive & (f.died < m.period))  # slots for new lines
+    root = roots(f)
     for s in range(st.S):
         here = members[bounds[s] : bounds[s + 1]]
         due = here[due_all[here]]
         if due.size == 0:
             continue
-        free = here[(f.buyer[here] < 0) & ~f.inhouse[here] & (f.role[here] == st.role[s])]
+        own = ~f.inhouse[here] & (f.role[here] == st.role[s])
+        free = here[(f.buyer[here] < 0) & own]
+        busy = here[(f.buyer[here] >= 0) & own] if mech.multi_account else here[:0]
         u_cand = rng.random((due.size, int(mech.candidates)))
         u_pick = rng.random(due.size)
-        if free.size == 0:
+        if free.size + busy.size == 0:
             continue
-        pool = np.concatenate([due, free])
+        cands = np.concatenate([free, busy])
+        pool = np.concatenate([due, cands])
         supplier_appeal(
             s, pool, f.view(), m.match_now, m.countries.wage, st.labour, saving, eligible, appeal
         )
-        m.retendered += retender(
+        slots = empty[: min(due.size, empty.size)] if busy.size else empty[:0]
+        served = np.sort(root[busy].astype(np.int64) * f.size + f.buyer[busy])
+        opened = np.empty((slots.size, 3), np.int64)
+        line_cap = np.empty(slots.size)
+        moved, n_open = retender(
             f.view(),
             due,
-            free,
+            cands,
+            free.size,
             appeal,
             pair,
             float(st.tacitness[s]),
@@ -147,4 +217,14 @@ def tender(m: Model) -> None:
             u_cand,
             u_pick,
             m.link_end,
+            slots,
+            opened,
+            line_cap,
+            served,
         )
+        m.retendered += moved
+        if n_open:
+            source, new, buyer = opened[:n_open].T
+            start_lines(m, new, source, line_cap[:n_open], buyer, int(terms[s]))
+            empty = empty[n_open:]
+    fold_lines(m)  # incumbents' lines that lost their contract

@@ -44,7 +44,8 @@ def upgrading(m: Model) -> None:
     design_req = m.requirement[:, DESIGN].max()
     cand = f.alive & ((f.role == CM) | (f.role == HT))
     f.odm[:] = cand & (f.K[:, DESIGN] >= ODM_SHARE * design_req)
-    try_obm = np.flatnonzero(f.odm & (f.K[:, BRAND] >= OBM_BRAND) & (f.cash > 0))
+    # a firm attempts, not each of its lines (:mod:`lines`)
+    try_obm = np.flatnonzero(f.odm & (f.parent < 0) & (f.K[:, BRAND] >= OBM_BRAND) & (f.cash > 0))
     if try_obm.size == 0:
         return
     u = rng.random((try_obm.size, 2))
