@@ -42,8 +42,9 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
-from gpnlab.simulate.mechanisms.supplies import final_leg_rate, own_location
+from gpnlab.simulate.mechanisms.supplies import final_leg_rate
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.rowops import pairwise_sum
 from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
 
 VACANCY_SLACK = 1.15
@@ -182,21 +183,18 @@ def open_vacancies(
     units, final_units, outsource, capacity = f.units, f.final_units, f.outsource, f.capacity
     here = members[bounds[s] : bounds[s + 1]]
     cap_sum = np.zeros(buyer.size)  # capacity already under contract, per buyer
+    free = np.empty(here.size, np.int64)
     n_free = 0
     mean_cap = 0.0
-    for i in here:
+    for i in here:  # one pass: contracted capacity, and the free suppliers in index order
         if not inhouse[i]:
             if buyer[i] >= 0:
                 cap_sum[buyer[i]] += capacity[i]
             elif role[i] == stage_role[s]:
+                free[n_free] = i
                 n_free += 1
                 mean_cap += capacity[i]
-    free = np.empty(n_free, np.int64)
-    n_free = 0
-    for i in here:
-        if not inhouse[i] and buyer[i] < 0 and role[i] == stage_role[s]:
-            free[n_free] = i
-            n_free += 1
+    free = free[:n_free].copy()
     if n_free == 0:
         return free, np.empty(0, np.int64)
     mean_cap = max(mean_cap / n_free, 1e-12)
@@ -310,13 +308,26 @@ def market_appeal(
     ``rate`` the final leg's cost of a unit assembled in c'
     (:func:`supplies.final_leg_rate`, from the seller's last ``assembled`` mix); a seller that
     sold nothing counts its own location (``home``) as its market."""
-    R, G = sales.shape
-    total = sales.sum(axis=1, keepdims=True)
-    own = own_location(home, G)
-    q = np.where(total > 0, sales / np.where(total > 0, total, 1.0), own)
+    q = sales_shares(np.ascontiguousarray(sales, float), home)
     rate = final_leg_rate(assembled, q, tariff, logistics)
     same = q @ (region[:, None] == region[None, :]).astype(float)
     return np.exp((0.3 * same - 2.0 * np.log1p(rate)) / NOISE)
+
+
+@kernel
+def sales_shares(sales: np.ndarray, home: np.ndarray) -> np.ndarray:
+    """(sellers, G) each seller's sales by market as shares (row sums in numpy's order:
+    :func:`rowops.pairwise_sum`); 1 at its own location (``home``) where it sold nothing."""
+    R, G = sales.shape
+    q = np.zeros((R, G))
+    for r in range(R):
+        total = pairwise_sum(sales[r], 0, G)
+        if total > 0:
+            for k in range(G):
+                q[r, k] = sales[r, k] / total
+        else:
+            q[r, home[r]] = 1.0
+    return q
 
 
 @kernel

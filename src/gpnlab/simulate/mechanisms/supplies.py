@@ -33,6 +33,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.rowops import pairwise_sum
+
 BORDER = 0.1  # weight of a foreign origin relative to home in the gravity rule
 BASIC_OWN_USE = 0.7  # share of the basic-inputs industry's output it buys from itself
 LOGISTICS_INPUT = 0.45  # share of the logistics sector's output bought as basic inputs
@@ -100,18 +103,54 @@ def final_leg_rate(
     in proportion to their deficits ``M_d = max(sold_d - assembled_d, 0)`` and pays their
     final-goods tariff and both sides' logistics: ``sum_{d != c'} w_d (t_d + l_d) + l_c'``
     (``w`` the deficits as shares, or the sales as shares where there is none)."""
-    a = np.asarray(assembled, float)
-    q = np.asarray(sold, float)
+    a = np.ascontiguousarray(assembled, float)
+    q = np.ascontiguousarray(sold, float)
+    deficit, w, wt = final_leg_weights(a, q, tariff + logistics)
+    abroad = 1.0 - np.eye(q.shape[1])  # [d, c']: market d is not the plant's country
+    # numpy's matrix products (BLAS: their order of addition is numpy's, not a loop's)
+    return final_leg_cost(w @ abroad, wt @ abroad, deficit, logistics)
+
+
+@kernel
+def final_leg_weights(
+    a: np.ndarray, q: np.ndarray, tl: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`final_leg_rate`'s elementwise part, row by row: the deficits ``max(q - a, 0)``
+    of the rows as shares, the market weights ``w`` (the deficits, or the sales shares where
+    there is none) and ``w * tl`` (``tl`` tariff plus logistics by market). Row sums in
+    numpy's order (:func:`rowops.pairwise_sum`): the same bits as the whole-array version."""
     R, G = q.shape
-    a = a / np.maximum(a.sum(axis=1, keepdims=True), 1e-300)
-    q = q / np.maximum(q.sum(axis=1, keepdims=True), 1e-300)
-    deficit = np.maximum(q - a, 0.0)
-    w = np.where(deficit.sum(axis=1, keepdims=True) > 1e-12, deficit, q)
-    abroad = 1.0 - np.eye(G)  # [d, c']: market d is not the plant's country
-    reach = w @ abroad  # weight of the other markets
-    cost = (w * (tariff + logistics)[None, :]) @ abroad
-    rate = np.where(reach > 0, cost / np.maximum(reach, 1e-300), 0.0) + logistics[None, :]
-    return np.where(deficit > 1e-12, 0.0, rate)
+    deficit = np.empty((R, G))
+    w = np.empty((R, G))
+    wt = np.empty((R, G))
+    qn = np.empty(G)
+    for r in range(R):
+        sa = max(pairwise_sum(a[r], 0, G), 1e-300)
+        sq = max(pairwise_sum(q[r], 0, G), 1e-300)
+        for k in range(G):
+            qn[k] = q[r, k] / sq
+            deficit[r, k] = max(qn[k] - a[r, k] / sa, 0.0)
+        short = pairwise_sum(deficit[r], 0, G) > 1e-12
+        for k in range(G):
+            w[r, k] = deficit[r, k] if short else qn[k]
+            wt[r, k] = w[r, k] * tl[k]
+    return deficit, w, wt
+
+
+@kernel
+def final_leg_cost(
+    reach: np.ndarray, cost: np.ndarray, deficit: np.ndarray, logistics: np.ndarray
+) -> np.ndarray:
+    """(R, G) rate of :func:`final_leg_rate` from the weight of the other markets
+    (``reach``), their tariffs and logistics (``cost``) and the deficits: 0 where the plant's
+    own market is in deficit."""
+    R, G = reach.shape
+    rate = np.empty((R, G))
+    for r in range(R):
+        for k in range(G):
+            x = cost[r, k] / max(reach[r, k], 1e-300) if reach[r, k] > 0 else 0.0
+            rate[r, k] = 0.0 if deficit[r, k] > 1e-12 else x + logistics[k]
+    return rate
 
 
 def own_location(loc: np.ndarray, G: int) -> np.ndarray:
