@@ -269,6 +269,13 @@ class Mechanisms(Strict):
     make_or_buy: bool = True
     upgrading: bool = True
     entry: bool = True
+    spinoff_entry: float = Field(
+        0.125,
+        ge=0,
+        le=1,
+        description="spin-offs per quarter per buyer left without a supplier of a parts stage, "
+        "founded where incumbents meet the stage's standard (entry.py); 0 = off",
+    )
     retender: bool = Field(True, description="contracts are re-tendered at expiry (tender)")
     multi_account: bool = Field(
         True,

@@ -25,7 +25,21 @@
   the US, Head & Mayer 2004 on market potential in the EU. There is no congestion constant:
   a hub becomes dearer only as its wages rise once its labour reservoir is absorbed
   (:mod:`labour`).
-Switch: ``mechanisms.entry``.
+* Spin-offs into parts stages short of suppliers (Klepper 2007: spin-offs are founded by
+  employees of incumbents of the same industry, more often and more successfully from the
+  better parents; Ernst 2002 sec. 4.1: the most demanding components come from the few clusters
+  that master the mix of capabilities they need; Lauridsen 2018 on Penang's suppliers founded by
+  former MNC engineers). A buyer of a parts stage s (a firm under contract, or selling, whose
+  stage takes s as an input) with no supplier of s under contract is unmet demand; each quarter
+  ``Poisson(theta * short_s)`` spin-offs of stage s are founded, ``short_s`` the number of such
+  buyers and ``theta = mechanisms.spinoff_entry``. Each is located at a parent drawn uniformly
+  among the incumbents of s that meet the stage's current standard (match >= 1, the *capable*
+  supply of :mod:`market_power`); none where no incumbent does. It is a domestic firm of its
+  parent's location with the start-ups' capability (base plus ``SPINOFF`` of the local
+  incumbents' lead) and half the local mean capacity. Where capable incumbents are many, the
+  stage grows; a stage whose firms fall short of the standard spawns none: capable supply
+  concentrates in the clusters that already master it.
+Switch: ``mechanisms.entry`` (all entry); ``mechanisms.spinoff_entry = 0`` (spin-offs only).
 """
 
 from __future__ import annotations
@@ -33,6 +47,7 @@ from __future__ import annotations
 import numpy as np
 
 from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.mechanisms.capability import refresh_match
 from gpnlab.simulate.mechanisms.specialisation import entry_weight
 from gpnlab.simulate.mechanisms.supplies import final_leg_rate
 from gpnlab.simulate.model import Model
@@ -158,6 +173,52 @@ def landed_cost(m: Model) -> np.ndarray:
     return c.wage * (1.0 + rate)
 
 
+def unmet_buyers(m: Model, s: int) -> int:
+    """Buyers of parts stage s (alive, under contract or selling, their stage takes s as an
+    input; brand leaders' own units only where in-house plants) with no supplier of s under
+    contract."""
+    f = m.firms
+    takes = m.stages.market_buys[:, s]
+    if not takes.any():
+        return 0
+    signed = f.alive & (f.stage == s) & (f.buyer >= 0)
+    served = np.bincount(f.buyer[signed], minlength=f.size) > 0
+    buyers = (
+        f.alive
+        & takes[f.stage]
+        & ((f.buyer >= 0) | (f.stage == m.stages.final))
+        & ((f.role != BL) | f.inhouse)
+    )
+    return int((buyers & ~served).sum())
+
+
+def spinoffs(m: Model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(role, location, stage) of this quarter's spin-offs into parts stages short of suppliers
+    (module docstring): ``Poisson(theta * unmet buyers)`` per stage, each at a parent drawn
+    among the stage's capable incumbents (match >= 1)."""
+    f = m.firms
+    theta = float(m.world.mechanisms.spinoff_entry)
+    if m.match_now.shape != (f.size,):
+        refresh_match(m)
+    roles, locs, stages = [], [], []
+    for s in range(m.stages.S):
+        if m.stages.role[s] not in (HT, LT):
+            continue
+        short = unmet_buyers(m, s)
+        if short == 0:
+            continue
+        parents = np.flatnonzero(founders(f) & (f.stage == s) & ~f.inhouse & (m.match_now >= 1.0))
+        n = int(rng.poisson(theta * short))
+        if n == 0 or parents.size == 0:
+            continue
+        locs.append(f.loc[parents[rng.integers(parents.size, size=n)]].astype(np.int64))
+        stages.append(np.full(n, s, np.int64))
+        roles.append(np.full(n, m.stages.role[s], np.int8))
+    if not locs:
+        return np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(roles), np.concatenate(locs), np.concatenate(stages)
+
+
 def entry(m: Model) -> None:
     if not m.world.mechanisms.entry:
         return
@@ -217,6 +278,20 @@ def entry(m: Model) -> None:
         stage = np.concatenate([stage, s_cm])
         K = np.vstack([K, K_cm])
         cap = np.concatenate([cap, np.nanmedian(f.capacity[cm_alive]) * np.ones(n_cm)])
+    if m.world.mechanisms.spinoff_entry > 0:
+        sp_role, sp_loc, sp_stage = spinoffs(m, rng)
+        role = np.concatenate([role, sp_role])
+        home = np.concatenate([home, sp_loc])
+        loc = np.concatenate([loc, sp_loc])
+        stage = np.concatenate([stage, sp_stage])
+        K = np.vstack(
+            [
+                K,
+                entrant_capability(m, sp_loc, sp_stage, meanK)
+                * rng.lognormal(0, 0.15, (sp_loc.size, D)),
+            ]
+        )
+        cap = np.concatenate([cap, 0.5 * meancap[sp_loc, sp_stage]])
     if role.size:
         new_firms(
             m, role, home.astype(np.int16), loc.astype(np.int16), stage.astype(np.int8), K, cap

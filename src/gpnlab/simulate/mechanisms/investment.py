@@ -55,7 +55,8 @@ def invest_and_expand(
         if not alive[i]:
             continue
         s, mean = sales[i], sales_mean[i]
-        sales_var[i] = (1 - EW) * sales_var[i] + EW * (s - mean) ** 2
+        dev = s - mean  # dev * dev, not ** 2: the interpreter's pow can differ by an ulp
+        sales_var[i] = (1 - EW) * sales_var[i] + EW * (dev * dev)
         sales_mean[i] = (1 - EW) * mean + EW * s
         cv = min(np.sqrt(sales_var[i]) / max(sales_mean[i], 1e-12), 2.0)
         L = min(contract_len[i], MAX_COMMITMENT) if buyer[i] >= 0 else 1
