@@ -76,13 +76,16 @@ def internalise(
     depreciation: float,
     learned: np.ndarray,
 ) -> None:
-    """Two passes over firms. First, ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``,
-    the part of the offer understood at the cognitive distance (module docstring; every
-    distance is read before any capability changes). Then ``Z_f`` (``f.absorptive``) is updated, and
-    ``K_f <- (K_f + g_f + own_f) (1 - delta)`` (``f.K``) with ``g_fk = C_f (1 - exp(-U_f /
-    S)) u_fk / U_f``; ``absorbed_f = sum_k g_fk`` (``f.absorbed``),
-    ``learned_f = sum_k own_f profile_sk`` (own learning; read only by recording:
-    :mod:`gpnlab.validate.collect`).
+    """One pass over firms. ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``, the part
+    of the offer understood at the cognitive distance (module docstring; every distance reads
+    the capabilities as they were before this call: a copy of ``K``); ``Z_f``
+    (``f.absorptive``) is updated, and ``K_f <- (K_f + g_f + own_f) (1 - delta)`` (``f.K``)
+    with ``g_fk = C_f (1 - exp(-U_f / S)) u_fk / U_f``; ``absorbed_f = sum_k g_fk``
+    (``f.absorbed``), ``learned_f = sum_k own_f profile_sk`` (own learning; read only by
+    recording: :mod:`gpnlab.validate.collect`).
+
+    The distance test needs no division: ``d_fk > 1`` is ``gap_fk > d* max(K_fk, K_FLOOR)``,
+    and beyond it ``T_fk / d_fk^2 = T_fk (d* max(K_fk, K_FLOOR) / gap_fk)^2``.
 
     ``req`` (S, D) current requirements, ``human_capital`` a (G, S) instrument table,
     ``profile`` the (S, D) requirement pattern of each stage, ``potential`` the (S,)
@@ -92,35 +95,35 @@ def internalise(
         f.alive, f.role, f.stage, f.loc, f.buyer, f.invest, f.units, f.profit, f.K,
         f.absorbed, f.absorptive,
     )  # fmt: skip
-    D = K.shape[1]
-    for i in range(K.shape[0]):
-        if not alive[i]:
-            continue
-        b, s = buyer[i], stage[i]
-        for k in range(D):
-            t = offered[i, k]
-            if t <= 0.0:
-                continue
-            source = K[b, k] if b >= 0 and K[b, k] > K[i, k] else req[s, k]
-            d = max(source - K[i, k], 0.0) / max(K[i, k], K_FLOOR) / OPTIMAL_DISTANCE
-            if d > 1.0:  # beyond the typical gap, understood falls with the distance squared
-                offered[i, k] = t / (d * d)
-    for i in range(K.shape[0]):
+    F, D = K.shape
+    before = K.copy()  # a buyer's capability may change before its supplier's turn
+    keep = 1.0 - depreciation
+    for i in range(F):
         absorbed[i] = 0.0
         learned[i] = 0.0
         if not alive[i]:
             continue
-        g, s, r = loc[i], stage[i], role[i]
+        b, g, s, r = buyer[i], loc[i], stage[i], role[i]
+        mean_k = 0.0
+        understood = 0.0
+        for k in range(D):
+            mine_k = before[i, k]
+            mean_k += mine_k
+            t = offered[i, k]
+            if t > 0.0:
+                source = before[b, k] if b >= 0 and before[b, k] > mine_k else req[s, k]
+                gap = source - mine_k
+                reach = OPTIMAL_DISTANCE * max(mine_k, K_FLOOR)  # d_fk = gap / reach
+                if gap > reach:  # beyond the typical gap, understood falls with d squared
+                    q = reach / gap
+                    t *= q * q
+                    offered[i, k] = t
+                understood += t
+        mean_k /= D
         active = units[i] > 0 and profit[i] > 0
         stock[i] = (1.0 - STOCK_DEPRECIATION) * stock[i] + (
             STOCK_DEPRECIATION * invest[i] if active else 0.0
         )
-        mean_k = K[i, 0]
-        understood = offered[i, 0]
-        for k in range(1, D):
-            mean_k += K[i, k]
-            understood += offered[i, k]
-        mean_k /= D
         technical = tech_communities[g] if r in (HT, CM) else 0.0
         raw = (
             0.3 * mean_k
@@ -140,9 +143,10 @@ def internalise(
         mine = 0.0
         for k in range(D):
             gain = share * offered[i, k]
+            taught = own * profile[s, k]
             total += gain
-            mine += own * profile[s, k]
-            K[i, k] = (K[i, k] + gain + own * profile[s, k]) * (1.0 - depreciation)
+            mine += taught
+            K[i, k] = (K[i, k] + gain + taught) * keep
         absorbed[i] = total
         learned[i] = mine
 

@@ -11,6 +11,8 @@ across runs and stages).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gpnlab.simulate.jit import kernel
@@ -86,13 +88,25 @@ def refresh_match(m: Model) -> None:
     Capabilities change only later in the period (absorption), so sourcing, production and
     review read this one array instead of recomputing the match.
     """
-    R = m.requirement
-    needed = R > NEEDED
-    inv = np.where(needed, 1.0 / np.maximum(R, NEEDED), 0.0)  # (S, D), tiny
-    skip = np.where(needed, 0.0, np.inf)
+    inv, skip = needed_inverse(m.requirement)
     if m.match_now.shape != (m.firms.size,):
         m.match_now = np.empty(m.firms.size)
     match_index(m.firms.K, m.firms.stage, inv, skip, m.match_now)
+
+
+@kernel
+def needed_inverse(R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`match_index`'s (S, D) tables from the requirements ``R``: ``1 / R_sk`` and 0
+    where stage s needs dimension k (``R_sk > NEEDED``), 0 and ``inf`` elsewhere."""
+    inv = np.zeros(R.shape)
+    skip = np.zeros(R.shape)
+    for s in range(R.shape[0]):
+        for k in range(R.shape[1]):
+            if R[s, k] > NEEDED:
+                inv[s, k] = 1.0 / R[s, k]
+            else:
+                skip[s, k] = np.inf
+    return inv, skip
 
 
 def capability_index(K: np.ndarray) -> np.ndarray:
@@ -107,9 +121,21 @@ def agglomeration_saving(m: Model) -> np.ndarray:
     and ``g_s`` the precision tilt of :mod:`specialisation` (precision stages cluster).
     """
     f = m.firms
-    counts = active_by_place(f.view(), m.G, m.stages.S)
-    a = m.world.mechanisms.agglomeration * cluster_gain(m)[None, :]  # precision stages cluster
-    return np.minimum(0.3, a * 0.1 * np.log1p(counts))
+    # precision stages cluster
+    strength = float(m.world.mechanisms.agglomeration) * cluster_gain(m)
+    return place_saving(f.view(), m.G, strength)
+
+
+@kernel
+def place_saving(f: FirmView, G: int, strength: np.ndarray) -> np.ndarray:
+    """(G, S) :func:`agglomeration_saving` from the counts of :func:`active_by_place`,
+    ``strength`` (S,) the agglomeration parameter times the precision tilt."""
+    S = strength.size
+    saving = active_by_place(f, G, S)
+    for g in range(G):
+        for s in range(S):
+            saving[g, s] = min(0.3, strength[s] * 0.1 * math.log1p(saving[g, s]))
+    return saving
 
 
 @kernel

@@ -50,11 +50,11 @@ def drop_suppliers(
         f.contract_age, f.contract_len, f.units, f.capacity, f.disrupted
     )  # fmt: skip
     F = buyer.size
-    dropped = np.zeros(F, np.bool_)
-    # suppliers due for review that pass it, what losing each costs, and their buyers' volume
-    # and capacity
+    # suppliers due for review that pass it (and their buyers), what losing each costs, and
+    # their buyers' volume and capacity
     buffer = np.empty(F, np.int64)
-    loss = np.zeros(F)
+    buffer_b = np.empty(F, np.int64)
+    loss = np.empty(F)
     n_buffer = 0
     need = np.zeros(F)
     cap = np.zeros(F)
@@ -67,13 +67,14 @@ def drop_suppliers(
             continue
         # a buyer that produced nothing this quarter has no volume to give: its suppliers go
         if match[i] < threshold or units[b] <= 0:
-            dropped[i] = True
             why[i] = 1 if match[i] < threshold else 2
+            drop(i, buyer, contract_age, loc, drops)
         elif not disrupted[i]:  # a disrupted quarter's lost orders are not excess capacity
             loss[i] = (
                 min(match[i], 2.0) * (1.0 + tacit[stage[i]]) * (1.0 + min(contract_age[i], 8) / 8.0)
             )
             buffer[n_buffer] = i
+            buffer_b[n_buffer] = b
             n_buffer += 1
             need[b] += units[i]
             cap[b] += capacity[i]
@@ -84,13 +85,13 @@ def drop_suppliers(
     after = np.empty(F, np.int64)
     for j in range(n_buffer - 1, -1, -1):
         i = buffer[j]
-        b = buyer[i]
+        b = buffer_b[j]
         if cap[b] > EXCESS * need[b]:
             after[i] = head[b]
             head[b] = i
     group = np.empty(n_buffer, np.int64)
     for j in range(n_buffer):
-        b = buyer[buffer[j]]
+        b = buffer_b[j]
         n = 0
         i = head[b]
         head[b] = -1  # each buyer once
@@ -108,13 +109,18 @@ def drop_suppliers(
             within += capacity[group[k]]
             if within > excess:
                 break
-            dropped[group[k]] = True
             why[group[k]] = 3
-    for i in range(F):
-        if dropped[i]:
-            buyer[i] = -1
-            contract_age[i] = 0
-            drops[loc[i]] += 1.0
+            drop(group[k], buyer, contract_age, loc, drops)
+
+
+@kernel
+def drop(
+    i: int, buyer: np.ndarray, contract_age: np.ndarray, loc: np.ndarray, drops: np.ndarray
+) -> None:
+    """End supplier i's contract and count the drop at its location."""
+    buyer[i] = -1
+    contract_age[i] = 0
+    drops[loc[i]] += 1.0
 
 
 def review(m: Model) -> None:

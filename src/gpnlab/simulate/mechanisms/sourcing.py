@@ -38,11 +38,13 @@ local-content part, each computed once per quarter: no logarithm per candidate.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
-from gpnlab.simulate.mechanisms.supplies import final_leg_rate
+from gpnlab.simulate.mechanisms.supplies import final_leg_rows
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import pairwise_sum
 from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
@@ -161,6 +163,17 @@ def shuffle(rng: np.random.Generator, x: np.ndarray) -> None:
 
 
 @kernel
+def clear_contracted(
+    here: np.ndarray, buyer: np.ndarray, inhouse: np.ndarray, cap_sum: np.ndarray
+) -> None:
+    """Zero the entries of ``cap_sum`` that :func:`open_vacancies` wrote (the buyers of the
+    stage's suppliers under contract)."""
+    for i in here:
+        if not inhouse[i] and buyer[i] >= 0:
+            cap_sum[buyer[i]] = 0.0
+
+
+@kernel
 def open_vacancies(
     rng: np.random.Generator,
     s: int,
@@ -171,6 +184,7 @@ def open_vacancies(
     stage_role: np.ndarray,
     final: int,
     max_new: int,
+    cap_sum: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The free suppliers of stage s (its own role, not in-house) and the vacancies for them,
     one entry per vacancy (the buyer), shuffled.
@@ -178,11 +192,12 @@ def open_vacancies(
     Buyers that themselves sell (to a buyer, to end markets) open vacancies for the capacity
     short of ``VACANCY_SLACK`` x their volume, at most max(max_new, a quarter of the suppliers
     that volume needs): the pace of search does not depend on how finely capacity is split.
+    ``cap_sum`` (F,) zeros, scratch for the capacity under contract per buyer (zero again on
+    return).
     """
     role, stage, buyer, inhouse = f.role, f.stage, f.buyer, f.inhouse
     units, final_units, outsource, capacity = f.units, f.final_units, f.outsource, f.capacity
     here = members[bounds[s] : bounds[s + 1]]
-    cap_sum = np.zeros(buyer.size)  # capacity already under contract, per buyer
     free = np.empty(here.size, np.int64)
     n_free = 0
     mean_cap = 0.0
@@ -196,6 +211,7 @@ def open_vacancies(
                 mean_cap += capacity[i]
     free = free[:n_free].copy()
     if n_free == 0:
+        clear_contracted(here, buyer, inhouse, cap_sum)
         return free, np.empty(0, np.int64)
     mean_cap = max(mean_cap / n_free, 1e-12)
     n_buyers = 0
@@ -227,6 +243,7 @@ def open_vacancies(
                 open_n[n_open] = n_new
                 n_open += 1
                 n_vac += n_new
+    clear_contracted(here, buyer, inhouse, cap_sum)
     vac = np.empty(n_vac, np.int64)
     v = 0
     for j in range(n_open):
@@ -294,6 +311,7 @@ def pair_appeal(region: np.ndarray, tariff: np.ndarray, logistics: np.ndarray) -
     return pair
 
 
+@kernel
 def market_appeal(
     sales: np.ndarray,
     assembled: np.ndarray,
@@ -307,11 +325,20 @@ def market_appeal(
     - 2 log(1 + rate_c')``, ``q`` the seller's sales by market (``sales``, units) as shares,
     ``rate`` the final leg's cost of a unit assembled in c'
     (:func:`supplies.final_leg_rate`, from the seller's last ``assembled`` mix); a seller that
-    sold nothing counts its own location (``home``) as its market."""
-    q = sales_shares(np.ascontiguousarray(sales, float), home)
-    rate = final_leg_rate(assembled, q, tariff, logistics)
-    same = q @ (region[:, None] == region[None, :]).astype(float)
-    return np.exp((0.3 * same - 2.0 * np.log1p(rate)) / NOISE)
+    sold nothing counts its own location (``home``) as its market. ``sales`` and ``assembled``
+    are contiguous float rows."""
+    q = sales_shares(sales, home)
+    rate = final_leg_rows(assembled, q, tariff, logistics)
+    R, G = q.shape
+    pull = np.empty((R, G))
+    for r in range(R):
+        for c in range(G):
+            same = 0.0  # share of the seller's sales in c's region
+            for d in range(G):
+                if region[d] == region[c]:
+                    same += q[r, d]
+            pull[r, c] = math.exp((0.3 * same - 2.0 * math.log1p(rate[r, c])) / NOISE)
+    return pull
 
 
 @kernel
@@ -353,7 +380,7 @@ def fill_vacancies(
     eligible: float,
     term: np.ndarray,
     final: int,
-    market_row: np.ndarray,
+    sellers: np.ndarray,
     market_pair: np.ndarray,
 ) -> None:
     """Open vacancies, sample and score candidates, sign the winners (module docstring).
@@ -362,15 +389,19 @@ def fill_vacancies(
     claim on a supplier wins). Random draws per stage: the vacancy shuffle, then for each block
     of BLOCK vacancies one uniform per candidate, and per vacancy one uniform for the logit
     choice. Once every eligible free supplier is signed, the remaining vacancies of the stage
-    stay open (no draws). A buyer with ``market_row[b] >= 0`` sells to end buyers: its
-    (buyer, supplier country) part is ``market_pair[market_row[b]]`` (:func:`market_appeal`)
-    instead of ``pair_appeal``'s row for its location. Signing writes ``f.buyer``,
+    stay open (no draws). The buyer ``sellers[r]`` sells to end buyers: its (buyer,
+    supplier country) part is ``market_pair[r]`` (:func:`market_appeal`) instead of
+    ``pair_appeal``'s row for its location. Signing writes ``f.buyer``,
     ``f.contract_age``, ``f.contract_len`` and ``f.idle``.
     """
     home, loc, buyer, contract_age, contract_len, idle = (
         f.home, f.loc, f.buyer, f.contract_age, f.contract_len, f.idle
     )  # fmt: skip
     appeal = np.zeros(buyer.size)  # exp(supplier part of the score / NOISE), free suppliers
+    market_row = np.full(buyer.size, -1, np.int64)  # row of market_pair, -1: not a seller
+    for r in range(sellers.size):
+        market_row[sellers[r]] = r
+    cap_sum = np.zeros(buyer.size)  # open_vacancies' scratch, zero between stages
     weight = np.empty(n_candidates)
     u = np.empty(BLOCK * n_candidates)
     cand = np.empty(BLOCK * n_candidates, np.int64)
@@ -379,7 +410,9 @@ def fill_vacancies(
     for s in range(stage_role.size):
         if not buys[:, s].any():
             continue
-        free, vac = open_vacancies(rng, s, f, members, bounds, buys, stage_role, final, max_new)
+        free, vac = open_vacancies(
+            rng, s, f, members, bounds, buys, stage_role, final, max_new, cap_sum
+        )
         if vac.size == 0:
             continue
         # candidates: more visible in agglomerations and under supplier development
@@ -428,14 +461,12 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     mech = m.world.mechanisms
     inst = m.instruments
     members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
-    market_row = np.full(f.size, -1, np.int64)
     sellers = m.sellers if m.ordered_sales.shape == (m.sellers.size, m.G) else m.sellers[:0]
-    market_row[sellers] = np.arange(sellers.size)
     assembled = (
         m.origin[sellers] if m.origin.shape == (f.size, m.G) else np.zeros((sellers.size, m.G))
     )
     market_pair = market_appeal(
-        m.ordered_sales if sellers.size else np.zeros((0, m.G)),
+        np.ascontiguousarray(m.ordered_sales if sellers.size else np.zeros((0, m.G)), float),
         assembled,
         f.loc[sellers],
         m.countries.region,
@@ -464,7 +495,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
         0.9 * float(mech.drop_threshold),
         contract_terms(m),
         m.stages.final,
-        market_row,
+        sellers,
         market_pair,
     )
 

@@ -105,10 +105,17 @@ def final_leg_rate(
     (``w`` the deficits as shares, or the sales as shares where there is none)."""
     a = np.ascontiguousarray(assembled, float)
     q = np.ascontiguousarray(sold, float)
+    return final_leg_rows(a, q, tariff, logistics)
+
+
+@kernel
+def final_leg_rows(
+    a: np.ndarray, q: np.ndarray, tariff: np.ndarray, logistics: np.ndarray
+) -> np.ndarray:
+    """:func:`final_leg_rate` of contiguous float rows ``a`` (assembled) and ``q`` (sold), in
+    one compiled call (the sums over the other markets are loops, not matrix products)."""
     deficit, w, wt = final_leg_weights(a, q, tariff + logistics)
-    abroad = 1.0 - np.eye(q.shape[1])  # [d, c']: market d is not the plant's country
-    # numpy's matrix products (BLAS: their order of addition is numpy's, not a loop's)
-    return final_leg_cost(w @ abroad, wt @ abroad, deficit, logistics)
+    return final_leg_cost(w, wt, deficit, logistics)
 
 
 @kernel
@@ -118,7 +125,7 @@ def final_leg_weights(
     """:func:`final_leg_rate`'s elementwise part, row by row: the deficits ``max(q - a, 0)``
     of the rows as shares, the market weights ``w`` (the deficits, or the sales shares where
     there is none) and ``w * tl`` (``tl`` tariff plus logistics by market). Row sums in
-    numpy's order (:func:`rowops.pairwise_sum`): the same bits as the whole-array version."""
+    numpy's order (:func:`rowops.pairwise_sum`)."""
     R, G = q.shape
     deficit = np.empty((R, G))
     w = np.empty((R, G))
@@ -139,16 +146,22 @@ def final_leg_weights(
 
 @kernel
 def final_leg_cost(
-    reach: np.ndarray, cost: np.ndarray, deficit: np.ndarray, logistics: np.ndarray
+    w: np.ndarray, wt: np.ndarray, deficit: np.ndarray, logistics: np.ndarray
 ) -> np.ndarray:
-    """(R, G) rate of :func:`final_leg_rate` from the weight of the other markets
-    (``reach``), their tariffs and logistics (``cost``) and the deficits: 0 where the plant's
-    own market is in deficit."""
-    R, G = reach.shape
+    """(R, G) rate of :func:`final_leg_rate` from the market weights ``w`` and ``wt = w (t +
+    l)`` and the deficits: ``sum_{d != c'} wt_d / sum_{d != c'} w_d + l_c'`` (0 where no other
+    market has weight), 0 where the plant's own market is in deficit."""
+    R, G = w.shape
     rate = np.empty((R, G))
     for r in range(R):
         for k in range(G):
-            x = cost[r, k] / max(reach[r, k], 1e-300) if reach[r, k] > 0 else 0.0
+            reach = 0.0  # weight of the markets other than the plant's own
+            cost = 0.0
+            for d in range(G):
+                if d != k:
+                    reach += w[r, d]
+                    cost += wt[r, d]
+            x = cost / max(reach, 1e-300) if reach > 0 else 0.0
             rate[r, k] = 0.0 if deficit[r, k] > 1e-12 else x + logistics[k]
     return rate
 
