@@ -55,18 +55,33 @@ END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
 
 @kernel
 def serves(
-    served: np.ndarray, opened: np.ndarray, n_open: int, firm: int, b: int, parent: np.ndarray
+    served: np.ndarray,
+    opened: np.ndarray,
+    first: np.ndarray,
+    after: np.ndarray,
+    firm: int,
+    b: int,
+    parent: np.ndarray,
+    buyer: np.ndarray,
+    grouped: np.ndarray,
 ) -> bool:
-    """Whether ``firm`` already has a line to buyer ``b`` (``served``, sorted keys
-    ``firm * F + buyer``, or one opened in this call)."""
-    key = firm * parent.size + b
-    k = np.searchsorted(served, key)
-    if k < served.size and served[k] == key:
-        return True
-    for j in range(n_open):
-        c = opened[j, 0]
-        if opened[j, 2] == b and (parent[c] if parent[c] >= 0 else c) == firm:
+    """Whether ``firm`` already has a line to buyer ``b``: its row's buyer for a firm of one
+    row, else in ``served`` (sorted keys ``firm * F + buyer`` of the contracts before this
+    call; ``grouped[firm]``: the firm has lines), or among the lines opened in
+    this call for ``b`` (a list per buyer: ``first[b]``, then ``after[k]``)."""
+    if grouped[firm]:  # a firm with lines: look its contracts up
+        key = firm * parent.size + b
+        k = np.searchsorted(served, key)
+        if k < served.size and served[k] == key:
             return True
+    elif buyer[firm] == b:  # a one-row firm's only contract
+        return True
+    k = first[b]
+    while k >= 0:
+        c = opened[k, 0]
+        if (parent[c] if parent[c] >= 0 else c) == firm:
+            return True
+        k = after[k]
     return False
 
 
@@ -88,6 +103,7 @@ def retender(
     opened: np.ndarray,
     line_cap: np.ndarray,
     served: np.ndarray,
+    grouped: np.ndarray,
 ) -> tuple[int, int]:
     """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``cands``:
     its first ``n_free`` are free plants, the rest rows under contract that bid with their
@@ -107,6 +123,8 @@ def retender(
     taken = np.zeros(n_free, np.bool_)
     weight = np.empty(n_cand + 1)
     pick_of = np.empty(n_cand, np.int64)
+    first = np.full(buyer.size if slots.size else 0, -1, np.int64)  # lines opened per buyer
+    after = np.empty(slots.size, np.int64)
     moved = 0
     n_open = 0
     for j in range(due.size):
@@ -129,10 +147,11 @@ def retender(
                 ok = (
                     n_open < slots.size
                     and root_c != root_i
+                    and buyer[c] >= 0  # still under contract (not just lost it here)
                     and units[c] > 0  # serving its own buyer
                     and cash[c] >= setup  # can pay for qualifying the new line
                     and 0.5 * capacity[c] >= 0.5 * units[i]  # half its plant for the line
-                    and not serves(served, opened, n_open, root_c, b, parent)
+                    and not serves(served, opened, first, after, root_c, b, parent, buyer, grouped)
                 )
             weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
         win = logit_choice(weight, u_pick[j])  # 0: the incumbent keeps it; -1: no weight
@@ -153,6 +172,8 @@ def retender(
             opened[n_open, 0] = c
             opened[n_open, 1] = slots[n_open]
             opened[n_open, 2] = b
+            after[n_open] = first[b]
+            first[b] = n_open
             line_cap[n_open] = cap
             n_open += 1
         buyer[i] = -1
@@ -163,13 +184,13 @@ def retender(
 
 
 def tender(m: Model) -> None:
-    fold_lines(m)  # lines whose contract ended at review or with their buyer
     f = m.firms
     st = m.stages
     mech = m.world.mechanisms
     live = f.alive & (f.buyer >= 0) & ~f.inhouse & (f.contract_len < OPEN_ENDED)
     due_all = live & (f.contract_age > 0) & (f.contract_age % np.maximum(f.contract_len, 1) == 0)
     if not mech.retender or not due_all.any():
+        fold_lines(m)  # lines whose contract ended at review or with their buyer
         return
     rng = m.rng("tender")
     inst = m.instruments
@@ -183,6 +204,8 @@ def tender(m: Model) -> None:
     members, bounds = members_by_stage(f.alive, f.stage, st.S)  # index order within a stage
     empty = np.flatnonzero(~f.alive & (f.died < m.period))  # slots for new lines
     root = roots(f)
+    grouped = np.zeros(f.size, np.bool_)  # firms with lines
+    grouped[f.parent[f.alive & (f.parent >= 0)]] = True
     for s in range(st.S):
         here = members[bounds[s] : bounds[s + 1]]
         due = here[due_all[here]]
@@ -196,12 +219,13 @@ def tender(m: Model) -> None:
         if free.size + busy.size == 0:
             continue
         cands = np.concatenate([free, busy])
-        pool = np.concatenate([due, cands])
+        pool = cands if busy.size else np.concatenate([due, free])  # due rows are busy rows
         supplier_appeal(
             s, pool, f.view(), m.match_now, m.countries.wage, st.labour, saving, eligible, appeal
         )
         slots = empty[: min(due.size, empty.size)] if busy.size else empty[:0]
-        served = np.sort(root[busy].astype(np.int64) * f.size + f.buyer[busy])
+        multi = busy[grouped[root[busy]]]
+        served = np.sort(root[multi].astype(np.int64) * f.size + f.buyer[multi])
         opened = np.empty((slots.size, 3), np.int64)
         line_cap = np.empty(slots.size)
         moved, n_open = retender(
@@ -221,10 +245,11 @@ def tender(m: Model) -> None:
             opened,
             line_cap,
             served,
+            grouped,
         )
         m.retendered += moved
         if n_open:
             source, new, buyer = opened[:n_open].T
             start_lines(m, new, source, line_cap[:n_open], buyer, int(terms[s]))
             empty = empty[n_open:]
-    fold_lines(m)  # incumbents' lines that lost their contract
+    fold_lines(m)  # lines that lost their contract at review, here or with their buyer
