@@ -623,7 +623,7 @@ def run_calibration(
                 ran=st.ran,
                 reused=st.reused,
                 backend=eng.backend,
-                extra={"screen": screen, **diag},
+                extra={"screen": screen, "best_moments": allm[best_number], **diag},
             )
             write_outputs(prob, result, con, folder, report=report)
         except (KeyboardInterrupt, Terminated) as exc:
@@ -681,6 +681,27 @@ def write_outputs(
     wide = mean.pivot_table(index=["phase", "number"], columns="moment", values="value")
     wide.columns = [f"m{int(c)}" for c in wide.columns]
     trials = trials.merge(wide.reset_index(), on=["phase", "number"], how="left")
+    from gpnlab.calibrate import analysis
+
+    annual = con.execute(
+        "SELECT seed_index, country, year, quantity, value FROM annual "
+        "WHERE phase = 'search' AND number = ?",
+        [result.best_number],
+    ).df()
+    best_m = result.extra["best_moments"]
+    tables: dict[str, Any] = {"trials": trials}
+    tables["estimates"] = analysis.estimates(prob, result, trials)
+    tables["fit"] = analysis.fit_table(prob, best_m, result.weights.W)
+    tables["paths"] = analysis.paths(prob, annual)
+    tables["oos"] = analysis.out_of_sample(prob, tables["paths"])
+    tables["identification"] = analysis.identification(prob, result)
+    tables["summary"] = analysis.summarise(prob, result, tables)
+    est = tables["estimates"].set_index("parameter")
+    result.extra.update(
+        se={n: float(est.loc[n, "se"]) for n in result.active},
+        oos_summary=tables["summary"],
+        tables=tables,
+    )
     world = best_world(prob, result.best)
     header = (
         f"# gpnlab calibrate {prob.spec.name}: the base world '{prob.base.name}' at the "
@@ -694,4 +715,4 @@ def write_outputs(
         if report:
             from gpnlab.report.calibration_report import write_report
 
-            write_report(prob, result, con, stage / "calibration.html")
+            write_report(prob, result, tables, stage / "calibration.html")
