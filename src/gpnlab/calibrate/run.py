@@ -440,14 +440,18 @@ def _search(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     spec = prob.spec
-    dists = {n: optuna.distributions.FloatDistribution(*spec.parameters[n].range) for n in active}
+    dists: dict[str, optuna.distributions.BaseDistribution] = {
+        n: optuna.distributions.FloatDistribution(*spec.parameters[n].range) for n in active
+    }
     told: list[Any] = []
     numbers: list[int] = []
     W: Weights | None = None
     allm: dict[int, np.ndarray] = {}
     n_batches = math.ceil(spec.search.trials / spec.search.batch)
     stored = stored_trials(st.con, "search")
-    stored_params = {int(r.number): json.loads(r.params) for r in stored.itertuples()}
+    stored_params = {
+        int(n): json.loads(str(v)) for n, v in zip(stored["number"], stored["params"], strict=True)
+    }
     for b in range(n_batches):
         size = min(spec.search.batch, spec.search.trials - b * spec.search.batch)
         study = optuna.create_study(direction="minimize", sampler=make_sampler(spec, b))

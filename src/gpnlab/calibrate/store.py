@@ -229,7 +229,7 @@ def stored_moments(
     for number, g in df.groupby("number"):
         m = np.full((R, K), np.nan)
         m[g["seed_index"].to_numpy(), g["moment"].to_numpy()] = g["value"].to_numpy()
-        out[int(number)] = m
+        out[int(str(number))] = m
     return out
 
 
