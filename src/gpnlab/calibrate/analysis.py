@@ -3,7 +3,7 @@ real data, out-of-sample statistics and identification diagnostics. The report r
 
 * Estimates: the best search trial; uncertainty (1) the SMM sandwich standard error
   (:func:`gpnlab.calibrate.objective.sandwich`, from the finite-difference Jacobian of the
-  diagnostics) with a 90% normal interval clipped to the bounds, and (2) the 5-95% spread of
+  diagnostics) with a 90% normal interval clipped to the bounds, and (2) the range (min-max) of
   the best 10% of trials (at least 3): how flat J is, not a sampling interval.
 * Fit: each moment's target, simulated mean at the estimate over the R seeds and the 90% band
   over seeds (5th-95th percentiles).
@@ -46,8 +46,8 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
                 "se": se,
                 "ci90_low": max(lo, v - Z90 * se) if np.isfinite(se) else np.nan,
                 "ci90_high": min(hi, v + Z90 * se) if np.isfinite(se) else np.nan,
-                "best10_low": float(best[n].quantile(0.05)),
-                "best10_high": float(best[n].quantile(0.95)),
+                "best10_low": float(best[n].min()),
+                "best10_high": float(best[n].max()),
             }
         )
     for n in res.fixed:

@@ -137,7 +137,7 @@ def write_report(prob: Problem, res: Result, tables: dict[str, Any], path: Path)
         "sandwich standard error (1 + 1/R)(G'WG)^-1 G'WSWG (G'WG)^-1 from the "
         "finite-difference Jacobian G at the estimate and the seeds' covariance S, treating "
         "the real moments as one draw of the model; <b>ci90</b>: estimate +- 1.645 se, "
-        "clipped to the bounds. <b>best10</b>: 5-95% range of the parameter over the best 10% "
+        "clipped to the bounds. <b>best10</b>: range (min-max) of the parameter over the best 10% "
         "of trials (how flat J is, not a sampling interval).</p>"
     )
     parts.append(_table(est))
