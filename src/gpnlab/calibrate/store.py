@@ -137,13 +137,11 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 
 def commit_trial(con: duckdb.DuckDBPyConnection, spec: CalibrationSpec, t: TrialRecord) -> None:
-    """Store one finished trial (its row, its moments per seed, its annual paths) at once."""
+    """Store one new finished trial (its row, its moments per seed, its annual paths) in one
+    transaction (a trial is run only if it is not stored: the primary key refuses a repeat)."""
     names = list(spec.parameters)
     con.begin()
     try:
-        key = [t.phase, t.number]
-        for table in ("trials", "moments", "annual"):
-            con.execute(f"DELETE FROM {table} WHERE phase = ? AND number = ?", key)
         cols = ", ".join(
             [
                 "phase",
