@@ -150,3 +150,27 @@ def test_cmaes_runs_and_asks_distinct_points(tmp_path: Path) -> None:
 def test_example_spec_parses_from_its_file() -> None:
     path = REPO / "examples/calibration/wiod_electronics.toml"
     assert calibration_from_dict(tomllib.loads(path.read_text())).name == "wiod_electronics"
+
+
+def test_morris_screening_fixes_a_parameter_the_moments_do_not_respond_to(tmp_path: Path) -> None:
+    # the default world has no downturn (downturn_start unset): its depth changes nothing, and
+    # with common seeds its elementary effects are exactly zero
+    params = {**tiny()["parameters"], "shocks.downturn_depth": {"range": [0.1, 0.5]}}
+    data = tiny(
+        parameters=params,
+        screening={"trajectories": 2, "levels": 4},
+        search={"trials": 2, "batch": 2},
+        diagnostics={"enabled": False},
+    )
+    write_spec(tmp_path, data)
+    res = run_calibration(
+        calibration_from_dict(data), tmp_path / "o", root=tmp_path, processes=2, report=True
+    )
+    screen = res.extra["screen"]
+    assert list(screen.index) == list(params)
+    assert (screen.loc["shocks.downturn_depth"] == 0).all()
+    assert res.fixed == ["shocks.downturn_depth"]
+    assert "shocks.downturn_depth" not in res.best
+    t = search_trials(tmp_path / "o")
+    assert not t["params"].str.contains("downturn").any()
+    assert "Morris screening" in (tmp_path / "o" / "calibration.html").read_text()
