@@ -100,11 +100,7 @@ def real_annual_table(table: object, sector: str, year: int) -> pd.DataFrame:
             fix=f"choose among {', '.join(table.sectors[:40])}",
         )
     terms = bm_source(ExportAccounts(table), "sector")
-    rows = terms.xs(sector, level=1) if isinstance(terms.index, pd.MultiIndex) else None
-    if rows is None:  # index of labels "CTY_sector" or tuples
-        idx = [lab for lab in terms.index if str(lab).endswith(sector)]
-        rows = terms.loc[idx]
-        rows.index = [c for c in table.countries]
+    rows = terms.xs(sector, level="sector")  # one row per country, in table order
     g = rows["GEXP"].to_numpy(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = {
