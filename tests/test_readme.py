@@ -35,7 +35,7 @@ SKIP = {
     "make test": "is this test suite itself",
 }
 SLOW = ("make demo", "gpnlab simulate --regime", "gpnlab experiment", "gpnlab validate",
-        "gpnlab report")  # fmt: skip
+        "gpnlab report", "gpnlab calibrate")  # fmt: skip
 NOT_RUN = {
     "gpnlab validate": "the full battery (20 seeds x 100 quarters for each of its variants) is "
     "too long for a test; the small form on the next line is run",

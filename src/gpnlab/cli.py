@@ -864,6 +864,74 @@ def experiment(
 
 
 @app.command()
+def calibrate(
+    spec_file: Annotated[Path, typer.Argument(metavar="SPEC", help="calibration spec (TOML)")],
+    out: Annotated[
+        Path | None, typer.Option(help="output folder [out/calibrations/<name>]")
+    ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    processes: Processes = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume/--fresh", help="keep finished trials (default) or discard stored ones"
+        ),
+    ] = True,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="write calibration.html")
+    ] = True,
+    overwrite: Overwrite = False,
+    max_memory: MaxMemory = None,
+) -> None:
+    """Fit world parameters to moments of real tables (simulated method of moments, optuna),
+    then test the fit on the held-out years (docs/estimation.md)."""
+    from gpnlab.calibrate.run import check_parameters, resolve_base, run_calibration
+    from gpnlab.calibrate.spec import load_calibration
+
+    with user_errors(stored_safe=True):
+        memory_option(max_memory)
+        spec, root = load_calibration(spec_file)
+        base = resolve_base(spec, root, where=str(spec_file))
+        check_parameters(spec, base, where=str(spec_file))  # before the progress bar
+        target = out or Path("out/calibrations") / spec.name
+        with progress_bar(unit="points") as bar:
+            task = bar.add_task(f"calibrate {spec.name}", total=None)
+            result = run_calibration(
+                spec,
+                target,
+                root=root,
+                base=base,
+                processes=processes,
+                workers=workers,
+                scheduler=scheduler,
+                fresh=not resume,
+                overwrite=overwrite,
+                report=report,
+                where=str(spec_file),
+                on_start=lambda total: bar.update(task, total=total),
+                on_point=lambda n: bar.advance(task, n),
+            )
+    t = Table(title=f"Estimates (search trial {result.best_number}, J = {result.best_J:.4g})")
+    for col in ("parameter", "estimate", "s.e."):
+        t.add_column(col, justify="left" if col == "parameter" else "right")
+    se = result.extra.get("se", {})
+    for name, value in result.best.items():
+        s = se.get(name, float("nan"))
+        t.add_row(name, f"{value:.4g}", "n/a" if s != s else f"{s:.3g}")
+    out_console.print(t)
+    oos = result.extra.get("oos_summary", "")
+    if oos:
+        out_console.print(oos, soft_wrap=True, highlight=False)
+    console.print(
+        f"{result.ran} point(s) simulated ({result.reused} already stored) in "
+        f"{result.wall_s:.1f} s on {result.backend}; results in {target}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@app.command()
 def validate(
     config: Annotated[Path | None, typer.Argument(help="world TOML (default: --preset)")] = None,
     preset: Annotated[str, typer.Option(help="shipped world")] = "default",

@@ -529,33 +529,59 @@ def _local_results(
 ) -> Iterator[list[RunResult]]:
     """Results of ``tasks`` as they finish, from ``processes`` worker processes.
 
-    A small pool of its own rather than ``ProcessPoolExecutor``: one pipe per worker, no
-    threads, so a stop can end the workers at once (SIGKILL) without the executor's manager
-    thread hanging on a half-sent result; a worker that dies raises ``BrokenProcessPool``.
-    Workers run :func:`~gpnlab.experiments.worker.serve` (they watch the driver and exit
-    when it is gone).
+    A small pool of its own rather than ``ProcessPoolExecutor`` (:class:`LocalPool`): one pipe
+    per worker, no threads, so a stop can end the workers at once (SIGKILL) without the
+    executor's manager thread hanging on a half-sent result; a worker that dies raises
+    ``BrokenProcessPool``. Workers run :func:`~gpnlab.experiments.worker.serve` (they watch
+    the driver and exit when it is gone).
     """
     if processes == 1:
         for t in tasks:
             yield run_batch(spec, base, t)
         return
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx: Any = multiprocessing.get_context(method)
-    queue = deque(tasks)
-    pool: list[_Worker] = []
+    pool = LocalPool(spec, base, min(processes, len(tasks)))
     try:
+        yield from pool.results(tasks)
+    finally:
+        pool.close()
+
+
+class LocalPool:
+    """``processes`` worker processes that stay up between calls of :meth:`results` (the
+    calibration runs batch after batch on one pool); :meth:`close` ends them (busy ones are
+    killed). Started on the first call; ``processes=1`` runs in this process."""
+
+    def __init__(self, spec: Spec, base: World, processes: int) -> None:
+        self.spec, self.base, self.processes = spec, base, max(1, processes)
+        self.pool: list[_Worker] = []
+
+    def _start(self) -> None:
+        methods = multiprocessing.get_all_start_methods()
+        ctx: Any = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
         with single_threaded_blas():
-            for _ in range(min(processes, len(tasks))):
+            for _ in range(self.processes):
                 mine, theirs = ctx.Pipe()
                 proc = ctx.Process(
-                    target=serve, args=(theirs, spec, base, os.getpid()), daemon=True
+                    target=serve, args=(theirs, self.spec, self.base, os.getpid()), daemon=True
                 )
                 proc.start()
                 theirs.close()
-                pool.append(_Worker(proc, mine))
+                self.pool.append(_Worker(proc, mine))
+
+    def results(self, tasks: list[list[RunSpec]]) -> Iterator[list[RunResult]]:
+        """Results of ``tasks`` as they finish."""
+        if self.processes == 1:
+            for t in tasks:
+                yield run_batch(self.spec, self.base, t)
+            return
+        if not self.pool:
+            self._start()
+        pool = self.pool
+        queue = deque(tasks)
         for w in pool:
-            w.conn.send(queue.popleft())
-            w.busy = True
+            if queue:
+                w.conn.send(queue.popleft())
+                w.busy = True
         while any(w.busy for w in pool):
             busy = [w for w in pool if w.busy]
             ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
@@ -581,8 +607,10 @@ def _local_results(
                     raise BrokenProcessPool(
                         f"pool worker {w.proc.pid} ended abruptly ({_exit_text(w.proc.exitcode)})"
                     )
-    finally:
-        _end_pool(pool)
+
+    def close(self) -> None:
+        _end_pool(self.pool)
+        self.pool = []
 
 
 def _end_pool(pool: list[_Worker]) -> None:

@@ -1,0 +1,113 @@
+"""The simulated-method-of-moments objective (Lee & Ingram 1991; McFadden 1989).
+
+``J(theta) = d' W d`` with ``d = mean_r m_r(theta) - m*``: the mean over the R seeds (the same
+seeds at every theta: common random numbers) of the simulated moments, minus the targets.
+
+W comes from the moments' covariance across seeds ``S``, pooled over the trials of the first
+batch (each trial contributes its R - 1 degrees of freedom around its own mean) and then fixed,
+so that J is the same function for every later trial and on resume:
+
+* ``diagonal`` (default): ``W = diag(1 / s_k^2)``; ``s_k`` is floored at ``floor * (|m*_k| +
+  1e-6)`` so that a moment no seed moves cannot take unbounded weight;
+* ``full``: ``W = S^-1`` on the floored covariance;
+* ``auto``: full when it is well conditioned -- at least ``2 K`` pooled degrees of freedom for
+  K moments and the condition number of the correlation matrix at most ``max_condition`` --
+  else diagonal (the choice and the reason are recorded and reported).
+
+Uncertainty (:func:`sandwich`): the asymptotic SMM covariance, treating the real moments as one
+more draw of the model (their covariance is S, the R-seed mean's is S / R)::
+
+    Var(theta) = (1 + 1/R) (G'WG)^-1 G'W S W G (G'WG)^-1
+
+with G the finite-difference Jacobian of the mean moments at the estimate (Gourieroux,
+Monfort & Renault 1993; with W = S^-1 it reduces to (1 + 1/R) (G' S^-1 G)^-1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gpnlab.calibrate.spec import Weighting
+
+
+@dataclass
+class Weights:
+    W: np.ndarray
+    S: np.ndarray  # per-seed covariance of the moments (floored)
+    kind: str  # "diagonal" | "full"
+    reason: str
+    dof: int
+
+
+def pooled_covariance(per_seed: list[np.ndarray]) -> tuple[np.ndarray, int]:
+    """Covariance across seeds pooled over trials: each array is (R, K) of one trial."""
+    K = per_seed[0].shape[1]
+    acc = np.zeros((K, K))
+    dof = 0
+    for m in per_seed:
+        m = m[np.isfinite(m).all(axis=1)]
+        if len(m) < 2:
+            continue
+        c = m - m.mean(axis=0)
+        acc += c.T @ c
+        dof += len(m) - 1
+    return (acc / dof if dof else acc), dof
+
+
+def weights(per_seed: list[np.ndarray], targets: np.ndarray, cfg: Weighting) -> Weights:
+    S, dof = pooled_covariance(per_seed)
+    K = len(targets)
+    floor = cfg.floor * (np.abs(targets) + 1e-6)
+    sd = np.sqrt(np.maximum(np.diag(S), 0.0))
+    sd_f = np.maximum(sd, floor)
+    # the floored covariance: the same correlations, floored standard deviations
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.where(np.outer(sd, sd) > 0, S / np.outer(sd, sd), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    S_f = corr * np.outer(sd_f, sd_f)
+    kind, reason = "diagonal", "diagonal weighting (the default)"
+    if cfg.kind in ("full", "auto"):
+        cond = float(np.linalg.cond(corr)) if K > 1 else 1.0
+        if cfg.kind == "full":
+            kind, reason = "full", f"full weighting as asked (correlation condition {cond:.3g})"
+        elif dof >= 2 * K and cond <= cfg.max_condition:
+            kind = "full"
+            reason = (
+                f"full: {dof} pooled degrees of freedom >= 2 x {K} moments and the correlation "
+                f"matrix's condition number {cond:.3g} <= {cfg.max_condition:g}"
+            )
+        else:
+            reason = (
+                f"diagonal: the full covariance is not well conditioned ({dof} pooled degrees "
+                f"of freedom for {K} moments, correlation condition number {cond:.3g}; full "
+                f"needs >= {2 * K} and <= {cfg.max_condition:g})"
+            )
+    if kind == "full":
+        W = np.linalg.pinv(S_f)
+        W = (W + W.T) / 2
+    else:
+        W = np.diag(1.0 / sd_f**2)
+    return Weights(W, S_f, kind, reason, dof)
+
+
+def objective(mean_moments: np.ndarray, targets: np.ndarray, W: np.ndarray) -> float:
+    """J = d' W d (inf where a moment is undefined)."""
+    d = mean_moments - targets
+    if not np.isfinite(d).all():
+        return float("inf")
+    return float(d @ W @ d)
+
+
+def sandwich(G: np.ndarray, W: np.ndarray, S: np.ndarray, R: int) -> np.ndarray:
+    """Asymptotic covariance of the SMM estimate (see the module docstring); NaN where G'WG
+    is singular (a parameter the moments do not identify)."""
+    A = G.T @ W @ G
+    try:
+        Ai = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        return np.full(A.shape, np.nan)
+    if not np.isfinite(Ai).all() or np.linalg.cond(A) > 1e12:
+        return np.full(A.shape, np.nan)
+    return (1 + 1 / R) * Ai @ (G.T @ W @ S @ W @ G) @ Ai

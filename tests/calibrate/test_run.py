@@ -1,0 +1,176 @@
+"""The calibration on the engine: outputs, resume after SIGKILL, the same trials on a local
+pool and on Dask."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from gpnlab.calibrate.run import run_calibration
+from gpnlab.calibrate.spec import calibration_from_dict
+from gpnlab.cli import app
+from gpnlab.simulate.config import load_world
+from tests.calibrate.conftest import tiny, write_spec
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[2]
+
+
+def search_trials(out: Path) -> pd.DataFrame:
+    with duckdb.connect(str(out / "calibration.duckdb"), read_only=True) as con:
+        return con.execute(
+            "SELECT number, params, J, status FROM trials WHERE phase = 'search' ORDER BY number"
+        ).df()
+
+
+def test_cli_run_writes_trials_best_world_and_report_then_resumes_with_nothing_to_do(
+    tmp_path: Path,
+) -> None:
+    spec = write_spec(tmp_path, tiny())
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["calibrate", str(spec), "--out", str(out), "--processes", "2"])
+    assert res.exit_code == 0, res.output
+    for name in ("trials.parquet", "best.toml", "calibration.html", "calibration.duckdb"):
+        assert (out / name).is_file(), name
+    trials = pd.read_parquet(out / "trials.parquet")
+    search = trials[trials["phase"] == "search"]
+    assert len(search) == 6 and (search["status"] == "done").all()
+    assert len(trials[trials["phase"] == "profile"]) == 4  # 2 parameters x 2 offsets
+    best = search.loc[search["J"].idxmin()]
+    world = load_world(out / "best.toml")  # a full world file
+    lem = next(c for c in world.countries if c.code == "LEM")
+    assert lem.knowledge_base == pytest.approx(best["countries.LEM.knowledge_base"])
+    assert world.mechanisms.switching_cost == pytest.approx(best["mechanisms.switching_cost"])
+    html = (out / "calibration.html").read_text()
+    for section in ("Estimates", "Fit", "Out of sample", "Objective", "Identification"):
+        assert section in html
+    assert "data:image/png;base64," in html and "<script" not in html
+    sim = runner.invoke(
+        app, ["simulate", str(out / "best.toml"), "--periods", "2", "--out", str(tmp_path / "sim")]
+    )
+    assert sim.exit_code == 0, sim.output
+    again = runner.invoke(app, ["calibrate", str(spec), "--out", str(out), "--processes", "2"])
+    assert again.exit_code == 0, again.output
+    assert "0 point(s) simulated (10 already stored)" in again.output
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "trials.parquet"), trials)
+
+
+def logged(out: Path) -> list[str]:
+    log = out / "calibration.log"
+    if not log.exists():
+        return []
+    return [ln for ln in log.read_text().splitlines() if ln.startswith("search") and " done " in ln]
+
+
+def test_sigkill_mid_run_loses_no_finished_trial_and_resume_equals_an_uninterrupted_run(
+    tmp_path: Path,
+) -> None:
+    data = tiny(search={"trials": 8, "batch": 2}, diagnostics={"enabled": False})
+    spec = write_spec(tmp_path / "k", data)
+    out = tmp_path / "killed"
+    cmd = [
+        sys.executable,
+        "-m",
+        "gpnlab.cli",
+        "calibrate",
+        str(spec),
+        "--out",
+        str(out),
+        "--processes",
+        "2",
+        "--no-report",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    deadline = time.monotonic() + 240
+    try:
+        while time.monotonic() < deadline and len(logged(out)) < 3:
+            if proc.poll() is not None:
+                pytest.fail("the calibration finished before it could be killed")
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)  # the driver only: its workers exit on their own
+        proc.wait(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    finished = {int(ln.split()[1]) for ln in logged(out)}
+    assert len(finished) >= 3
+    stored = search_trials(out)
+    assert finished <= set(stored["number"])  # every trial logged as finished was committed
+    assert len(stored) < 8
+    res = runner.invoke(
+        app, ["calibrate", str(spec), "--out", str(out), "--processes", "2", "--no-report"]
+    )
+    assert res.exit_code == 0, res.output
+    assert f"({len(stored)} already stored)" in res.output
+    resumed = search_trials(out)
+    ref_out = tmp_path / "ref"
+    run_calibration(
+        calibration_from_dict(data), ref_out, root=spec.parent, processes=2, report=False
+    )
+    pd.testing.assert_frame_equal(resumed, search_trials(ref_out), check_exact=True)
+
+
+def test_local_pool_and_dask_give_the_same_trials(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    data = tiny(search={"trials": 4, "batch": 2}, diagnostics={"enabled": False})
+    spec = calibration_from_dict(data)
+    write_spec(tmp_path, data)  # real.csv
+    run_calibration(spec, tmp_path / "local", root=tmp_path, processes=2, report=False)
+    run_calibration(spec, tmp_path / "dask", root=tmp_path, workers=2, report=False)
+    pd.testing.assert_frame_equal(
+        search_trials(tmp_path / "local"), search_trials(tmp_path / "dask"), check_exact=True
+    )
+
+
+def test_cmaes_runs_and_asks_distinct_points(tmp_path: Path) -> None:
+    data = tiny(
+        search={"trials": 8, "batch": 4, "sampler": "cmaes"}, diagnostics={"enabled": False}
+    )
+    write_spec(tmp_path, data)
+    run_calibration(
+        calibration_from_dict(data), tmp_path / "o", root=tmp_path, processes=2, report=False
+    )
+    t = search_trials(tmp_path / "o")
+    assert len(t) == 8 and t["params"].nunique() == 8 and t["J"].notna().all()
+
+
+def test_example_spec_parses_from_its_file() -> None:
+    path = REPO / "examples/calibration/wiod_electronics.toml"
+    assert calibration_from_dict(tomllib.loads(path.read_text())).name == "wiod_electronics"
+
+
+def test_morris_screening_fixes_a_parameter_the_moments_do_not_respond_to(tmp_path: Path) -> None:
+    # the default world has no downturn (downturn_start unset): its depth changes nothing, and
+    # with common seeds its elementary effects are exactly zero
+    params = {**tiny()["parameters"], "shocks.downturn_depth": {"range": [0.1, 0.5]}}
+    data = tiny(
+        parameters=params,
+        screening={"trajectories": 2, "levels": 4},
+        search={"trials": 2, "batch": 2},
+        diagnostics={"enabled": False},
+    )
+    write_spec(tmp_path, data)
+    res = run_calibration(
+        calibration_from_dict(data), tmp_path / "o", root=tmp_path, processes=2, report=True
+    )
+    screen = res.extra["screen"]
+    assert list(screen.index) == list(params)
+    assert (screen.loc["shocks.downturn_depth"] == 0).all()
+    assert res.fixed == ["shocks.downturn_depth"]
+    assert "shocks.downturn_depth" not in res.best
+    t = search_trials(tmp_path / "o")
+    assert not t["params"].str.contains("downturn").any()
+    assert "Morris screening" in (tmp_path / "o" / "calibration.html").read_text()
