@@ -127,18 +127,33 @@ def pool_capability(f: FirmView) -> None:
             K[i, d] = k_sum[r, d] / weight[r]
 
 
+@kernel
+def line_lists(alive: np.ndarray, parent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each firm's further lines as linked lists: ``first[founder]`` (-1: none), then
+    ``after[row]``, in reverse row order. One pass over rows."""
+    first = np.full(alive.size, -1, np.int64)
+    after = np.full(alive.size, -1, np.int64)
+    for i in range(alive.size):
+        p = parent[i]
+        if alive[i] and p >= 0:
+            after[i] = first[p]
+            first[p] = i
+    return first, after
+
+
 def start_lines(
     m: Model,
     slots: np.ndarray,
     source: np.ndarray,
     capacity: np.ndarray,
     buyer: np.ndarray,
-    term: int,
+    term: np.ndarray | int,
 ) -> None:
     """Fill free ``slots`` with new lines of the rows ``source`` (the firms that won), each
-    under a new contract to ``buyer`` of ``term`` quarters with ``capacity`` (already taken
-    from the source rows). Every field is reset to its empty value, then the plant's and
-    firm's fields are copied (``COPIED``); cash, sales history and flows start at zero."""
+    under a new contract to ``buyer`` of ``term`` quarters (per line) with ``capacity``
+    (already taken from the source rows). Every field is reset to its empty value, then the
+    plant's and firm's fields are copied (``COPIED``); cash, sales history and flows start at
+    zero."""
     if slots.size == 0:
         return
     f = m.firms

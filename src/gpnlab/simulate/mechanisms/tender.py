@@ -39,7 +39,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving
-from gpnlab.simulate.mechanisms.lines import fold_lines, start_lines
+from gpnlab.simulate.mechanisms.lines import fold_lines, line_lists, start_lines
 from gpnlab.simulate.mechanisms.sourcing import (
     NOISE,
     contract_terms,
@@ -48,34 +48,38 @@ from gpnlab.simulate.mechanisms.sourcing import (
     supplier_appeal,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage, roots
+from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
 
 
 @kernel
 def serves(
-    served: np.ndarray,
+    firm: int,
+    b: int,
+    buyer: np.ndarray,
+    buyer0: np.ndarray,
+    parent: np.ndarray,
+    line_first: np.ndarray,
+    line_after: np.ndarray,
     opened: np.ndarray,
     first: np.ndarray,
     after: np.ndarray,
-    firm: int,
-    b: int,
-    parent: np.ndarray,
-    buyer: np.ndarray,
-    grouped: np.ndarray,
 ) -> bool:
-    """Whether ``firm`` already has a line to buyer ``b``: its row's buyer for a firm of one
-    row, else in ``served`` (sorted keys ``firm * F + buyer`` of the contracts before this
-    call; ``grouped[firm]``: the firm has lines), or among the lines opened in
-    this call for ``b`` (a list per buyer: ``first[b]``, then ``after[k]``)."""
-    if grouped[firm]:  # a firm with lines: look its contracts up
-        key = firm * parent.size + b
-        k = np.searchsorted(served, key)
-        if k < served.size and served[k] == key:
+    """Whether ``firm`` (a founder row) already has a line to buyer ``b``: for a firm with
+    lines (``lines.line_lists``: ``line_first[firm]``, then ``line_after[row]``) its rows'
+    buyers when the stage's re-tender began (``buyer0``), for a one-row firm its buyer now;
+    or a line opened in this call for ``b`` (``first[b]``, then ``after[k]``, in ``opened``)."""
+    k = line_first[firm]
+    if k < 0:
+        if buyer[firm] == b:
             return True
-    elif buyer[firm] == b:  # a one-row firm's only contract
+    elif buyer0[firm] == b:
         return True
+    while k >= 0:
+        if buyer0[k] == b:
+            return True
+        k = line_after[k]
     k = first[b]
     while k >= 0:
         c = opened[k, 0]
@@ -102,8 +106,8 @@ def retender(
     slots: np.ndarray,
     opened: np.ndarray,
     line_cap: np.ndarray,
-    served: np.ndarray,
-    grouped: np.ndarray,
+    line_first: np.ndarray,
+    line_after: np.ndarray,
 ) -> tuple[int, int]:
     """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``cands``:
     its first ``n_free`` are free plants, the rest rows under contract that bid with their
@@ -111,15 +115,15 @@ def retender(
     contract itself; a busy one wins it for a new line in the next of ``slots``, recorded as
     ``opened[k] = (winning row, slot, buyer)`` with the line's capacity ``line_cap[k]`` (moved from
     the winning row; :func:`lines.start_lines` fills the slot). A firm bids only for buyers it
-    does not serve yet: ``served`` holds ``firm * F + buyer`` of every contract of the stage,
-    sorted. Returns (contracts that went
-    to a challenger, lines opened). Writes ``f.buyer``, ``f.contract_age``,
-    ``f.contract_len``, ``f.idle``, ``f.capacity`` and ``why``."""
+    does not serve yet (:func:`serves`, the firms' lines listed by ``lines.line_lists``).
+    Returns (contracts that went to a challenger, lines opened). Writes ``f.buyer``,
+    ``f.contract_age``, ``f.contract_len``, ``f.idle``, ``f.capacity`` and ``why``."""
     buyer, loc, units, capacity, contract_age, contract_len, idle, parent, cash, price = (
         f.buyer, f.loc, f.units, f.capacity, f.contract_age, f.contract_len, f.idle, f.parent,
         f.cash, f.price,
     )  # fmt: skip
     n_cand = u_cand.shape[1]
+    buyer0 = buyer.copy() if slots.size else buyer  # contracts when this stage began
     taken = np.zeros(n_free, np.bool_)
     weight = np.empty(n_cand + 1)
     pick_of = np.empty(n_cand, np.int64)
@@ -151,7 +155,18 @@ def retender(
                     and units[c] > 0  # serving its own buyer
                     and cash[c] >= setup  # can pay for qualifying the new line
                     and 0.5 * capacity[c] >= 0.5 * units[i]  # half its plant for the line
-                    and not serves(served, opened, first, after, root_c, b, parent, buyer, grouped)
+                    and not serves(
+                        root_c,
+                        b,
+                        buyer,
+                        buyer0,
+                        parent,
+                        line_first,
+                        line_after,
+                        opened,
+                        first,
+                        after,
+                    )
                 )
             weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
         win = logit_choice(weight, u_pick[j])  # 0: the incumbent keeps it; -1: no weight
@@ -203,9 +218,9 @@ def tender(m: Model) -> None:
     appeal = np.zeros(f.size)
     members, bounds = members_by_stage(f.alive, f.stage, st.S)  # index order within a stage
     empty = np.flatnonzero(~f.alive & (f.died < m.period))  # slots for new lines
-    root = roots(f)
-    grouped = np.zeros(f.size, np.bool_)  # firms with lines
-    grouped[f.parent[f.alive & (f.parent >= 0)]] = True
+    line_first, line_after = line_lists(f.alive, f.parent)
+    new_lines: list[np.ndarray] = []  # (winning row, slot, buyer, term) per stage
+    new_caps: list[np.ndarray] = []
     for s in range(st.S):
         here = members[bounds[s] : bounds[s + 1]]
         due = here[due_all[here]]
@@ -224,8 +239,6 @@ def tender(m: Model) -> None:
             s, pool, f.view(), m.match_now, m.countries.wage, st.labour, saving, eligible, appeal
         )
         slots = empty[: min(due.size, empty.size)] if busy.size else empty[:0]
-        multi = busy[grouped[root[busy]]]
-        served = np.sort(root[multi].astype(np.int64) * f.size + f.buyer[multi])
         opened = np.empty((slots.size, 3), np.int64)
         line_cap = np.empty(slots.size)
         moved, n_open = retender(
@@ -244,12 +257,15 @@ def tender(m: Model) -> None:
             slots,
             opened,
             line_cap,
-            served,
-            grouped,
+            line_first,
+            line_after,
         )
         m.retendered += moved
         if n_open:
-            source, new, buyer = opened[:n_open].T
-            start_lines(m, new, source, line_cap[:n_open], buyer, int(terms[s]))
+            new_lines.append(np.column_stack([opened[:n_open], np.full(n_open, terms[s])]))
+            new_caps.append(line_cap[:n_open])
             empty = empty[n_open:]
+    if new_lines:  # the new rows are not read again in this call: filled once, here
+        source, new, buyer, term = np.concatenate(new_lines).T
+        start_lines(m, new, source, np.concatenate(new_caps), buyer, term)
     fold_lines(m)  # lines that lost their contract at review, here or with their buyer
