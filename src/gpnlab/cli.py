@@ -883,10 +883,16 @@ def calibrate(
     ] = True,
     overwrite: Overwrite = False,
     max_memory: MaxMemory = None,
+    yes: Yes = False,
 ) -> None:
     """Fit world parameters to moments of real tables (simulated method of moments, optuna),
     then test the fit on the held-out years (docs/estimation.md)."""
-    from gpnlab.calibrate.run import check_parameters, resolve_base, run_calibration
+    from gpnlab.calibrate.run import (
+        check_calibration_resources,
+        check_parameters,
+        resolve_base,
+        run_calibration,
+    )
     from gpnlab.calibrate.spec import load_calibration
 
     with user_errors(stored_safe=True):
@@ -894,6 +900,9 @@ def calibrate(
         spec, root = load_calibration(spec_file)
         base = resolve_base(spec, root, where=str(spec_file))
         check_parameters(spec, base, where=str(spec_file))  # before the progress bar
+        check_calibration_resources(
+            spec, base, processes, workers, scheduler, None, yes=yes, where=str(spec_file)
+        )
         target = out or Path("out/calibrations") / spec.name
         with progress_bar(unit="points") as bar:
             task = bar.add_task(f"calibrate {spec.name}", total=None)
@@ -911,6 +920,7 @@ def calibrate(
                 where=str(spec_file),
                 on_start=lambda total: bar.update(task, total=total),
                 on_point=lambda n: bar.advance(task, n),
+                yes=yes,
             )
     t = Table(title=f"Estimates (search trial {result.best_number}, J = {result.best_J:.4g})")
     for col in ("parameter", "estimate", "s.e."):

@@ -174,3 +174,26 @@ def test_morris_screening_fixes_a_parameter_the_moments_do_not_respond_to(tmp_pa
     t = search_trials(tmp_path / "o")
     assert not t["params"].str.contains("downturn").any()
     assert "Morris screening" in (tmp_path / "o" / "calibration.html").read_text()
+
+
+def test_a_calibration_beyond_the_machine_is_refused_before_anything_is_written(
+    tmp_path: Path,
+) -> None:
+    """Memory: one simulation per local process must fit (here under a --max-memory of 1 MB);
+    time: more than a day of simulations needs --yes. One line, exit 2, no output folder."""
+    spec = write_spec(tmp_path, tiny())
+    out = tmp_path / "out"
+    res = runner.invoke(
+        app, ["calibrate", str(spec), "--out", str(out), "--max-memory", "1M", "--processes", "2"]
+    )
+    assert res.exit_code == 2, res.output
+    assert len(res.output.strip().splitlines()) == 1 and "memory" in res.output
+    assert not out.exists()
+    big = write_spec(
+        tmp_path,
+        tiny(firms=200_000, seeds=1000, search={"trials": 100_000, "batch": 50, "startup": 10}),
+    )
+    res = runner.invoke(app, ["calibrate", str(big), "--out", str(out), "--processes", "2"])
+    assert res.exit_code == 2, res.output
+    assert "--yes" in res.output and len(res.output.strip().splitlines()) == 1
+    assert not out.exists()

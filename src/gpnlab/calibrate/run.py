@@ -71,6 +71,7 @@ from gpnlab.experiments.execute import (
     LocalPool,
     Terminated,
     _dask_results,
+    check_resources,
     connect_dask,
     experiment_lock,
     quiet_dask_shutdown,
@@ -551,6 +552,37 @@ def _profiles(
     return {"profile": profile, "jacobian": G, "cov": cov}
 
 
+def planned_points(spec: CalibrationSpec) -> int:
+    """Parameter points a calibration simulates at most: Morris screening, the search, the
+    profiles of J (each point runs ``spec.seeds`` seeds)."""
+    n_screen = spec.screening.trajectories * (len(spec.parameters) + 1)
+    n_prof = len(spec.parameters) * len(spec.diagnostics.offsets) * int(spec.diagnostics.enabled)
+    return n_screen + spec.search.trials + n_prof
+
+
+def check_calibration_resources(
+    spec: CalibrationSpec,
+    base: World,
+    processes: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    client: Any,
+    *,
+    yes: bool,
+    where: str,
+) -> float:
+    """The experiments' resource rule (:func:`gpnlab.experiments.execute.check_resources`) for
+    the calibration's simulations: memory of one simulation per local process, and the run
+    count against a day of work. Returns the estimated seconds."""
+    dask = client is not None or scheduler is not None or workers is not None
+    n_workers = (workers or 1) if dask else (processes or os.cpu_count() or 1)
+    local = 0 if client is not None or scheduler is not None else n_workers
+    runs = planned_points(spec) * spec.seeds
+    return check_resources(
+        engine_spec(spec, base), base, runs, max(local, 1), n_workers, yes=yes, where=where
+    )
+
+
 def run_calibration(
     spec: CalibrationSpec | str | Path,
     out: str | Path | None = None,
@@ -567,8 +599,12 @@ def run_calibration(
     where: str = "spec",
     on_start: Callable[[int], None] | None = None,
     on_point: Callable[[int], None] | None = None,
+    yes: bool = False,
 ) -> Result:
-    """Run (or resume) a calibration into ``out`` [out/calibrations/<name>]."""
+    """Run (or resume) a calibration into ``out`` [out/calibrations/<name>]. Refused before
+    anything is written when one simulation per local process would exceed the machine's
+    memory, or when the estimated time exceeds a day without ``yes``
+    (:func:`check_calibration_resources`)."""
     t0 = time.perf_counter()
     if not isinstance(spec, CalibrationSpec):
         where = str(spec) if where == "spec" else where
@@ -581,6 +617,10 @@ def run_calibration(
     outp = Path(out) if out is not None else Path("out/calibrations") / spec.name
     if workers is not None and workers < 1:
         raise InputError("workers must be at least 1", where="--workers", field="workers")
+    if processes is not None and processes < 1:
+        raise InputError("processes must be at least 1", where="--processes", field="processes")
+    check_calibration_resources(spec, base, processes, workers, scheduler, client, yes=yes,
+                                where=where)  # fmt: skip
     folder = outdir.claim_folder(outp, command=COMMAND, overwrite=overwrite)
     own_client = client is None and (workers is not None or scheduler is not None)
     resume = f"gpnlab calibrate {where} --out {outp}" if where != "spec" else "the same call"
@@ -601,13 +641,7 @@ def run_calibration(
                 client = connect_dask(workers, scheduler)
             eng = Engine(prob, processes=processes, client=client)
             if on_start is not None:
-                n_screen = spec.screening.trajectories * (len(spec.parameters) + 1)
-                n_prof = (
-                    len(spec.parameters)
-                    * len(spec.diagnostics.offsets)
-                    * int(spec.diagnostics.enabled)
-                )
-                on_start(n_screen + spec.search.trials + n_prof)
+                on_start(planned_points(spec))
             active, screen = _screen(prob, eng, st)
             told, W, allm = _search(prob, eng, st, active)
             Js = np.array([t.value if t.value is not None else np.inf for _, t in told])
