@@ -75,13 +75,13 @@ from gpnlab.experiments.execute import (
     connect_dask,
     experiment_lock,
     quiet_dask_shutdown,
+    resolve_base,
     stop_signals,
 )
 from gpnlab.experiments.parameters import ParameterError, apply_parameters
 from gpnlab.experiments.spec import Spec, spec_from_dict
 from gpnlab.experiments.worker import RunResult
-from gpnlab.simulate.config import World, load_world, scale_firms
-from gpnlab.simulate.presets import load_preset
+from gpnlab.simulate.config import World, scale_firms
 
 COMMAND = "calibrate"
 LOG_NAME = "calibration.log"
@@ -131,15 +131,6 @@ class Result:
     wall_s: float = 0.0
     backend: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def resolve_base(spec: CalibrationSpec, root: Path, *, where: str) -> World:
-    if spec.base_file is not None:
-        return load_world(root / spec.base_file)
-    try:
-        return load_preset(spec.base)
-    except InputError as exc:
-        raise InputError(exc.what, where=where, field="base", fix=exc.fix) from None
 
 
 def engine_spec(spec: CalibrationSpec, base: World) -> Spec:

@@ -47,7 +47,7 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import duckdb
 import numpy as np
@@ -95,7 +95,17 @@ class Outcome:
     simulated: int = 0  # distinct simulations (runs that share inputs share one)
 
 
-def resolve_base(spec: Spec, root: Path, *, where: str = "spec") -> World:
+class NamesBase(Protocol):
+    """A spec that names its base world: an experiment's or a calibration's."""
+
+    @property
+    def base(self) -> str: ...
+
+    @property
+    def base_file(self) -> str | None: ...
+
+
+def resolve_base(spec: NamesBase, root: Path, *, where: str = "spec") -> World:
     """The base world: ``base_file`` (relative to the spec's folder) or a shipped preset."""
     if spec.base_file is not None:
         return load_world(root / spec.base_file)
