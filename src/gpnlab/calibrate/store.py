@@ -27,7 +27,7 @@ import pandas as pd
 from gpnlab import __version__
 from gpnlab.calibrate.spec import CalibrationSpec
 from gpnlab.errors import InputError
-from gpnlab.experiments.store import FIX_DAMAGED, _cannot_open, _q, is_disk_full
+from gpnlab.experiments.store import FIX_DAMAGED, _cannot_open, _has_meta, _q, is_disk_full
 from gpnlab.simulate.config import World
 
 DB_NAME = "calibration.duckdb"
@@ -91,10 +91,7 @@ def open_store(out: Path, spec: CalibrationSpec, base: World) -> duckdb.DuckDBPy
             raise
         raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
     try:
-        (n,) = con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-        ).fetchone() or (0,)
-        if not n:
+        if not _has_meta(con):
             if con.execute("SELECT count(*) FROM information_schema.tables").fetchone() != (0,):
                 raise InputError(
                     "the database holds tables but no calibration",
