@@ -153,10 +153,11 @@ def test_the_final_leg_is_booked_and_the_table_balances(base: int) -> None:
         np.testing.assert_allclose(bought, m.final_freight.sum() + on_materials, rtol=1e-9)
         # revenue = value x (1 - t_c x share imported into c), with this quarter's shipments
         tariff = m.instruments.effect("tariff_final")
-        local = m.local[m.sellers]
+        local = m.local  # one row per seller of this quarter (m.origin_rows)
         served = f.units[m.sellers] / np.maximum(f.final_units[m.sellers], 1e-300)
         expect = m.ordered_value * served[:, None] * (1 - tariff[None, :] * (1 - local))
-        has_mix = m.origin[m.sellers].sum(axis=1) > 0
+        assert (m.origin_rows == m.sellers).all()
+        has_mix = m.origin.sum(axis=1) > 0
         np.testing.assert_allclose(m.final_revenue[has_mix], expect[has_mix], rtol=1e-9)
         # every origin ships what it assembled: the locally served and exported units add up
         assert ((local >= 0) & (local <= 1 + 1e-12)).all()

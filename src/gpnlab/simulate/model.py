@@ -87,13 +87,15 @@ class Model:
     ordered_sales: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     ordered_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     ordered_value: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # before tariff
-    # (F, G) share of each seller's units assembled in each country and share of its units
-    # sold in each market that plants there supplied (production.final_leg; zero rows for
-    # firms that sell to no end buyer), and (sellers, G) the logistics services
-    # each seller bought from each country on the final leg (plant to end market) this quarter
+    # last quarter's sellers (ascending slots; production.final_leg), their (sellers, G) share
+    # of units assembled in each country and share of units sold in each market that plants
+    # there supplied (read through production.assembly_record), and the firm-array size then;
+    # (sellers, G) the logistics services each seller bought from each country on the final
+    # leg (plant to end market) this quarter
+    origin_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    local: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (F, G) served locally
-    origin_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # written
+    local: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    origin_size: int = -1
     final_freight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country

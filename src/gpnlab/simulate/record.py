@@ -30,10 +30,12 @@ from gpnlab.measure import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
 from gpnlab.measure.tiva import safe_share
 from gpnlab.simulate.config import DIMENSIONS, SERVICE_SECTORS
+from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import capability_index
 from gpnlab.simulate.mechanisms.supplies import BASIC_OWN_USE, LOGISTICS_INPUT, service_blocks
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.state import BL, HT, LT, founders, roots
+from gpnlab.simulate.rowops import masked_count, masked_sum
+from gpnlab.simulate.state import BL, HT, LT, FirmView, founders, roots
 from gpnlab.table import IOTable, TableWarning
 
 PANEL_OUTCOMES = (
@@ -87,6 +89,40 @@ def grid_labels(countries: tuple[str, ...], stages: tuple[str, ...]) -> tuple[pd
     )
 
 
+@kernel
+def ledger_flows(
+    f: FirmView, materials: np.ndarray, final: int, G: int, N: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over the production ledger, in slot order (the order of ``np.bincount``, so
+    the same bits): the (GN, GN) contract flows ``Z`` (seller's (country, stage) row to the
+    buyer's, from ``sold_to`` and ``contract_value``: exits after production do not erase
+    flows); the (G, S) basic inputs ``units x materials_s`` of the producing plants at
+    (c, s); the (G, G, S) stage inputs shipped across a border, by the buyer's stage (the
+    final stage ships to end markets instead, :func:`production.final_leg`); the (GN,) taxes
+    on products paid by alive plants."""
+    S = materials.size
+    n = G * N
+    Z = np.zeros((n, n))
+    mat = np.zeros((G, S))
+    ship = np.zeros((G, G, S))
+    taxes = np.zeros(n)
+    for i in range(f.loc.size):
+        gi = np.int64(f.loc[i])
+        si = np.int64(f.stage[i])
+        b = f.sold_to[i]
+        if b >= 0:
+            gb = np.int64(f.loc[b])
+            sb = np.int64(f.stage[b])
+            Z[gi * N + si, gb * N + sb] += f.contract_value[i]
+            if gi != gb and sb != final:
+                ship[gi, gb, sb] += f.contract_value[i]
+        if f.units[i] > 0:
+            mat[gi, si] += f.units[i] * materials[si]
+        if f.alive[i]:
+            taxes[gi * N + si] += f.taxes[i]
+    return Z, mat, ship, taxes
+
+
 def emit_table(m: Model) -> IOTable:
     f = m.firms
     S, G = m.stages.S, m.G
@@ -94,27 +130,7 @@ def emit_table(m: Model) -> IOTable:
     BASIC, FREIGHT = S, S + 1  # the service sectors' positions within a country
     n = G * N
     row = f.loc.astype(np.int64) * N + f.stage
-    sup = f.sold_to >= 0  # the production ledger: exits after production do not erase flows
-    b = f.sold_to[sup]
-    # (np.bincount of no flows gives integers: the float casts keep the += below well typed)
-    Z = np.bincount(row[sup] * n + row[b], f.contract_value[sup], n * n).astype(float)
-    Z = Z.reshape(n, n)
-    # basic inputs and logistics bought by the plants at (c, s)
-    producing = f.units > 0
-    cs = f.loc[producing].astype(np.int64) * S + f.stage[producing]
-    mat = np.bincount(cs, f.units[producing] * m.stages.materials[f.stage[producing]], G * S)
-    mat = mat.astype(float).reshape(G, S)
-    # stage inputs shipped across a border; what the final stage buys ships from the plants to
-    # the end markets instead (the final leg, production.final_leg)
-    cross = sup & (f.loc != f.loc[np.maximum(f.sold_to, 0)])
-    cross[cross] = f.stage[f.sold_to[cross]] != m.stages.final
-    ship = np.bincount(
-        (f.loc[cross].astype(np.int64) * G + f.loc[f.sold_to[cross]]) * S
-        + f.stage[f.sold_to[cross]],
-        f.contract_value[cross],
-        G * G * S,
-    )
-    ship = ship.astype(float).reshape(G, G, S)
+    Z, mat, ship, taxes = ledger_flows(f.view(), m.stages.materials, m.stages.final, G, N)
     logistics = m.instruments.effect("logistics_cost")
     basic, freight = service_blocks(m.material_origin, mat, logistics, ship)
     if m.final_freight.shape == (m.sellers.size, G) and m.sellers.size:
@@ -135,7 +151,6 @@ def emit_table(m: Model) -> IOTable:
     sold = m.final_revenue.sum(axis=1) != 0
     Y = np.zeros((n, G))
     np.add.at(Y, row[m.sellers[sold]], m.final_revenue[sold])
-    taxes = np.bincount(row[f.alive], f.taxes[f.alive], n).astype(float)
     labels, fd_labels = grid_labels(tuple(m.countries.codes), (*m.stages.names, *SERVICE_SECTORS))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TableWarning)
@@ -205,7 +220,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     root = roots(f)
     engaged = np.zeros(f.size, bool)  # the firm has a buyer on some line
     engaged[root[alive & (f.buyer >= 0)]] = True
-    received = np.bincount(root[alive], f.received[alive], f.size)
+    received = masked_sum(root, alive, f.received, f.size)
     dom = firm & (f.home == f.loc)
     cap = capability_index(f.K)
     va = f.sales - f.purchases - f.taxes  # value added at basic prices
@@ -213,7 +228,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     brands = alive & f.obm & (f.stage == m.stages.final)  # latecomer brands (OBM)
 
     def by_loc(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-        return np.bincount(f.loc[mask], None if w is None else w[mask], G)
+        return masked_count(f.loc, mask, G) if w is None else masked_sum(f.loc, mask, w, G)
 
     def mean_by_loc(mask: np.ndarray, w: np.ndarray) -> np.ndarray:
         n = by_loc(mask)
@@ -225,7 +240,7 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     functional = np.where(
         by_loc(wpos, va) > 0, by_loc(wpos, va * pos) / np.maximum(by_loc(wpos, va), 1e-300), np.nan
     )
-    captured = np.bincount(f.home[produced], f.profit[produced], G) + by_loc(produced, f.wage_bill)
+    captured = masked_sum(f.home, produced, f.profit, G) + by_loc(produced, f.wage_bill)
     employment = by_loc(produced, f.employment) / 1e3
     va_formal = by_loc(produced, va)
     informal = c.informal
@@ -233,11 +248,9 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     mkt = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.obm
     heads_alive = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.inhouse
     rd = m.rd_spend if m.rd_spend.shape == (f.size,) else np.zeros(f.size)
+    n_mkt = masked_count(f.home, mkt, G)
     outsourcing = np.where(
-        np.bincount(f.home[mkt], minlength=G) > 0,
-        np.bincount(f.home[mkt], f.outsource[mkt], G)
-        / np.maximum(np.bincount(f.home[mkt], minlength=G), 1),
-        np.nan,
+        n_mkt > 0, masked_sum(f.home, mkt, f.outsource, G) / np.maximum(n_mkt, 1), np.nan
     )
     return {
         "period": np.full(G, m.period, np.int64),

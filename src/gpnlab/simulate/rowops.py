@@ -88,3 +88,23 @@ def pairwise_sum(x: np.ndarray, lo: int, n: int) -> float:
         top -= 1  # hand the value to the caller
         if top < 0:
             return value
+
+
+@kernel
+def masked_count(group: np.ndarray, mask: np.ndarray, G: int) -> np.ndarray:
+    """``np.bincount(group[mask], minlength=G)`` in one pass, without the masked copies."""
+    out = np.zeros(G, np.int64)
+    for i in range(group.size):
+        if mask[i]:
+            out[group[i]] += 1
+    return out
+
+
+@kernel
+def masked_sum(group: np.ndarray, mask: np.ndarray, w: np.ndarray, G: int) -> np.ndarray:
+    """``np.bincount(group[mask], w[mask], G)`` in one pass (same order, so the same bits)."""
+    out = np.zeros(G)
+    for i in range(group.size):
+        if mask[i]:
+            out[group[i]] += w[i]
+    return out

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.mechanisms.supplies import own_location
+from gpnlab.simulate.mechanisms.supplies import assembly_record, own_location
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BRAND
 
@@ -69,12 +69,7 @@ def seller_origin(m: Model, sellers: np.ndarray) -> np.ndarray:
     without a record (new, or nothing assembled) ships from its own location."""
     f = m.firms
     own = own_location(f.loc[sellers], m.G)
-    mix = np.zeros((sellers.size, m.G))
-    local = np.zeros((sellers.size, m.G))
-    if m.origin.shape[1:] == (m.G,) and m.local.shape == m.origin.shape:
-        known = sellers < m.origin.shape[0]  # slots added by a grow have no record yet
-        mix[known] = m.origin[sellers[known]]
-        local[known] = m.local[sellers[known]]
+    mix, local, _ = assembly_record(m, sellers)
     return np.where(mix.sum(axis=1, keepdims=True) > 0, local, own)
 
 

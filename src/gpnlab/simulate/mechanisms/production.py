@@ -262,25 +262,6 @@ def origin_mix(m: Model) -> tuple[np.ndarray, np.ndarray]:
     return units, value
 
 
-def seller_rows(m: Model) -> None:
-    """Keep ``Model.origin`` and ``Model.local`` as (F, G) arrays by firm slot (read next
-    quarter by demand and sourcing) without reallocating them: clear the rows of last
-    quarter's sellers, keep the rows across a grow."""
-    F, G = m.firms.size, m.G
-    for name in ("origin", "local"):
-        old = getattr(m, name)
-        if old.shape != (F, G):
-            new = np.zeros((F, G))
-            if old.ndim == 2 and old.shape[1] == G:
-                k = min(old.shape[0], F)
-                new[:k] = old[:k]
-            setattr(m, name, new)
-    prev = m.origin_rows[m.origin_rows < F]
-    m.origin[prev] = 0.0
-    m.local[prev] = 0.0
-    m.origin_rows = m.sellers.copy()
-
-
 def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     """Step 4 (module docstring): ship each seller's units from its assembly plants to its
     markets, plants serving the market they are in first. With ``A_g`` the units assembled in
@@ -294,14 +275,17 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     ``Model.final_revenue`` and ``Model.final_freight`` (added to ``f.purchases``). A seller
     with no assembly supplier ships from its own location."""
     f = m.firms
-    seller_rows(m)
+    m.origin_rows = m.sellers.copy()
+    m.origin_size = f.size
+    m.origin = np.zeros((m.sellers.size, m.G))
+    m.local = np.zeros((m.sellers.size, m.G))
     m.final_freight = np.zeros((m.sellers.size, m.G))
     if m.sellers.size == 0:
         return
     units, value = origin_mix(m)
     total = units.sum(axis=1, keepdims=True)
     origin = np.divide(units, total, out=np.zeros_like(units), where=total > 0)
-    m.origin[m.sellers] = origin
+    m.origin[:] = origin
     sellers = m.sellers
     sold = m.final_sales
     n_sold = sold.sum(axis=1, keepdims=True)
@@ -310,7 +294,7 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     made = mix * n_sold  # units assembled in g, scaled to the units sold
     local = np.minimum(made, sold)
     share = np.divide(local, sold, out=(made > 0).astype(float), where=sold > 0)
-    m.local[sellers] = share
+    m.local[:] = share
     wanted = f.final_units[sellers]
     served = np.where(wanted > 0, f.units[sellers] / np.maximum(wanted, 1e-300), 0.0)
     m.final_revenue = m.ordered_value * served[:, None] * (1 - tariff[None, :] * (1 - share))

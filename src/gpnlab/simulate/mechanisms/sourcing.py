@@ -44,7 +44,7 @@ import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
-from gpnlab.simulate.mechanisms.supplies import final_leg_rows
+from gpnlab.simulate.mechanisms.supplies import assembly_record, final_leg_rows
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.rowops import pairwise_sum
 from gpnlab.simulate.state import PRODUCTION, FirmView, members_by_stage
@@ -463,7 +463,9 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
     sellers = m.sellers if m.ordered_sales.shape == (m.sellers.size, m.G) else m.sellers[:0]
     assembled = (
-        m.origin[sellers] if m.origin.shape == (f.size, m.G) else np.zeros((sellers.size, m.G))
+        assembly_record(m, sellers)[0]
+        if m.origin_size == f.size
+        else np.zeros((sellers.size, m.G))
     )
     market_pair = market_appeal(
         np.ascontiguousarray(m.ordered_sales if sellers.size else np.zeros((0, m.G)), float),

@@ -31,10 +31,15 @@ c23: 0.32-0.61). The rest of their output is their value added.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.rowops import pairwise_sum
+
+if TYPE_CHECKING:
+    from gpnlab.simulate.model import Model
 
 BORDER = 0.1  # weight of a foreign origin relative to home in the gravity rule
 BASIC_OWN_USE = 0.7  # share of the basic-inputs industry's output it buys from itself
@@ -172,3 +177,22 @@ def own_location(loc: np.ndarray, G: int) -> np.ndarray:
     out = np.zeros((loc.size, G))
     out[np.arange(loc.size), loc] = 1.0
     return out
+
+
+def assembly_record(m: Model, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Last quarter's record of the sellers in ``slots`` (written by
+    :func:`gpnlab.simulate.mechanisms.production.final_leg`): (slots, G) assembled shares,
+    (slots, G) locally served shares, and whether each slot was a seller then. The record is
+    kept for that quarter's sellers only (``Model.origin_rows``, ascending slots), so a slot
+    that sold nothing reads zeros."""
+    G = m.G
+    rows = m.origin_rows
+    origin = np.zeros((slots.size, G))
+    local = np.zeros((slots.size, G))
+    if rows.size == 0 or m.origin.shape != (rows.size, G):
+        return origin, local, np.zeros(slots.size, bool)
+    at = np.minimum(np.searchsorted(rows, slots), rows.size - 1)
+    found = rows[at] == slots
+    origin[found] = m.origin[at[found]]
+    local[found] = m.local[at[found]]
+    return origin, local, found
