@@ -108,6 +108,8 @@ def retender(
     line_cap: np.ndarray,
     line_first: np.ndarray,
     line_after: np.ndarray,
+    buyer0: np.ndarray,
+    first: np.ndarray,
 ) -> tuple[int, int]:
     """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``cands``:
     its first ``n_free`` are free plants, the rest rows under contract that bid with their
@@ -115,7 +117,9 @@ def retender(
     contract itself; a busy one wins it for a new line in the next of ``slots``, recorded as
     ``opened[k] = (winning row, slot, buyer)`` with the line's capacity ``line_cap[k]`` (moved from
     the winning row; :func:`lines.start_lines` fills the slot). A firm bids only for buyers it
-    does not serve yet (:func:`serves`, the firms' lines listed by ``lines.line_lists``).
+    does not serve yet (:func:`serves`, the firms' lines listed by ``lines.line_lists``, with
+    ``buyer0`` the contracts when the stage's re-tender began and ``first`` all -1: the lines
+    opened here per buyer, reset before returning).
     Returns (contracts that went to a challenger, lines opened). Writes ``f.buyer``,
     ``f.contract_age``, ``f.contract_len``, ``f.idle``, ``f.capacity`` and ``why``."""
     buyer, loc, units, capacity, contract_age, contract_len, idle, parent, cash, price = (
@@ -123,11 +127,21 @@ def retender(
         f.cash, f.price,
     )  # fmt: skip
     n_cand = u_cand.shape[1]
-    buyer0 = buyer.copy() if slots.size else buyer  # contracts when this stage began
+    # the challengers' attributes side by side, one cache line each (the draws below read
+    # them at random: at 1e6 firms, one field per line would cost a cache miss each); kept
+    # in step with the firm arrays where this call changes them
+    P = np.empty((cands.size, 8))
+    for q in range(cands.size):
+        c = cands[q]
+        P[q, 0] = appeal[c]
+        P[q, 1] = loc[c]
+        P[q, 2] = capacity[c]
+        P[q, 3] = units[c]
+        P[q, 4] = cash[c]
+        P[q, 5] = parent[c] if parent[c] >= 0 else c
     taken = np.zeros(n_free, np.bool_)
     weight = np.empty(n_cand + 1)
     pick_of = np.empty(n_cand, np.int64)
-    first = np.full(buyer.size if slots.size else 0, -1, np.int64)  # lines opened per buyer
     after = np.empty(slots.size, np.int64)
     moved = 0
     n_open = 0
@@ -142,19 +156,18 @@ def retender(
         weight[0] = appeal[i] * pair[lb, loc[i]] * n_cand * premium ** (2.0 / NOISE)
         for k in range(n_cand):
             q = min(int(u_cand[j, k] * cands.size), cands.size - 1)
-            c = cands[q]
             pick_of[k] = q
             if q < n_free:
-                ok = not taken[q] and capacity[c] >= 0.5 * units[i]
+                ok = not taken[q] and P[q, 2] >= 0.5 * units[i]
             else:
-                root_c = parent[c] if parent[c] >= 0 else c
+                root_c = int(P[q, 5])
                 ok = (
                     n_open < slots.size
                     and root_c != root_i
-                    and buyer[c] >= 0  # still under contract (not just lost it here)
-                    and units[c] > 0  # serving its own buyer
-                    and cash[c] >= setup  # can pay for qualifying the new line
-                    and 0.5 * capacity[c] >= 0.5 * units[i]  # half its plant for the line
+                    and P[q, 3] > 0  # serving its own buyer
+                    and P[q, 4] >= setup  # can pay for qualifying the new line
+                    and 0.5 * P[q, 2] >= 0.5 * units[i]  # half its plant for the line
+                    and buyer[cands[q]] >= 0  # still under contract (not just lost it here)
                     and not serves(
                         root_c,
                         b,
@@ -168,7 +181,7 @@ def retender(
                         after,
                     )
                 )
-            weight[k + 1] = appeal[c] * pair[lb, loc[c]] if ok else 0.0
+            weight[k + 1] = P[q, 0] * pair[lb, int(P[q, 1])] if ok else 0.0
         win = logit_choice(weight, u_pick[j])  # 0: the incumbent keeps it; -1: no weight
         if win <= 0:
             continue
@@ -184,6 +197,8 @@ def retender(
             cap = min(capacity[i], 0.5 * capacity[c])  # moved from its other account
             capacity[c] -= cap
             cash[c] -= setup
+            P[q, 2] = capacity[c]
+            P[q, 4] = cash[c]
             opened[n_open, 0] = c
             opened[n_open, 1] = slots[n_open]
             opened[n_open, 2] = b
@@ -195,6 +210,8 @@ def retender(
         contract_age[i] = 0
         why[i] = END_TENDER
         moved += 1
+    for k in range(n_open):
+        first[opened[k, 2]] = -1
     return moved, n_open
 
 
@@ -219,6 +236,10 @@ def tender(m: Model) -> None:
     members, bounds = members_by_stage(f.alive, f.stage, st.S)  # index order within a stage
     empty = np.flatnonzero(~f.alive & (f.died < m.period))  # slots for new lines
     line_first, line_after = line_lists(f.alive, f.parent)
+    # a stage's rows change only in its own re-tender: the contracts at the start of this call
+    # are those at the start of each stage's (read by retender's `serves`)
+    buyer0 = f.buyer.copy() if mech.multi_account else f.buyer
+    first = np.full(f.size if mech.multi_account else 0, -1, np.int64)
     new_lines: list[np.ndarray] = []  # (winning row, slot, buyer, term) per stage
     new_caps: list[np.ndarray] = []
     for s in range(st.S):
@@ -259,6 +280,8 @@ def tender(m: Model) -> None:
             line_cap,
             line_first,
             line_after,
+            buyer0,
+            first,
         )
         m.retendered += moved
         if n_open:
