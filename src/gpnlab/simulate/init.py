@@ -46,50 +46,50 @@ def build_model(world: World, seed: int | None = None) -> Model:
     codes = [c.code for c in world.countries]
     by_role = role_stages(world)
 
-    rows: list[
-        tuple[int, int, int, int, float, bool, int]
-    ] = []  # role, stage, home, loc, cap, inhouse, parent
+    blocks: list[np.ndarray] = []  # per population: (count x rows per firm, 7) rows of
+    # role, stage, home, loc, capability, inhouse, parent (-1 for a firm's first row)
+    n = 0
     for pop in world.populations:
         home = codes.index(pop.country)
         loc = codes.index(pop.location) if pop.location else home
         role = ROLES.index(pop.role)
-        for _ in range(pop.count):
-            if role == BL:
-                parent = len(rows)
-                rows.append(
-                    (
-                        BL,
-                        stages.final,
-                        home,
-                        home,
-                        pop.capability,
-                        False,
-                        -1,
-                    )
-                )
-                for st in by_role[BL]:
-                    if st != rows[parent][1]:
-                        rows.append((BL, st, home, home, pop.capability, False, parent))
-                # an in-house assembly plant: make-or-buy starts from vertical integration
-                for st in by_role[CM]:
-                    rows.append((BL, st, home, home, pop.capability, True, parent))
-            elif role == HT:
-                choices = by_role[HT]
-                st = (
-                    choices[0]
-                    if (len(choices) == 1 or rng.random() < HT_PRECISION_SHARE)
-                    else choices[1]
-                )
-                rows.append((HT, st, home, loc, pop.capability, False, -1))
+        if role == BL:
+            # the final-stage unit, a unit in each other BL stage (design), and an in-house
+            # plant in each CM stage: make-or-buy starts from vertical integration
+            kinds = [(stages.final, False)]
+            kinds += [(st, False) for st in by_role[BL] if st != stages.final]
+            kinds += [(st, True) for st in by_role[CM]]
+            k = len(kinds)
+            rows = np.empty((pop.count, k, 7))
+            rows[:, :, 0] = BL
+            rows[:, :, 1] = [st for st, _ in kinds]
+            rows[:, :, 2:4] = home
+            rows[:, :, 4] = pop.capability
+            rows[:, :, 5] = [inh for _, inh in kinds]
+            rows[:, :, 6] = n + k * np.arange(pop.count)[:, None]
+            rows[:, 0, 6] = -1
+            rows = rows.reshape(-1, 7)
+        else:
+            rows = np.empty((pop.count, 7))
+            choices = by_role[role]
+            if role == HT and len(choices) > 1:  # one draw per firm, in firm order
+                precise = rng.random(pop.count) < HT_PRECISION_SHARE
+                rows[:, 1] = np.where(precise, choices[0], choices[1])
             else:
-                rows.append((role, by_role[role][0], home, loc, pop.capability, False, -1))
+                rows[:, 1] = choices[0]
+            rows[:, 0] = role
+            rows[:, 2], rows[:, 3] = home, loc
+            rows[:, 4] = pop.capability
+            rows[:, 5] = False
+            rows[:, 6] = -1
+        blocks.append(rows)
+        n += len(rows)
 
-    n = len(rows)
     # spare slots for the first entrants; entry.place grows the arrays by a quarter when they
     # run out. Every pass over the firm arrays reads spare slots too, so they are kept few.
     F = int(n * 1.05) + 64
     f = empty_firms(F)
-    arr = np.array([(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows], dtype=float)
+    arr = np.concatenate(blocks) if blocks else np.zeros((0, 7))
     idx = np.arange(n)
     f.alive[idx] = True
     f.role[idx] = arr[:, 0].astype(np.int8)
