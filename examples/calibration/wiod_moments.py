@@ -4,10 +4,10 @@ For every year 1995-2011 of the WIOD 2013 release (one folder per year, ``Z``, `
 in gpnlab's own layout), the Borin-Mancini source-based terms of sector ``c14`` (electrical
 and optical equipment) are computed with :mod:`gpnlab.measure` and turned into the
 quantities of :mod:`gpnlab.calibrate.moments`: the FVA share of the sector's exports, its
-share in world exports of the sector, and backward / forward participation as shares of the
-sector's gross exports. The mapped countries' values are written to
-``wiod_electronics_annual.csv`` next to this script, with the source and its citation, so
-that the example runs without the tables.
+share in world exports of the sector, backward / forward participation as shares of the
+sector's gross exports, and the domestic share of the sector's intermediate inputs. The
+mapped countries' values are written to ``wiod_electronics_annual.csv`` next to this script,
+with the source and its citation, so that the example runs without the tables.
 
 Usage: ``python examples/calibration/wiod_moments.py [WIOD2013_FOLDER]``
 (default: ``$GPNLAB_SHARED/data/wiod2013``, else ``../shared/data/wiod2013`` beside the
@@ -42,7 +42,8 @@ def main(folder: Path) -> Path:
         f"# Source: WIOD 2013 release, sector {SECTOR} (electrical and optical equipment), "
         f"{YEARS[0]}-{YEARS[-1]}; {CITATION}.\n"
         "# Computed by examples/calibration/wiod_moments.py with gpnlab.measure "
-        "(Borin-Mancini source-based terms of the sector; docs/estimation.md).\n"
+        "(Borin-Mancini source-based terms of the sector; the domestic share of its "
+        "intermediate inputs; docs/estimation.md).\n"
         "# export_share is the share in the exports of the sector of the 40 WIOD countries "
         "and the rest of the world.\n"
     )

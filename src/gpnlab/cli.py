@@ -881,6 +881,15 @@ def calibrate(
     report: Annotated[
         bool, typer.Option("--report/--no-report", help="write calibration.html")
     ] = True,
+    trials: Annotated[
+        int | None, typer.Option(min=1, help="search trials [the spec's search.trials]")
+    ] = None,
+    seeds: Annotated[
+        int | None, typer.Option(min=1, help="seeds per trial [the spec's seeds]")
+    ] = None,
+    firms: Annotated[
+        int | None, typer.Option(min=10, help="firms in the world [the spec's firms]")
+    ] = None,
     overwrite: Overwrite = False,
     max_memory: MaxMemory = None,
     yes: Yes = False,
@@ -898,6 +907,7 @@ def calibrate(
     with user_errors(stored_safe=True):
         memory_option(max_memory)
         spec, root = load_calibration(spec_file)
+        spec = spec.with_overrides(trials=trials, seeds=seeds, firms=firms, where=str(spec_file))
         base = resolve_base(spec, root, where=str(spec_file))
         check_parameters(spec, base, where=str(spec_file))  # before the progress bar
         check_calibration_resources(

@@ -27,7 +27,7 @@ def test_the_shipped_csv_is_what_the_script_computes_from_wiod(tmp_path: Path) -
     fresh = real_annual(WIOD, "c14", list(range(1995, 2012)))
     shipped = read_annual_csv(EXAMPLE / "wiod_electronics_annual.csv")
     merged = shipped.merge(fresh, on=["year", "country", "quantity"], suffixes=("", "_now"))
-    assert len(merged) == len(shipped) == 5 * 4 * 17
+    assert len(merged) == len(shipped) == 5 * 5 * 17  # countries x quantities x years
     assert (merged["value"] - merged["value_now"]).abs().max() < 1e-6
     fva = fresh[fresh["quantity"] == "fva_share"].set_index(["country", "year"])["value"]
     # FVA share of c14 exports measured independently (the orientation numbers)

@@ -123,6 +123,28 @@ def test_sigkill_mid_run_loses_no_finished_trial_and_resume_equals_an_uninterrup
     pd.testing.assert_frame_equal(resumed, search_trials(ref_out), check_exact=True)
 
 
+def test_more_trials_on_the_command_line_extend_a_finished_calibration(tmp_path: Path) -> None:
+    """``--trials 2`` then ``--trials 4`` on the same folder: the second run keeps the two
+    stored trials, adds two, and the four are those of a single 4-trial run; ``--seeds``
+    changes the calibration, so it is refused on that folder."""
+    data = tiny(search={"trials": 6, "batch": 2}, diagnostics={"enabled": False})
+    spec = write_spec(tmp_path / "t", data)
+    out = tmp_path / "grown"
+    args = ["calibrate", str(spec), "--out", str(out), "--processes", "2", "--no-report"]
+    first = runner.invoke(app, [*args, "--trials", "2"])
+    assert first.exit_code == 0, first.output
+    assert len(search_trials(out)) == 2
+    more = runner.invoke(app, [*args, "--trials", "4"])
+    assert more.exit_code == 0, more.output
+    assert "(2 already stored)" in more.output
+    ref = tmp_path / "ref"
+    four = calibration_from_dict(data).with_overrides(trials=4)
+    run_calibration(four, ref, root=spec.parent, processes=2, report=False)
+    pd.testing.assert_frame_equal(search_trials(out), search_trials(ref), check_exact=True)
+    other = runner.invoke(app, [*args, "--trials", "4", "--seeds", "3"])
+    assert other.exit_code == 2 and "different calibration" in other.output
+
+
 def test_local_pool_and_dask_give_the_same_trials(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     data = tiny(search={"trials": 4, "batch": 2}, diagnostics={"enabled": False})

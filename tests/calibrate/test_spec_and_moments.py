@@ -122,12 +122,14 @@ def test_a_simulated_year_is_the_mean_of_its_quarters_after_the_burn_in() -> Non
             "fva_share": 0.1 * periods,
             "gvc_backward": 0.2 * g,
             "gvc_forward": 0.05 * g,
+            "domestic_input_share": 0.9 - 0.05 * periods,
         }
     )
     a = sim_annual(panel, spec).set_index(["country", "year", "quantity"])["value"]
     assert a[("LEM", 1995, "fva_share")] == pytest.approx((0.3 + 0.4) / 2)
     assert a[("LEM", 1996, "export_share")] == pytest.approx(0.1)  # 1 / (1 + 3 + 6)
     assert a[("MXL", 1995, "gvc_backward_share")] == pytest.approx(0.2)
+    assert a[("LEM", 1996, "domestic_input_share")] == pytest.approx(0.9 - 0.05 * 5.5)
     assert "FLA" not in a.index.get_level_values("country")  # not mapped
 
 

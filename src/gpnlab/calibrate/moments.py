@@ -6,7 +6,10 @@ the terms :func:`gpnlab.measure.borin_mancini.bm_source_bilateral` computes):
 * ``fva_share`` = FVA / GEXP: foreign value added in the country's gross exports;
 * ``gvc_backward_share`` = GVCB / GEXP and ``gvc_forward_share`` = GVCF / GEXP: backward and
   forward GVC participation as shares of gross exports;
-* ``export_share`` = GEXP_s / sum_r GEXP_r: the country's share of world exports.
+* ``export_share`` = GEXP_s / sum_r GEXP_r: the country's share of world exports;
+* ``domestic_input_share``: the domestic share of the intermediate inputs of the sector (real
+  table: its column of ``Z``; simulated: the chain's stage columns of the country,
+  :func:`gpnlab.measure.tiva.domestic_input_use` on both).
 
 On a real table the terms are those of the sector the chain stands for (``bm_source(acc,
 "sector")`` at that sector's row); in the simulated world the whole table is the chain, so the
@@ -31,7 +34,9 @@ from gpnlab.calibrate.spec import CalibrationSpec, Target
 from gpnlab.errors import InputError
 
 #: Panel columns a simulated run keeps to compute every quantity.
-PANEL_COLUMNS = ["gross_exports", "fva_share", "gvc_backward", "gvc_forward"]
+PANEL_COLUMNS = [
+    "gross_exports", "fva_share", "gvc_backward", "gvc_forward", "domestic_input_share"
+]  # fmt: skip
 
 
 def quarter_years(periods: np.ndarray, spec: CalibrationSpec) -> np.ndarray:
@@ -40,7 +45,10 @@ def quarter_years(periods: np.ndarray, spec: CalibrationSpec) -> np.ndarray:
     return np.where(q >= 0, spec.start_year + q // spec.quarters_per_year, -1)
 
 
-QUANTITIES = ("fva_share", "export_share", "gvc_backward_share", "gvc_forward_share")
+QUANTITIES = (
+    "fva_share", "export_share", "gvc_backward_share", "gvc_forward_share",
+    "domestic_input_share",
+)  # fmt: skip
 
 
 def sim_annual(panel: pd.DataFrame, spec: CalibrationSpec) -> pd.DataFrame:
@@ -58,6 +66,7 @@ def sim_annual(panel: pd.DataFrame, spec: CalibrationSpec) -> pd.DataFrame:
             "export_share": np.where(world > 0, g / world, np.nan),
             "gvc_backward_share": np.where(g > 0, panel["gvc_backward"].to_numpy() / g, np.nan),
             "gvc_forward_share": np.where(g > 0, panel["gvc_forward"].to_numpy() / g, np.nan),
+            "domestic_input_share": panel["domestic_input_share"].to_numpy(np.float64),
         }
     year = quarter_years(period, spec)
     archetypes = list(spec.countries)
@@ -89,6 +98,7 @@ def real_annual_table(table: object, sector: str, year: int) -> pd.DataFrame:
     """(year, country, quantity, value) of one real table at ``sector`` (gpnlab.measure)."""
     from gpnlab.measure.blocks import ExportAccounts
     from gpnlab.measure.borin_mancini import bm_source
+    from gpnlab.measure.tiva import domestic_input_use, safe_share
     from gpnlab.table import IOTable
 
     assert isinstance(table, IOTable)
@@ -102,12 +112,15 @@ def real_annual_table(table: object, sector: str, year: int) -> pd.DataFrame:
     terms = bm_source(ExportAccounts(table), "sector")
     rows = terms.xs(sector, level="sector")  # one row per country, in table order
     g = rows["GEXP"].to_numpy(np.float64)
+    domestic, total = domestic_input_use(table)
+    k = list(table.sectors).index(sector)
     with np.errstate(invalid="ignore", divide="ignore"):
         values = {
             "fva_share": rows["FVA"].to_numpy() / g,
             "export_share": g / g.sum(),
             "gvc_backward_share": rows["GVCB"].to_numpy() / g,
             "gvc_forward_share": rows["GVCF"].to_numpy() / g,
+            "domestic_input_share": safe_share(domestic[:, k], total[:, k]),
         }
     frame = pd.DataFrame({"country": [str(c) for c in rows.index], **values})
     frame.insert(0, "year", year)

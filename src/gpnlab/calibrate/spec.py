@@ -48,8 +48,15 @@ from gpnlab.experiments.spec import MAX_NAME, NAME_PATTERN
 from gpnlab.simulate.config import MAX_SEED, FieldError
 
 #: Quantities a target may name: the simulated panel's definition and the real table's one
-#: (gpnlab.calibrate.moments) are the same Borin-Mancini source-based terms.
-QUANTITIES = ("fva_share", "export_share", "gvc_backward_share", "gvc_forward_share")
+#: (gpnlab.calibrate.moments) are the same Borin-Mancini source-based terms, and the same
+#: domestic share of intermediate inputs (gpnlab.measure.tiva.domestic_input_use).
+QUANTITIES = (
+    "fva_share",
+    "export_share",
+    "gvc_backward_share",
+    "gvc_forward_share",
+    "domestic_input_share",
+)
 KINDS = ("level", "change", "slope")
 FIX = "see docs/estimation.md"
 
@@ -86,7 +93,10 @@ class Target(Strict):
         extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
     )
 
-    quantity: Literal["fva_share", "export_share", "gvc_backward_share", "gvc_forward_share"]
+    quantity: Literal[
+        "fva_share", "export_share", "gvc_backward_share", "gvc_forward_share",
+        "domestic_input_share",
+    ]  # fmt: skip
     kind: Literal["level", "change", "slope"] = "level"
     country: str | None = Field(None, description="archetype code [every mapped country]")
     year: int | None = None
@@ -271,8 +281,31 @@ class CalibrationSpec(Strict):
         return list(range(self.start_year, last + 1))
 
     def digest(self) -> str:
-        body = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True).encode()
-        return hashlib.sha256(body).hexdigest()[:16]
+        """What makes two specs the same calibration: everything but the trial budget
+        (``search.trials``), so that a finished calibration can be resumed with more trials
+        (the search proposes trial k from the k - 1 before it, whatever the budget)."""
+        body = self.model_dump(mode="json", by_alias=True)
+        body["search"].pop("trials")
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_overrides(
+        self,
+        *,
+        trials: int | None = None,
+        seeds: int | None = None,
+        firms: int | None = None,
+        where: str = "spec",
+    ) -> CalibrationSpec:
+        """The spec with the command line's ``--trials``, ``--seeds`` and ``--firms`` in place
+        of its own, validated as if written in the file."""
+        data = self.model_dump(mode="json", by_alias=True, exclude_unset=False)
+        if trials is not None:
+            data["search"]["trials"] = trials
+        if seeds is not None:
+            data["seeds"] = seeds
+        if firms is not None:
+            data["firms"] = firms
+        return calibration_from_dict(data, where=where)
 
 
 def check_held_out(spec: CalibrationSpec, *, where: str) -> None:

@@ -305,6 +305,7 @@ def experiment_sensitivity(
 # -- support of each outcome, horizon aggregates, rank distribution, cost-effectiveness -------
 
 SHARES = (
+    "domestic_input_share",
     "dva_share",
     "dva_share_basic",
     "fva_share",

@@ -166,7 +166,8 @@ def _measure_all(
     )
     # the rounding-residue rule (IOTable.build) changes small economies' numbers: say where
     residue = np.isin(
-        [f"{c}_{s}" for c, s in table.labels], list(table.meta.get("rounding_residue", []))  # type: ignore[call-overload]
+        [f"{c}_{s}" for c, s in table.labels],
+        list(table.meta.get("rounding_residue", [])),  # type: ignore[call-overload]
     )
     country["residue_sectors"] = np.bincount(
         np.repeat(np.arange(table.G), table.N)[residue], minlength=table.G
@@ -383,9 +384,7 @@ def measure_with_groups(
     """
     from gpnlab.measure.groups import country_mapping, group_notes, sector_mapping
 
-    ind = measure_all(
-        table, with_wwz=with_wwz, with_sink=with_sink, progress=progress, **options
-    )
+    ind = measure_all(table, with_wwz=with_wwz, with_sink=with_sink, progress=progress, **options)
     if not groups and not sector_groups:
         return ind, []
     cmap, notes = country_mapping(table, groups or {}, strict=strict_groups)
@@ -402,9 +401,14 @@ def measure_with_groups(
         ind.country = pd.concat([ind.country, rows])
         ind.kww = pd.concat([ind.kww, gind.kww.loc[names]])
         for key, frame in gind.extra.items():
-            if key in ind.extra and frame.index.nlevels >= 1 and frame.index.names[0] in (
-                "country",
-                "importer",
+            if (
+                key in ind.extra
+                and frame.index.nlevels >= 1
+                and frame.index.names[0]
+                in (
+                    "country",
+                    "importer",
+                )
             ):
                 rows_g = frame[frame.index.get_level_values(0).isin(names)]
                 ind.extra[key] = pd.concat([ind.extra[key], rows_g])

@@ -8,6 +8,8 @@
 * Vertical specialisation (Hummels, Ishii & Yi 2001, with the global Leontief inverse as in
   Koopman, Wang & Wei 2014): ``VS_s = sum_{t != s} V^t B^{ts} E^{s*}``, the foreign content of
   exports; ``vs_share = VS_s / E_s``.
+* Domestic share of intermediate inputs: ``sum_{r in c} Z[r, (c, s)] / sum_r Z[r, (c, s)]``
+  per using (country, sector); one minus it is the imported-input share.
 
 Money in the table's unit; shares are fractions. A share of zero exports is NaN.
 """
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gpnlab.measure.blocks import ExportAccounts
+from gpnlab.table import IOTable
 
 
 def value_added_in_final_demand(acc: ExportAccounts) -> pd.DataFrame:
@@ -39,6 +42,27 @@ def safe_share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype=float)
     den = np.asarray(den, dtype=float)
     return np.divide(num, den, out=np.full(np.broadcast(num, den).shape, np.nan), where=den != 0)
+
+
+def domestic_input_use(table: IOTable) -> tuple[np.ndarray, np.ndarray]:
+    """(G, N) intermediate inputs each (country, sector) bought from its own country, and
+    (G, N) all its intermediate inputs: the column sums of ``Z`` over the rows of the using
+    country and over all rows. Their ratio is the domestic share of intermediate inputs
+    (OECD TiVA's domestic content of intermediate consumption; Hummels, Ishii & Yi 2001 use
+    its complement, the imported-input share, to measure vertical specialisation)."""
+    G, N = table.G, table.N
+    Z4 = table.Z.reshape(G, N, G, N)
+    total = Z4.sum(axis=(0, 1))
+    g = np.arange(G)
+    domestic = Z4[g, :, g, :].sum(axis=1)
+    return domestic, total
+
+
+def domestic_input_share(table: IOTable) -> np.ndarray:
+    """(G, N) domestic share of each (country, sector)'s intermediate inputs, NaN where it
+    buys none (:func:`domestic_input_use`)."""
+    domestic, total = domestic_input_use(table)
+    return safe_share(domestic, total)
 
 
 def vax_and_vs(acc: ExportAccounts) -> pd.DataFrame:

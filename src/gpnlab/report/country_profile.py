@@ -250,7 +250,9 @@ def write_country_profile(
         fig = _profile_figure(code, shares, data, position)
         parts.append(f"<h2 id='{html.escape(code)}'>{html.escape(code)}</h2>")
         parts.append(_headline_table(code, shares, data.unit))
-        parts.append(f"<img alt='GVC profile of {html.escape(code)}' src='data:image/png;base64,{fig}'>")  # noqa: E501
+        parts.append(
+            f"<img alt='GVC profile of {html.escape(code)}' src='data:image/png;base64,{fig}'>"
+        )  # noqa: E501
         parts.append(
             "<p class='cap'>Top row: the four headline shares"
             + (" over the years (blue), with the median country (dashed) and the middle half of "

@@ -25,6 +25,7 @@ LABELS = {
     "fva_share": "Foreign value added in exports (share)",
     "gvc_backward": "Backward GVC participation (million / quarter)",
     "gvc_forward": "Forward GVC participation (million / quarter)",
+    "domestic_input_share": "Domestic share of the chain's intermediate inputs",
     "domestic_ht": "Domestic higher-tier suppliers (firms)",
     "domestic_lt": "Domestic lower-tier suppliers (firms)",
     "capability_ht": "Capability, higher-tier domestic suppliers (index)",

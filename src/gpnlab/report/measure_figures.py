@@ -86,9 +86,7 @@ def position_figure(sector: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-def participation_over_years_figure(
-    country: pd.DataFrame, path: Path, *, top: int = 6
-) -> Path:
+def participation_over_years_figure(country: pd.DataFrame, path: Path, *, top: int = 6) -> Path:
     """Backward and forward GVC participation over years: the ``top`` exporters of the last
     year, and the median over countries (Borin & Mancini 2019 shares of gross exports)."""
     df = country[country.entity == "country"] if "entity" in country else country

@@ -60,15 +60,15 @@ def build_model(world: World, seed: int | None = None) -> Model:
             kinds += [(st, False) for st in by_role[BL] if st != stages.final]
             kinds += [(st, True) for st in by_role[CM]]
             k = len(kinds)
-            rows = np.empty((pop.count, k, 7))
-            rows[:, :, 0] = BL
-            rows[:, :, 1] = [st for st, _ in kinds]
-            rows[:, :, 2:4] = home
-            rows[:, :, 4] = pop.capability
-            rows[:, :, 5] = [inh for _, inh in kinds]
-            rows[:, :, 6] = n + k * np.arange(pop.count)[:, None]
-            rows[:, 0, 6] = -1
-            rows = rows.reshape(-1, 7)
+            per_firm = np.empty((pop.count, k, 7))
+            per_firm[:, :, 0] = BL
+            per_firm[:, :, 1] = [st for st, _ in kinds]
+            per_firm[:, :, 2:4] = home
+            per_firm[:, :, 4] = pop.capability
+            per_firm[:, :, 5] = [inh for _, inh in kinds]
+            per_firm[:, :, 6] = n + k * np.arange(pop.count)[:, None]
+            per_firm[:, 0, 6] = -1
+            rows = per_firm.reshape(-1, 7)
         else:
             rows = np.empty((pop.count, 7))
             choices = by_role[role]

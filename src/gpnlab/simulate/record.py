@@ -28,7 +28,7 @@ import pandas as pd
 
 from gpnlab.measure import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
-from gpnlab.measure.tiva import safe_share
+from gpnlab.measure.tiva import domestic_input_use, safe_share
 from gpnlab.simulate.config import DIMENSIONS, SERVICE_SECTORS
 from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import capability_index
@@ -45,6 +45,7 @@ PANEL_OUTCOMES = (
     "fva_share",
     "gvc_backward",
     "gvc_forward",
+    "domestic_input_share",
     "domestic_ht",
     "domestic_lt",
     "capability_ht",
@@ -172,6 +173,10 @@ def trade_indicators(table: IOTable) -> dict[str, np.ndarray]:
     t = {k: v.sum(axis=(1, 2)) for k, v in bm_source_bilateral(acc).items()}
     g = t["GEXP"]
     taxes = tax_in_dva(acc).sum(axis=1)
+    # the chain's plants (stage columns, not the service sectors'): the domestic share of the
+    # intermediate inputs they bought, the quantity measured on a real table's sector
+    domestic, total = domestic_input_use(table)
+    S = table.N - len(SERVICE_SECTORS)
     return {
         "gross_exports": g,
         "dva_share": safe_share(t["DVA"], g),
@@ -179,6 +184,7 @@ def trade_indicators(table: IOTable) -> dict[str, np.ndarray]:
         "fva_share": safe_share(t["FVA"], g),
         "gvc_backward": t["GVCB"],
         "gvc_forward": t["GVCF"],
+        "domestic_input_share": safe_share(domestic[:, :S].sum(axis=1), total[:, :S].sum(axis=1)),
     }
 
 
