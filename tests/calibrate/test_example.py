@@ -59,7 +59,7 @@ def test_the_example_runs_end_to_end_in_a_reduced_form(tmp_path: Path) -> None:
     res = run_calibration(spec, tmp_path / "out", root=EXAMPLE, processes=2)
     tables = res.extra["tables"]
     oos = tables["oos"]
-    assert len(oos) == 5 * 3  # 5 countries x the 3 target quantities, 2005-2011
+    assert len(oos) == 5 * 4  # 5 countries x the 4 target quantities, 2005-2011
     assert (oos["years"] == 7).all()
     assert oos["coverage"].between(0, 1).all() and oos["rmse"].gt(0).all()
     paths = tables["paths"]
