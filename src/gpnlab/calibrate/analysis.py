@@ -2,9 +2,12 @@
 real data, out-of-sample statistics and identification diagnostics. The report renders them.
 
 * Estimates: the best search trial; uncertainty (1) the SMM sandwich standard error
-  (:func:`gpnlab.calibrate.objective.sandwich`, from the finite-difference Jacobian of the
-  diagnostics) with a 90% normal interval clipped to the bounds, and (2) the range (min-max) of
-  the best 10% of trials (at least 3): how flat J is, not a sampling interval.
+  (:func:`gpnlab.calibrate.objective.sandwich`, from the least-squares Jacobian of the
+  diagnostics' profile points near the estimate) with a 90% normal interval clipped to the
+  bounds, for the parameters the moments identify (``response_p`` below ``IDENTIFIED_P``:
+  :func:`gpnlab.calibrate.objective.response`; the others get a note and no standard error),
+  and (2) the range (min-max) of the best 10% of trials (at least 3): how flat J is, not a
+  sampling interval.
 * Fit: each moment's target, simulated mean at the estimate over the R seeds and the 90% band
   over seeds (5th-95th percentiles).
 * Out of sample, per (quantity, country) with real data in the held-out window, using the
@@ -22,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from gpnlab.calibrate.objective import IDENTIFIED_P
+
 if TYPE_CHECKING:
     from gpnlab.calibrate.run import Problem, Result
 
@@ -32,11 +37,23 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
     search = trials[(trials["phase"] == "search") & np.isfinite(trials["J"].astype(float))]
     best = search.nsmallest(max(3, int(np.ceil(0.1 * len(search)))), "J")
     cov = res.extra.get("cov")
+    response_p = res.extra.get("response_p")
     rows = []
     for j, n in enumerate(res.active):
         lo, hi = prob.spec.parameters[n].range
         se = float(np.sqrt(cov[j, j])) if cov is not None and np.isfinite(cov[j, j]) else np.nan
+        p = float(response_p[j]) if response_p is not None else np.nan
         v = res.best[n]
+        note = ""
+        if response_p is None:
+            note = "no diagnostics run: no standard error"
+        elif not p < IDENTIFIED_P:
+            note = (
+                f"not identified: no moment's response to it near the estimate is beyond the "
+                f"seed noise (p = {p:.2g}); no standard error"
+            )
+        elif not np.isfinite(se):
+            note = "G'WG singular at the estimate: no standard error"
         rows.append(
             {
                 "parameter": n,
@@ -48,6 +65,8 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
                 "ci90_high": min(hi, v + Z90 * se) if np.isfinite(se) else np.nan,
                 "best10_low": float(best[n].min()),
                 "best10_high": float(best[n].max()),
+                "response_p": p,
+                "note": note,
             }
         )
     for n in res.fixed:

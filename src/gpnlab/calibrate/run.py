@@ -51,7 +51,15 @@ from gpnlab.calibrate.moments import (
     run_moments,
     sim_annual,
 )
-from gpnlab.calibrate.objective import Weights, objective, sandwich, weights
+from gpnlab.calibrate.objective import (
+    IDENTIFIED_P,
+    JACOBIAN_SPAN,
+    Weights,
+    objective,
+    response,
+    sandwich,
+    weights,
+)
 from gpnlab.calibrate.spec import CalibrationSpec, load_calibration
 from gpnlab.calibrate.store import (
     DB_NAME,
@@ -521,26 +529,26 @@ def _profiles(
             }
         )
     profile = pd.DataFrame(rows).sort_values(["parameter", "value"], kind="stable")
-    G = np.full((K, P), np.nan)
-    neg = max(i for i, o in enumerate(offs) if o < 0)  # the smallest step on either side
-    pos = min(i for i, o in enumerate(offs) if o > 0)
+    # G and the response test (objective.response) from the points within JACOBIAN_SPAN of
+    # the estimate (at least the smallest offset on either side) and the estimate itself
+    span = max(JACOBIAN_SPAN, min(-o for o in offs if o < 0), min(o for o in offs if o > 0))
+    near = [o for o, off in enumerate(offs) if abs(off) <= span + 1e-12]
+    m0 = np.nanmean(best_m, axis=0)
+    R = len(prob.seeds)
+    G = np.zeros((K, P))
+    response_p = np.full(P, np.nan)
+    g_noise = np.full(P, np.inf)
     for j, n in enumerate(active):
-        a, b = j * len(offs) + neg, j * len(offs) + pos
-        va, vb = where[a][2], where[b][2]
-        if vb == va:
-            continue
-        ma, mb = mean[a], mean[b]
-        if vb == best[n]:  # clipped at the upper bound: one-sided difference
-            mb = np.nanmean(best_m, axis=0)
-        if va == best[n]:
-            ma = np.nanmean(best_m, axis=0)
-        G[:, j] = (mb - ma) / (vb - va)
-    cov = (
-        sandwich(np.nan_to_num(G), W.W, W.S, len(prob.seeds))
-        if np.isfinite(G).all()
-        else np.full((P, P), np.nan)
-    )
-    return {"profile": profile, "jacobian": G, "cov": cov}
+        x = np.array([best[n]] + [where[j * len(offs) + o][2] for o in near])
+        y = np.vstack([m0] + [mean[j * len(offs) + o] for o in near])
+        G[:, j], response_p[j], g_noise[j] = response(x, y, W.S, R)
+    identified = np.flatnonzero(response_p < IDENTIFIED_P)  # NaN compares False
+    cov = np.full((P, P), np.nan)
+    if identified.size:  # the others held at their estimates
+        cov[np.ix_(identified, identified)] = sandwich(
+            G[:, identified], W.W, W.S, R, g_noise[identified]
+        )
+    return {"profile": profile, "jacobian": G, "cov": cov, "response_p": response_p}
 
 
 def planned_points(spec: CalibrationSpec) -> int:

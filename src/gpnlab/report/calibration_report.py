@@ -135,8 +135,11 @@ def write_report(prob: Problem, res: Result, tables: dict[str, Any], path: Path)
     parts.append(
         f"<p>Best search trial {res.best_number}, J = {num(res.best_J)}. <b>se</b>: the SMM "
         "sandwich standard error (1 + 1/R)(G'WG)^-1 G'WSWG (G'WG)^-1 from the "
-        "finite-difference Jacobian G at the estimate and the seeds' covariance S, treating "
-        "the real moments as one draw of the model; <b>ci90</b>: estimate +- 1.645 se, "
+        "Jacobian G at the estimate (least-squares slopes over the profile points near it, "
+        "G'WG corrected for their noise) and the seeds' covariance S, treating "
+        "the real moments as one draw of the model; <b>response_p</b>: p-value of 'no moment "
+        "responds to the parameter' (Bonferroni over the moments); above 0.05 the parameter "
+        "is not identified by these moments and gets no se; <b>ci90</b>: estimate +- 1.645 se, "
         "clipped to the bounds. <b>best10</b>: range (min-max) of the parameter over the best 10% "
         "of trials (how flat J is, not a sampling interval).</p>"
     )
