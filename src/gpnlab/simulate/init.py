@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from gpnlab.simulate.allocator import keep_freed_memory
 from gpnlab.simulate.config import ROLES, World
 from gpnlab.simulate.mechanisms.demand import BRAND_BUDGET, GOODWILL_DECAY
 from gpnlab.simulate.mechanisms.finance import IDLE_LIMIT
@@ -40,6 +41,7 @@ def initial_units(world: World) -> float:
 
 
 def build_model(world: World, seed: int | None = None) -> Model:
+    keep_freed_memory()  # scratch arrays reused, not faulted in afresh (simulate.allocator)
     seed = world.seed if seed is None else seed
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB1]))
     stages = stage_table(world)
