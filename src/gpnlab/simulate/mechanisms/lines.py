@@ -95,36 +95,39 @@ def close_lines(f: FirmView, period: int) -> int:
 @kernel
 def pool_capability(f: FirmView) -> None:
     """Every row of a firm with lines gets the capacity-weighted mean of its rows' ``K`` and
-    absorptive stock (module docstring). Two passes over rows."""
+    absorptive stock (module docstring). Two passes over rows; the sums are kept per firm with
+    lines only (``group[r]``: its place among them), not per row."""
     alive, parent, capacity, K, absorptive = f.alive, f.parent, f.capacity, f.K, f.absorptive
     F, D = K.shape
-    weight = np.zeros(F)
-    k_sum = np.zeros((F, D))
-    a_sum = np.zeros(F)
-    grouped = np.zeros(F, np.bool_)
+    group = np.full(F, -1, np.int64)
+    n = 0
     for i in range(F):
-        if alive[i] and parent[i] >= 0:
-            grouped[parent[i]] = True
+        if alive[i] and parent[i] >= 0 and group[parent[i]] < 0:
+            group[parent[i]] = n
+            n += 1
+    weight = np.zeros(n)
+    k_sum = np.zeros((n, D))
+    a_sum = np.zeros(n)
     for i in range(F):
         if not alive[i]:
             continue
-        r = parent[i] if parent[i] >= 0 else i
-        if not grouped[r]:
+        g = group[parent[i] if parent[i] >= 0 else i]
+        if g < 0:
             continue
         w = max(capacity[i], 1e-12)
-        weight[r] += w
-        a_sum[r] += w * absorptive[i]
+        weight[g] += w
+        a_sum[g] += w * absorptive[i]
         for d in range(D):
-            k_sum[r, d] += w * K[i, d]
+            k_sum[g, d] += w * K[i, d]
     for i in range(F):
         if not alive[i]:
             continue
-        r = parent[i] if parent[i] >= 0 else i
-        if not grouped[r]:
+        g = group[parent[i] if parent[i] >= 0 else i]
+        if g < 0:
             continue
-        absorptive[i] = a_sum[r] / weight[r]
+        absorptive[i] = a_sum[g] / weight[g]
         for d in range(D):
-            K[i, d] = k_sum[r, d] / weight[r]
+            K[i, d] = k_sum[g, d] / weight[g]
 
 
 @kernel

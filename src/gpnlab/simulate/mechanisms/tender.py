@@ -57,22 +57,23 @@ END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
 def serves(
     firm: int,
     b: int,
-    buyer: np.ndarray,
+    buyer_now: int,
+    lf: int,
     buyer0: np.ndarray,
     parent: np.ndarray,
-    line_first: np.ndarray,
     line_after: np.ndarray,
     opened: np.ndarray,
     first: np.ndarray,
     after: np.ndarray,
 ) -> bool:
     """Whether ``firm`` (a founder row) already has a line to buyer ``b``: for a firm with
-    lines (``lines.line_lists``: ``line_first[firm]``, then ``line_after[row]``) its rows'
-    buyers when the stage's re-tender began (``buyer0``), for a one-row firm its buyer now;
-    or a line opened in this call for ``b`` (``first[b]``, then ``after[k]``, in ``opened``)."""
-    k = line_first[firm]
+    lines (``lf = line_first[firm]`` of ``lines.line_lists``, then ``line_after[row]``) its
+    rows' buyers when the stage's re-tender began (``buyer0``), for a one-row firm its buyer
+    now (``buyer_now``); or a line opened in this call for ``b`` (``first[b]``, then
+    ``after[k]``, in ``opened``)."""
+    k = lf
     if k < 0:
-        if buyer[firm] == b:
+        if buyer_now == b:
             return True
     elif buyer0[firm] == b:
         return True
@@ -93,6 +94,7 @@ def serves(
 def retender(
     f: FirmView,
     due: np.ndarray,
+    due_q: np.ndarray,
     cands: np.ndarray,
     n_free: int,
     appeal: np.ndarray,
@@ -113,7 +115,8 @@ def retender(
 ) -> tuple[int, int]:
     """Re-tender the contracts of suppliers ``due`` against challengers drawn from ``cands``:
     its first ``n_free`` are free plants, the rest rows under contract that bid with their
-    spare capacity (module docstring, :mod:`lines`). A free challenger that wins takes the
+    spare capacity (module docstring, :mod:`lines`); ``due_q[j]`` is due row j's place in
+    ``cands`` (-1 if none). A free challenger that wins takes the
     contract itself; a busy one wins it for a new line in the next of ``slots``, recorded as
     ``opened[k] = (winning row, slot, buyer)`` with the line's capacity ``line_cap[k]`` (moved from
     the winning row; :func:`lines.start_lines` fills the slot). A firm bids only for buyers it
@@ -139,6 +142,8 @@ def retender(
         P[q, 3] = units[c]
         P[q, 4] = cash[c]
         P[q, 5] = parent[c] if parent[c] >= 0 else c
+        P[q, 6] = buyer[c]  # kept in step below: a due row that loses its contract
+        P[q, 7] = line_first[int(P[q, 5])]
     taken = np.zeros(n_free, np.bool_)
     weight = np.empty(n_cand + 1)
     pick_of = np.empty(n_cand, np.int64)
@@ -167,14 +172,14 @@ def retender(
                     and P[q, 3] > 0  # serving its own buyer
                     and P[q, 4] >= setup  # can pay for qualifying the new line
                     and 0.5 * P[q, 2] >= 0.5 * units[i]  # half its plant for the line
-                    and buyer[cands[q]] >= 0  # still under contract (not just lost it here)
+                    and P[q, 6] >= 0  # still under contract (not just lost it here)
                     and not serves(
                         root_c,
                         b,
-                        buyer,
+                        int(P[q, 6]),
+                        int(P[q, 7]),
                         buyer0,
                         parent,
-                        line_first,
                         line_after,
                         opened,
                         first,
@@ -207,6 +212,8 @@ def retender(
             line_cap[n_open] = cap
             n_open += 1
         buyer[i] = -1
+        if due_q[j] >= 0:
+            P[due_q[j], 6] = -1.0
         contract_age[i] = 0
         why[i] = END_TENDER
         moved += 1
@@ -255,6 +262,9 @@ def tender(m: Model) -> None:
         if free.size + busy.size == 0:
             continue
         cands = np.concatenate([free, busy])
+        at = np.minimum(np.searchsorted(busy, due), max(busy.size - 1, 0))
+        hit = busy[at] == due if busy.size else np.zeros(due.size, bool)
+        due_q = np.where(hit, free.size + at, -1)
         pool = cands if busy.size else np.concatenate([due, free])  # due rows are busy rows
         supplier_appeal(
             s, pool, f.view(), m.match_now, m.countries.wage, st.labour, saving, eligible, appeal
@@ -265,6 +275,7 @@ def tender(m: Model) -> None:
         moved, n_open = retender(
             f.view(),
             due,
+            due_q,
             cands,
             free.size,
             appeal,
