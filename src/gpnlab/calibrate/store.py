@@ -27,7 +27,7 @@ import pandas as pd
 from gpnlab import __version__
 from gpnlab.calibrate.spec import CalibrationSpec
 from gpnlab.errors import InputError
-from gpnlab.experiments.store import FIX_DAMAGED, _cannot_open, _has_meta, _q, is_disk_full
+from gpnlab.experiments.store import _q, connect_store
 from gpnlab.simulate.config import World
 
 DB_NAME = "calibration.duckdb"
@@ -83,28 +83,14 @@ def _create(con: duckdb.DuckDBPyConnection, spec: CalibrationSpec, base: World) 
 def open_store(out: Path, spec: CalibrationSpec, base: World) -> duckdb.DuckDBPyConnection:
     """Create ``out/calibration.duckdb`` or reopen it to resume (same spec, world, version)."""
     path = out / DB_NAME
-    fix_lock = "close the program that has it open, or give --out another folder"
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as exc:
-        if is_disk_full(exc):
-            raise
-        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
-    try:
-        if not _has_meta(con):
-            if con.execute("SELECT count(*) FROM information_schema.tables").fetchone() != (0,):
-                raise InputError(
-                    "the database holds tables but no calibration",
-                    where=str(path),
-                    field="--out",
-                    fix=FIX_DAMAGED,
-                )
-            _create(con, spec, base)
-            return con
-        stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    except BaseException:
-        con.close()
-        raise
+    con, stored = connect_store(
+        path,
+        other_tables="the database holds tables but no calibration",
+        create=lambda con: _create(con, spec, base),
+        fix_lock="close the program that has it open, or give --out another folder",
+    )
+    if stored is None:
+        return con
     world_now = json.dumps(base.model_dump(mode="json"), sort_keys=True)
     problem = ""
     if stored.get("digest") != spec.digest():

@@ -21,6 +21,7 @@ import errno
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -164,6 +165,49 @@ def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
     return bool(n)
 
 
+def connect_store(
+    path: Path,
+    *,
+    other_tables: str,
+    create: Callable[[duckdb.DuckDBPyConnection], None],
+    fix_lock: str,
+) -> tuple[duckdb.DuckDBPyConnection, dict[str, str] | None]:
+    """Open the results database at ``path`` for writing: a new (or never committed) one is
+    created by ``create`` and returned with ``None``; one with gpnlab's ``meta`` table is
+    returned with its stored meta, for the caller to check that it may resume; one with other
+    tables only is refused (``other_tables``: the message).
+
+    A database that will not open is one line: held by another program (``fix_lock``), or
+    damaged / not a DuckDB file / holding other tables (``--fresh`` or another ``--out``). A
+    full disk is raised as it is (the caller reports it)."""
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        if is_disk_full(exc):
+            raise
+        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
+    try:
+        if not _has_meta(con):
+            if con.execute("SELECT count(*) FROM information_schema.tables").fetchone() != (0,):
+                raise InputError(
+                    other_tables,
+                    where=str(path),
+                    field="--out",
+                    fix=FIX_DAMAGED,
+                )
+            create(con)
+            return con, None
+        return con, dict(con.execute("SELECT key, value FROM meta").fetchall())
+    except duckdb.Error as exc:
+        con.close()
+        if is_disk_full(exc):
+            raise
+        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
+    except BaseException:
+        con.close()
+        raise
+
+
 def open_store(
     out: Path, spec: Spec, base: World, runs: list[RunSpec]
 ) -> duckdb.DuckDBPyConnection:
@@ -183,38 +227,19 @@ def open_store(
             field="--out",
             fix="choose a folder you can write to",
         ) from None
-    path = out / DB_NAME
     fix_lock = (
         "close the program that has it open (a DuckDB shell, a notebook), "
         "or give --out another folder"
     )
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.Error as exc:
-        if is_disk_full(exc):
-            raise
-        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
-    try:
-        fresh = not _has_meta(con)
-        if fresh:
-            if con.execute("SELECT count(*) FROM information_schema.tables").fetchone() != (0,):
-                raise InputError(
-                    "the results database holds tables but no experiment",
-                    where=str(path),
-                    field="--out",
-                    fix=FIX_DAMAGED,
-                )
-            _create(con, spec, base, runs)
-            return con
-        stored = dict(con.execute("SELECT key, value FROM meta").fetchall())
-    except duckdb.Error as exc:
-        con.close()
-        if is_disk_full(exc):
-            raise
-        raise _cannot_open(exc, path, field="--out", fix_lock=fix_lock) from None
-    except BaseException:
-        con.close()
-        raise
+    con, stored = connect_store(
+        out / DB_NAME,
+        other_tables="the results database holds tables but no experiment",
+        create=lambda con: _create(con, spec, base, runs),
+        fix_lock=fix_lock,
+    )
+    if stored is None:
+        return con
+    path = out / DB_NAME
     if stored.get("digest") != spec.digest():
         con.close()
         raise InputError(

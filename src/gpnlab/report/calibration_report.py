@@ -184,7 +184,8 @@ def write_report(prob: Problem, res: Result, tables: dict[str, Any], path: Path)
             "<p>Least-squares slopes at the estimate (the profile points near it): the change "
             "in each moment when a parameter moves across its whole range (linearised), in "
             "seed standard deviations of the moment. Near zero on every moment: the parameter "
-            "is not identified by these moments (response_p in the estimates).</p>" + _table(ident, index=True)
+            "is not identified by these moments (response_p in the estimates).</p>"
+            + _table(ident, index=True)
         )
     screen = res.extra.get("screen")
     if isinstance(screen, pd.DataFrame) and len(screen):
