@@ -1,5 +1,5 @@
-"""The calibration on the engine: outputs, resume after SIGKILL, the same trials on a local
-pool and on Dask."""
+"""The calibration on the engine: outputs, resume after SIGKILL or SIGTERM, the same trials on a
+local pool, on a Dask cluster gpnlab starts and on one it reaches by address."""
 
 from __future__ import annotations
 
@@ -73,9 +73,13 @@ def logged(out: Path) -> list[str]:
     return [ln for ln in log.read_text().splitlines() if ln.startswith("search") and " done " in ln]
 
 
-def test_sigkill_mid_run_loses_no_finished_trial_and_resume_equals_an_uninterrupted_run(
-    tmp_path: Path,
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
+def test_a_killed_run_loses_no_finished_trial_and_resume_equals_an_uninterrupted_run(
+    tmp_path: Path, sig: signal.Signals
 ) -> None:
+    """SIGKILL: the driver dies at once; SIGTERM: it unwinds (exit 143, docs/reliability.md).
+    Either way every trial logged as finished is in the store and the resumed run's trials are
+    those of a run never interrupted."""
     data = tiny(search={"trials": 8, "batch": 2}, diagnostics={"enabled": False})
     spec = write_spec(tmp_path / "k", data)
     out = tmp_path / "killed"
@@ -100,11 +104,12 @@ def test_sigkill_mid_run_loses_no_finished_trial_and_resume_equals_an_uninterrup
             if proc.poll() is not None:
                 pytest.fail("the calibration finished before it could be killed")
             time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)  # the driver only: its workers exit on their own
-        proc.wait(timeout=30)
+        os.kill(proc.pid, sig)  # the driver only: its workers exit on their own
+        code = proc.wait(timeout=60)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+    assert code == (-signal.SIGKILL if sig == signal.SIGKILL else 143)
     finished = {int(ln.split()[1]) for ln in logged(out)}
     assert len(finished) >= 3
     stored = search_trials(out)
@@ -154,6 +159,30 @@ def test_local_pool_and_dask_give_the_same_trials(tmp_path: Path) -> None:
     run_calibration(spec, tmp_path / "dask", root=tmp_path, workers=2, report=False)
     pd.testing.assert_frame_equal(
         search_trials(tmp_path / "local"), search_trials(tmp_path / "dask"), check_exact=True
+    )
+
+
+def test_an_existing_dask_scheduler_by_address_gives_the_same_trials(tmp_path: Path) -> None:
+    """``--scheduler ADDR``: gpnlab connects to a cluster it did not start (here a
+    LocalCluster of two worker processes standing in for a remote one), runs the trials there,
+    and leaves the cluster running."""
+    distributed = pytest.importorskip("distributed")
+    data = tiny(search={"trials": 4, "batch": 2}, diagnostics={"enabled": False})
+    spec = calibration_from_dict(data)
+    write_spec(tmp_path, data)  # real.csv
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:  # fmt: skip
+        run_calibration(
+            spec, tmp_path / "remote", root=tmp_path, scheduler=cluster.scheduler_address,
+            report=False,
+        )  # fmt: skip
+        with distributed.Client(cluster.scheduler_address, timeout=10) as client:
+            assert len(client.scheduler_info()["workers"]) == 2  # still up
+    run_calibration(spec, tmp_path / "local", root=tmp_path, processes=2, report=False)
+    pd.testing.assert_frame_equal(
+        search_trials(tmp_path / "local"), search_trials(tmp_path / "remote"), check_exact=True
     )
 
 
