@@ -231,15 +231,15 @@ def open_store(
         "close the program that has it open (a DuckDB shell, a notebook), "
         "or give --out another folder"
     )
+    path = out / DB_NAME
     con, stored = connect_store(
-        out / DB_NAME,
+        path,
         other_tables="the results database holds tables but no experiment",
         create=lambda con: _create(con, spec, base, runs),
         fix_lock=fix_lock,
     )
     if stored is None:
         return con
-    path = out / DB_NAME
     if stored.get("digest") != spec.digest():
         con.close()
         raise InputError(

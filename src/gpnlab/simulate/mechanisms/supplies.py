@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from gpnlab.simulate.jit import kernel
-from gpnlab.simulate.rowops import pairwise_sum
+from gpnlab.simulate.rowops import pairwise_sum, positions
 
 if TYPE_CHECKING:
     from gpnlab.simulate.model import Model
@@ -191,8 +191,8 @@ def assembly_record(m: Model, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray
     local = np.zeros((slots.size, G))
     if rows.size == 0 or m.origin.shape != (rows.size, G):
         return origin, local, np.zeros(slots.size, bool)
-    at = np.minimum(np.searchsorted(rows, slots), rows.size - 1)
-    found = rows[at] == slots
+    at = positions(rows, slots)
+    found = at >= 0
     origin[found] = m.origin[at[found]]
     local[found] = m.local[at[found]]
     return origin, local, found

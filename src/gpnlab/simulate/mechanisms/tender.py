@@ -48,6 +48,7 @@ from gpnlab.simulate.mechanisms.sourcing import (
     supplier_appeal,
 )
 from gpnlab.simulate.model import Model
+from gpnlab.simulate.rowops import positions
 from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
@@ -262,9 +263,8 @@ def tender(m: Model) -> None:
         if free.size + busy.size == 0:
             continue
         cands = np.concatenate([free, busy])
-        at = np.minimum(np.searchsorted(busy, due), max(busy.size - 1, 0))
-        hit = busy[at] == due if busy.size else np.zeros(due.size, bool)
-        due_q = np.where(hit, free.size + at, -1)
+        at = positions(busy, due)  # due rows are busy rows (of this role)
+        due_q = np.where(at >= 0, free.size + at, -1)
         pool = cands if busy.size else np.concatenate([due, free])  # due rows are busy rows
         supplier_appeal(
             s, pool, f.view(), m.match_now, m.countries.wage, st.labour, saving, eligible, appeal
