@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.jit import kernel, prefetch
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving
 from gpnlab.simulate.mechanisms.lines import fold_lines, line_lists, start_lines
 from gpnlab.simulate.mechanisms.sourcing import (
@@ -52,6 +52,7 @@ from gpnlab.simulate.rowops import positions
 from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
+AHEAD = 4  # due rows whose challengers' rows are prefetched ahead (retender)
 
 
 @kernel
@@ -152,6 +153,10 @@ def retender(
     moved = 0
     n_open = 0
     for j in range(due.size):
+        if j + AHEAD < due.size:  # start loading the challengers of a later due row
+            for k in range(n_cand):
+                ahead = min(int(u_cand[j + AHEAD, k] * cands.size), cands.size - 1)
+                prefetch(P, ahead * P.shape[1])
         i = due[j]
         b = buyer[i]
         lb = loc[b]
