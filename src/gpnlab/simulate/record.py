@@ -34,7 +34,7 @@ from gpnlab.simulate.jit import kernel
 from gpnlab.simulate.mechanisms.capability import capability_index
 from gpnlab.simulate.mechanisms.supplies import BASIC_OWN_USE, LOGISTICS_INPUT, service_blocks
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.rowops import masked_count, masked_sum
+from gpnlab.simulate.rowops import grouped_totals, masked_sum
 from gpnlab.simulate.state import BL, HT, LT, FirmView, founders, roots
 from gpnlab.table import IOTable, TableWarning
 
@@ -214,6 +214,37 @@ def capped_match(m: Model) -> np.ndarray:
     return np.minimum(m.match_now, 2.0)
 
 
+def totals(
+    G: int, wanted: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+) -> dict[str, np.ndarray]:
+    """Each of ``wanted``'s (group, mask, weight) masked bincount over ``G`` groups, all in one
+    pass over the firms (:func:`rowops.grouped_totals`; the same bits as one
+    ``np.bincount(group[mask], weight[mask], G)`` each); a count (weight None) as int64."""
+    arrays: list[list[np.ndarray]] = [[], [], []]
+
+    def slot(k: int, a: np.ndarray, dtype: type | None = None) -> int:
+        a = np.ascontiguousarray(a, dtype)
+        for n, seen in enumerate(arrays[k]):
+            if seen is a:
+                return n
+        arrays[k].append(a)
+        return len(arrays[k]) - 1
+
+    spec = np.array(
+        [
+            (slot(0, g, np.int16), slot(1, m, np.bool_), -1 if w is None else slot(2, w, float))
+            for g, m, w in wanted.values()
+        ],
+        np.int64,
+    ).reshape(-1, 3)
+    groups, masks, weights = (tuple(a) for a in arrays)
+    out = grouped_totals(groups, masks, weights or (np.zeros(0),), spec, G)
+    return {
+        name: out[p].astype(np.int64) if w is None else out[p]
+        for p, (name, (_, _, w)) in enumerate(wanted.items())
+    }
+
+
 def panel_rows(m: Model, table: IOTable) -> Rows:
     """One row per country: the panel columns (``PANEL_OUTCOMES``) of this quarter."""
     f = m.firms
@@ -232,66 +263,89 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     va = f.sales - f.purchases - f.taxes  # value added at basic prices
     match = capped_match(m)
     brands = alive & f.obm & (f.stage == m.stages.final)  # latecomer brands (OBM)
-
-    def by_loc(mask: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
-        return masked_count(f.loc, mask, G) if w is None else masked_sum(f.loc, mask, w, G)
-
-    def mean_by_loc(mask: np.ndarray, w: np.ndarray) -> np.ndarray:
-        n = by_loc(mask)
-        return np.where(n > 0, by_loc(mask, w) / np.maximum(n, 1), np.nan)
-
     produced = f.sales != 0  # this period's producers, including those that exited after
     pos = m.stages.position[f.stage]
     wpos = (f.home == f.loc) & produced & (va > 0)
-    functional = np.where(
-        by_loc(wpos, va) > 0, by_loc(wpos, va * pos) / np.maximum(by_loc(wpos, va), 1e-300), np.nan
-    )
-    captured = masked_sum(f.home, produced, f.profit, G) + by_loc(produced, f.wage_bill)
-    employment = by_loc(produced, f.employment) / 1e3
-    va_formal = by_loc(produced, va)
-    informal = c.informal
-    productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
     mkt = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.obm
     heads_alive = alive & (f.role == BL) & (f.stage == m.stages.final) & ~f.inhouse
-    rd = m.rd_spend if m.rd_spend.shape == (f.size,) else np.zeros(f.size)
-    n_mkt = masked_count(f.home, mkt, G)
-    outsourcing = np.where(
-        n_mkt > 0, masked_sum(f.home, mkt, f.outsource, G) / np.maximum(n_mkt, 1), np.nan
+    ht, lt, learners = dom & (f.role == HT), dom & (f.role == LT), dom & (f.role >= HT)
+    loc, home = f.loc, f.home
+    t = totals(
+        G,
+        {  # name: (country of, firms, summed weight; None counts them)
+            "domestic_ht": (loc, ht & engaged, None),
+            "domestic_lt": (loc, lt & engaged, None),
+            "n_ht": (loc, ht, None),
+            "n_lt": (loc, lt, None),
+            "n_learners": (loc, learners, None),
+            "capability_ht": (loc, ht, cap),
+            "capability_lt": (loc, lt, cap),
+            "match_ht": (loc, ht, match),
+            "match_lt": (loc, lt, match),
+            "received_ht": (loc, ht, received),
+            "received_lt": (loc, lt, received),
+            "invest": (loc, learners, f.invest),
+            "va_weight": (loc, wpos, va),
+            "va_position": (loc, wpos, va * pos),
+            "profit": (home, produced, f.profit),
+            "wage_bill": (loc, produced, f.wage_bill),
+            "employment": (loc, produced, f.employment),
+            "value_added": (loc, produced, va),
+            "n_mkt": (home, mkt, None),
+            "outsource": (home, mkt, f.outsource),
+            "odm_firms": (loc, dom & f.odm, None),
+            "obm_firms": (loc, brands, None),
+            "brand_leaders": (loc, heads_alive, None),
+            "firms": (loc, firm, None),
+        },
     )
+
+    def mean(total: str, n: str) -> np.ndarray:
+        return np.where(t[n] > 0, t[total] / np.maximum(t[n], 1), np.nan)
+
+    functional = np.where(
+        t["va_weight"] > 0, t["va_position"] / np.maximum(t["va_weight"], 1e-300), np.nan
+    )
+    captured = t["profit"] + t["wage_bill"]
+    employment = t["employment"] / 1e3
+    va_formal = t["value_added"]
+    informal = c.informal
+    productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
+    rd = m.rd_spend if m.rd_spend.shape == (f.size,) else np.zeros(f.size)
     return {
         "period": np.full(G, m.period, np.int64),
         "country": list(c.codes),
         **trade_indicators(table),
-        "domestic_ht": by_loc(dom & (f.role == HT) & engaged),
-        "domestic_lt": by_loc(dom & (f.role == LT) & engaged),
-        "capability_ht": mean_by_loc(dom & (f.role == HT), cap),
-        "capability_lt": mean_by_loc(dom & (f.role == LT), cap),
-        "match_ht": mean_by_loc(dom & (f.role == HT), match),
-        "match_lt": mean_by_loc(dom & (f.role == LT), match),
+        "domestic_ht": t["domestic_ht"],
+        "domestic_lt": t["domestic_lt"],
+        "capability_ht": mean("capability_ht", "n_ht"),
+        "capability_lt": mean("capability_lt", "n_lt"),
+        "match_ht": mean("match_ht", "n_ht"),
+        "match_lt": mean("match_lt", "n_lt"),
         "functional_position": functional,
         "value_captured": captured,
         "value_added": va_formal,
         "employment": employment,
-        "wage_bill": by_loc(produced, f.wage_bill),
+        "wage_bill": t["wage_bill"],
         "informal_share": informal / c.labour_force,
         "productivity": productivity,
         "policy_cost": m.policy_cost.copy(),
         "supplier_drops": m.drops.copy(),
-        "odm_firms": by_loc(dom & f.odm),
-        "obm_firms": by_loc(brands),
+        "odm_firms": t["odm_firms"],
+        "obm_firms": t["obm_firms"],
         "obm_attempts": np.full(G, float(m.obm_attempts)),  # world totals so far
         "obm_successes": np.full(G, float(m.obm_successes)),
         "obm_exits": np.full(G, float(m.obm_exits)),
-        "brand_leaders": by_loc(heads_alive),  # brands selling from here (flagships, OBM)
+        "brand_leaders": t["brand_leaders"],  # brands selling from here (flagships, OBM)
         "brand_promotions": np.full(G, float(m.brand_promotions)),  # world totals so far
         "brand_exits": np.full(G, float(m.brand_exits)),
         "rd_spend": np.bincount(f.home, rd, G),  # by the brand's owner country
         "requirement_level": np.full(G, float(m.requirement.sum() / m.stages.req0.sum())),
-        "learning_investment": mean_by_loc(dom & (f.role >= HT), f.invest),
-        "knowledge_received_ht": mean_by_loc(dom & (f.role == HT), received),
-        "knowledge_received_lt": mean_by_loc(dom & (f.role == LT), received),
-        "outsourcing_share": outsourcing,
-        "firms": by_loc(firm),
+        "learning_investment": mean("invest", "n_learners"),
+        "knowledge_received_ht": mean("received_ht", "n_ht"),
+        "knowledge_received_lt": mean("received_lt", "n_lt"),
+        "outsourcing_share": mean("outsource", "n_mkt"),
+        "firms": t["firms"],
     }
 
 
