@@ -31,6 +31,9 @@ def kernel(fn: F) -> F:
     return cast(F, numba.njit(cache=True, nogil=True, fastmath=False)(fn))
 
 
+BUYER_AHEAD = 8  # firms ahead whose (scattered) buyer's row a supplier loop prefetches
+
+
 def prefetch(a: Any, i: int) -> None:
     """Ask the CPU to start loading element ``i`` of the contiguous array ``a`` (flat index)
     into cache; nothing else. In compiled kernels it is LLVM's ``llvm.prefetch`` (read,

@@ -222,7 +222,7 @@ def totals(
     ``np.bincount(group[mask], weight[mask], G)`` each); a count (weight None) as int64."""
     arrays: list[list[np.ndarray]] = [[], [], []]
 
-    def slot(k: int, a: np.ndarray, dtype: type | None = None) -> int:
+    def slot(k: int, a: np.ndarray, dtype: np.dtype | type | None = None) -> int:
         a = np.ascontiguousarray(a, dtype)
         for n, seen in enumerate(arrays[k]):
             if seen is a:
@@ -230,9 +230,10 @@ def totals(
         arrays[k].append(a)
         return len(arrays[k]) - 1
 
+    gtype = np.result_type(*(g for g, _, _ in wanted.values()))  # one tuple type for the kernel
     spec = np.array(
         [
-            (slot(0, g, np.int16), slot(1, m, np.bool_), -1 if w is None else slot(2, w, float))
+            (slot(0, g, gtype), slot(1, m, np.bool_), -1 if w is None else slot(2, w, float))
             for g, m, w in wanted.values()
         ],
         np.int64,

@@ -6,7 +6,9 @@ a sum). These helpers add the columns in the same order as numpy's row loop (lef
 numpy sums fewer than eight elements sequentially), so results are the same bits. The period
 step's kernels reduce rows inside their loops; these serve the recording and the tests.
 :func:`pairwise_sum` is numpy's summation order for longer rows, inside a kernel;
-:func:`positions` finds slots in a sorted slot list.
+:func:`positions` finds slots in a sorted slot list. :func:`masked_sum` and
+:func:`grouped_totals` are masked group totals (``np.bincount(group[mask], weight[mask], G)``,
+the same bits), the latter many of them in one blocked pass over the firms.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ import math
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel, prefetch
+from gpnlab.simulate.jit import BUYER_AHEAD, kernel, prefetch
 from gpnlab.simulate.mechanisms.specialisation import upgrading_potential
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import CM, HT, FirmView
@@ -58,7 +58,6 @@ CAPACITY_SCALE = 0.07  # S: most a firm of full capacity internalises per quarte
 # S binds on higher-tier and CM offers (0.02-0.06 a quarter, median 0.02) without stopping their
 # catch-up: 0.05 cut HT capability growth over 20 quarters from 0.038 to 0.008; 0.1 and more
 # left the halving test (tests/simulate/test_absorptive_capacity.py) within the seed noise
-AHEAD = 8  # firms ahead whose buyer's capabilities are prefetched (internalise)
 K_FLOOR = 0.01  # what a firm knows of a dimension, for the relative distance (no division by 0)
 
 
@@ -100,8 +99,8 @@ def internalise(
     before = K.copy()  # a buyer's capability may change before its supplier's turn
     keep = 1.0 - depreciation
     for i in range(F):
-        if i + AHEAD < F and buyer[i + AHEAD] >= 0:  # the buyers are scattered
-            prefetch(before, buyer[i + AHEAD] * D)
+        if i + BUYER_AHEAD < F and buyer[i + BUYER_AHEAD] >= 0:
+            prefetch(before, buyer[i + BUYER_AHEAD] * D)
         absorbed[i] = 0.0
         learned[i] = 0.0
         if not alive[i]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel, prefetch
+from gpnlab.simulate.jit import BUYER_AHEAD, kernel, prefetch
 from gpnlab.simulate.mechanisms.specialisation import tacit_penalty
 from gpnlab.simulate.model import Model
 from gpnlab.simulate.state import BL, BRAND, DESIGN, LT, PROCESS, FirmView
@@ -35,7 +35,6 @@ CHANNEL_FORMAL = 1.0
 CHANNEL_INFORMAL = 0.7
 CHANNEL_ARMS_LENGTH = 0.3
 INSTITUTION_RATE = 0.1
-AHEAD = 8  # firms ahead whose buyer's entries are prefetched (offer: the buyers are scattered)
 
 
 @kernel
@@ -61,8 +60,8 @@ def offer(
     )  # fmt: skip
     D = K.shape[1]
     for i in range(K.shape[0]):
-        if i + AHEAD < K.shape[0] and buyer[i + AHEAD] >= 0:
-            nb = buyer[i + AHEAD]
+        if i + BUYER_AHEAD < K.shape[0] and buyer[i + BUYER_AHEAD] >= 0:
+            nb = buyer[i + BUYER_AHEAD]
             prefetch(K, nb * D)
             prefetch(home, nb)
             prefetch(loc, nb)
