@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.jit import BUYER_AHEAD, kernel, prefetch
 from gpnlab.simulate.mechanisms.capability import (
     agglomeration_saving,
     refresh_match,
@@ -99,41 +99,52 @@ def volumes(
         f.role, f.stage, f.buyer, f.inhouse, f.outsource, f.units
     )  # fmt: skip
     F = buyer.size
-    cap_own = np.zeros(F)
-    cap_mkt = np.zeros(F)
+    cap = np.zeros((F, 2))  # a buyer's (own, market) capacity of this input stage, one line
     for n in range(order.size - 1, -1, -1):
         s = order[n]
         for q in range(input_ptr[s], input_ptr[s + 1]):
             inp = inputs[q]
             sup = members[bounds[inp] : bounds[inp + 1]]
-            for i in sup:
+            for j in range(sup.size):
+                if j + BUYER_AHEAD < sup.size and buyer[sup[j + BUYER_AHEAD]] >= 0:
+                    ba = buyer[sup[j + BUYER_AHEAD]]
+                    prefetch(stage, ba)
+                    prefetch(cap, 2 * ba)
+                i = sup[j]
                 b = buyer[i]
                 if b >= 0 and feasible[i] and stage[b] == s:
                     if inhouse[i]:
-                        cap_own[b] += capacity[i]
+                        cap[b, 0] += capacity[i]
                     else:
-                        cap_mkt[b] += capacity[i]
-            for i in sup:
+                        cap[b, 1] += capacity[i]
+            for j in range(sup.size):
+                if j + BUYER_AHEAD < sup.size and buyer[sup[j + BUYER_AHEAD]] >= 0:
+                    ba = buyer[sup[j + BUYER_AHEAD]]
+                    prefetch(cap, 2 * ba)
+                    prefetch(units, ba)
+                    prefetch(outsource, ba)
+                    prefetch(role, ba)
+                i = sup[j]
                 b = buyer[i]
                 if b >= 0 and feasible[i] and stage[b] == s:
                     # share to the market side: a brand leader's outsourcing share of assembly,
                     # everything when it has no own plant, nothing when it has no CM
-                    if cap_own[b] <= 0:
+                    if cap[b, 0] <= 0:
                         out = 1.0
-                    elif cap_mkt[b] <= 0:
+                    elif cap[b, 1] <= 0:
                         out = 0.0
                     else:
                         out = outsource[b] if role[b] == BL and stage_role[inp] != BL else 1.0
                     if inhouse[i]:
-                        share = (1 - out) * capacity[i] / max(cap_own[b], 1e-300)
+                        share = (1 - out) * capacity[i] / max(cap[b, 0], 1e-300)
                     else:
-                        share = out * capacity[i] / max(cap_mkt[b], 1e-300)
+                        share = out * capacity[i] / max(cap[b, 1], 1e-300)
                     units[i] += units[b] * share
             for i in sup:
                 b = buyer[i]
                 if b >= 0:
-                    cap_own[b] = 0.0
-                    cap_mkt[b] = 0.0
+                    cap[b, 0] = 0.0
+                    cap[b, 1] = 0.0
 
 
 @kernel
@@ -164,9 +175,7 @@ def prices(
     price, purchases, taxes = f.price, f.purchases, f.taxes
     F = buyer.size
     input_cost = np.zeros(F)
-    val_b = np.zeros(F)
-    tax_b = np.zeros(F)
-    cost_b = np.zeros(F)
+    acc = np.zeros((F, 3))  # a buyer's (value, taxes, cost) of this stage's sales, one line
     for s in order:
         here = members[bounds[s] : bounds[s + 1]]
         for i in here:
@@ -177,7 +186,13 @@ def prices(
             mat_unit = materials[s] * (1.0 + mat_logistics[g] + mat_tax[g])
             mu = markup[i] * (1.0 + ODM_PREMIUM * (1.0 if odm[i] else 0.0))
             price[i] = (input_cost[i] + mat_unit + ulc[i] * compliance[i]) * (1 + mu)
-        for i in here:
+        for j in range(here.size):
+            if j + BUYER_AHEAD < here.size and buyer[here[j + BUYER_AHEAD]] >= 0:
+                ba = buyer[here[j + BUYER_AHEAD]]
+                prefetch(acc, 3 * ba)
+                prefetch(loc, ba)
+                prefetch(stage, ba)
+            i = here[j]
             b = buyer[i]
             if b >= 0 and units[i] > 0:
                 val = units[i] * price[i]
@@ -186,19 +201,27 @@ def prices(
                 if loc[i] != loc[b] and stage[b] != final:
                     freight = val * (logistics[loc[b]] + logistics[loc[i]])
                     tax = val * tariff[loc[b]]
-                val_b[b] += val + freight
-                tax_b[b] += tax
-                cost_b[b] += val + freight + tax
-        for i in here:  # each buyer's sums once (then zeroed: later suppliers add 0.0)
+                acc[b, 0] += val + freight
+                acc[b, 1] += tax
+                acc[b, 2] += val + freight + tax
+        for j in range(here.size):  # each buyer's sums once (then zeroed: later ones add 0.0)
+            if j + BUYER_AHEAD < here.size and buyer[here[j + BUYER_AHEAD]] >= 0:
+                ba = buyer[here[j + BUYER_AHEAD]]
+                prefetch(acc, 3 * ba)
+                prefetch(purchases, ba)
+                prefetch(taxes, ba)
+                prefetch(units, ba)
+                prefetch(input_cost, ba)
+            i = here[j]
             b = buyer[i]
             if b >= 0 and units[i] > 0:
-                purchases[b] += val_b[b]
-                taxes[b] += tax_b[b]
+                purchases[b] += acc[b, 0]
+                taxes[b] += acc[b, 1]
                 if units[b] > 0:
-                    input_cost[b] += cost_b[b] / max(units[b], 1e-300)
-                val_b[b] = 0.0
-                tax_b[b] = 0.0
-                cost_b[b] = 0.0
+                    input_cost[b] += acc[b, 2] / max(units[b], 1e-300)
+                acc[b, 0] = 0.0
+                acc[b, 1] = 0.0
+                acc[b, 2] = 0.0
 
 
 @kernel

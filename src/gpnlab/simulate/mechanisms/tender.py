@@ -153,10 +153,21 @@ def retender(
     moved = 0
     n_open = 0
     for j in range(due.size):
-        if j + AHEAD < due.size:  # start loading the challengers of a later due row
+        if j + 2 * AHEAD < due.size:  # start loading the challengers of a later due row
+            for k in range(n_cand):
+                ahead = min(int(u_cand[j + 2 * AHEAD, k] * cands.size), cands.size - 1)
+                prefetch(P, ahead * P.shape[1])
+        if j + AHEAD < due.size:  # their rows are in cache now: what `serves` will read
+            ba = buyer[due[j + AHEAD]]
+            prefetch(loc, ba)
+            if first.size:
+                prefetch(first, ba)
             for k in range(n_cand):
                 ahead = min(int(u_cand[j + AHEAD, k] * cands.size), cands.size - 1)
-                prefetch(P, ahead * P.shape[1])
+                if ahead >= n_free and P[ahead, 7] >= 0:
+                    prefetch(buyer0, int(P[ahead, 5]))
+                    prefetch(buyer0, int(P[ahead, 7]))
+                    prefetch(line_after, int(P[ahead, 7]))
         i = due[j]
         b = buyer[i]
         lb = loc[b]
