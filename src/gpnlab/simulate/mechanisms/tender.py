@@ -48,7 +48,6 @@ from gpnlab.simulate.mechanisms.sourcing import (
     supplier_appeal,
 )
 from gpnlab.simulate.model import Model
-from gpnlab.simulate.rowops import positions
 from gpnlab.simulate.state import OPEN_ENDED, FirmView, members_by_stage
 
 END_TENDER = 7  # link_end code: the contract went to a challenger at re-tender
@@ -239,13 +238,47 @@ def retender(
     return moved, n_open
 
 
+@kernel
+def stage_pools(
+    f: FirmView, here: np.ndarray, role: int, multi_account: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass over a stage's alive rows ``here`` (index order): the rows due for re-tender
+    (a contract to another firm, not open-ended, at a positive multiple of its term), the free
+    rows of the stage's ``role`` not in-house, with ``multi_account`` those under contract
+    (busy), and each due row's place among the busy rows (-1 if it is not one)."""
+    buyer, inhouse, rl, age, term = f.buyer, f.inhouse, f.role, f.contract_age, f.contract_len
+    due = np.empty(here.size, np.int64)
+    at = np.empty(here.size, np.int64)
+    free = np.empty(here.size, np.int64)
+    busy = np.empty(here.size if multi_account else 0, np.int64)
+    n_due = n_free = n_busy = 0
+    for i in here:
+        b = buyer[i]
+        own = not inhouse[i] and rl[i] == role
+        if (
+            b >= 0
+            and not inhouse[i]
+            and term[i] < OPEN_ENDED
+            and age[i] > 0
+            and age[i] % max(term[i], 1) == 0
+        ):
+            due[n_due] = i
+            at[n_due] = n_busy if multi_account and own else -1
+            n_due += 1
+        if own and b < 0:
+            free[n_free] = i
+            n_free += 1
+        elif own and multi_account:
+            busy[n_busy] = i
+            n_busy += 1
+    return due[:n_due], free[:n_free], busy[:n_busy], at[:n_due]
+
+
 def tender(m: Model) -> None:
     f = m.firms
     st = m.stages
     mech = m.world.mechanisms
-    live = f.alive & (f.buyer >= 0) & ~f.inhouse & (f.contract_len < OPEN_ENDED)
-    due_all = live & (f.contract_age > 0) & (f.contract_age % np.maximum(f.contract_len, 1) == 0)
-    if not mech.retender or not due_all.any():
+    if not mech.retender:
         fold_lines(m)  # lines whose contract ended at review or with their buyer
         return
     rng = m.rng("tender")
@@ -268,18 +301,14 @@ def tender(m: Model) -> None:
     new_caps: list[np.ndarray] = []
     for s in range(st.S):
         here = members[bounds[s] : bounds[s + 1]]
-        due = here[due_all[here]]
+        due, free, busy, at = stage_pools(f.view(), here, int(st.role[s]), mech.multi_account)
         if due.size == 0:
             continue
-        own = ~f.inhouse[here] & (f.role[here] == st.role[s])
-        free = here[(f.buyer[here] < 0) & own]
-        busy = here[(f.buyer[here] >= 0) & own] if mech.multi_account else here[:0]
         u_cand = rng.random((due.size, int(mech.candidates)))
         u_pick = rng.random(due.size)
         if free.size + busy.size == 0:
             continue
         cands = np.concatenate([free, busy])
-        at = positions(busy, due)  # due rows are busy rows (of this role)
         due_q = np.where(at >= 0, free.size + at, -1)
         pool = cands if busy.size else np.concatenate([due, free])  # due rows are busy rows
         supplier_appeal(
