@@ -42,7 +42,7 @@ import math
 
 import numpy as np
 
-from gpnlab.simulate.jit import kernel
+from gpnlab.simulate.jit import kernel, prefetch
 from gpnlab.simulate.mechanisms.capability import agglomeration_saving, unit_cost
 from gpnlab.simulate.mechanisms.supplies import assembly_record, final_leg_rows
 from gpnlab.simulate.model import Model
@@ -54,6 +54,7 @@ MAX_NEW = 3
 NOISE = 0.3
 RELIABILITY = 3.0  # score weight of the delivery record
 BLOCK = 32  # vacancies whose candidates are drawn at once
+AHEAD = 4  # vacancies ahead whose buyer and candidates are prefetched (fill_vacancies)
 
 
 @kernel
@@ -432,6 +433,15 @@ def fill_vacancies(
                 for j in range(u.size):
                     u[j] = rng.random()
                 draw_items(by_country, start, cdf, lo, per_unit, guide, u, cand)
+            if first + AHEAD < BLOCK and v + AHEAD < vac.size:  # the rows read below, ahead
+                ba = vac[v + AHEAD]
+                prefetch(loc, ba)
+                prefetch(home, ba)
+                prefetch(market_row, ba)
+                for j in range(n_candidates):
+                    c = cand[(first + AHEAD) * n_candidates + j]
+                    prefetch(appeal, c)
+                    prefetch(loc, c)
             b = vac[v]
             lb = loc[b]
             lc_gain = home[b] != lb and local_content[lb] > 0
