@@ -173,23 +173,39 @@ def landed_cost(m: Model) -> np.ndarray:
     return c.wage * (1.0 + rate)
 
 
-def unmet_buyers(m: Model, s: int) -> int:
+@kernel
+def unmet_buyers(
+    f: FirmView, s: int, takes: np.ndarray, final: int, match: np.ndarray
+) -> tuple[int, np.ndarray]:
     """Buyers of parts stage s (alive, under contract or selling, their stage takes s as an
-    input; brand leaders' own units only where in-house plants) with no supplier of s under
-    contract."""
-    f = m.firms
-    takes = m.stages.market_buys[:, s]
-    if not takes.any():
-        return 0
-    signed = f.alive & (f.stage == s) & (f.buyer >= 0)
-    served = np.bincount(f.buyer[signed], minlength=f.size) > 0
-    buyers = (
-        f.alive
-        & takes[f.stage]
-        & ((f.buyer >= 0) | (f.stage == m.stages.final))
-        & ((f.role != BL) | f.inhouse)
-    )
-    return int((buyers & ~served).sum())
+    input, ``takes[stage]``; brand leaders' own units only where in-house plants) with no
+    supplier of s under contract; and the stage's capable incumbents (founder rows not
+    in-house with ``match >= 1``, index order), the spin-offs' parents."""
+    alive, stage, buyer, role, inhouse, parent = (
+        f.alive, f.stage, f.buyer, f.role, f.inhouse, f.parent
+    )  # fmt: skip
+    F = alive.size
+    served = np.zeros(F, np.bool_)
+    parents = np.empty(F, np.int64)
+    n_parents = 0
+    for i in range(F):
+        if alive[i] and stage[i] == s:
+            if buyer[i] >= 0:
+                served[buyer[i]] = True
+            if parent[i] < 0 and not inhouse[i] and match[i] >= 1.0:
+                parents[n_parents] = i
+                n_parents += 1
+    short = 0
+    for i in range(F):
+        if (
+            alive[i]
+            and takes[stage[i]]
+            and (buyer[i] >= 0 or stage[i] == final)
+            and (role[i] != BL or inhouse[i])
+            and not served[i]
+        ):
+            short += 1
+    return short, parents[:n_parents]
 
 
 def spinoffs(m: Model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -204,10 +220,12 @@ def spinoffs(m: Model, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
     for s in range(m.stages.S):
         if m.stages.role[s] not in (HT, LT):
             continue
-        short = unmet_buyers(m, s)
+        takes = np.ascontiguousarray(m.stages.market_buys[:, s])
+        if not takes.any():
+            continue
+        short, parents = unmet_buyers(f.view(), s, takes, int(m.stages.final), m.match_now)
         if short == 0:
             continue
-        parents = np.flatnonzero(founders(f) & (f.stage == s) & ~f.inhouse & (m.match_now >= 1.0))
         n = int(rng.poisson(theta * short))
         if n == 0 or parents.size == 0:
             continue
