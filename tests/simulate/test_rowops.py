@@ -6,7 +6,14 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpnlab.simulate.rowops import BLOCK, grouped_totals, masked_sum, positions, row_sum
+from gpnlab.simulate.rowops import (
+    BLOCK,
+    grouped_totals,
+    masked_sum,
+    positions,
+    row_mean,
+    row_sum,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -34,10 +41,27 @@ def test_grouped_totals_are_numpys_bincounts(n: int, G: int, seed: int) -> None:
             np.testing.assert_array_equal(out[p], masked_sum(g, m, weights[c], G))
 
 
-def test_row_sum_and_positions() -> None:
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.sampled_from([0, 1, 5, 1000]),
+    D=st.integers(1, 7),
+    scale=st.sampled_from([1e-300, 1.0, 1e300]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_row_sum_and_mean_are_numpys(n: int, D: int, scale: float, seed: int) -> None:
+    """``row_sum`` / ``row_mean`` equal ``X.sum(axis=1)`` / ``X.mean(axis=1)`` bit for bit
+    (with NaN, infinities, overflow and a strided view)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, D)) * scale
+    X[rng.random((n, D)) < 0.02] = np.nan
+    X[rng.random((n, D)) < 0.02] = -np.inf
+    for A in (X, X[::2]):
+        np.testing.assert_array_equal(row_sum(A), A.sum(axis=1))
+        np.testing.assert_array_equal(row_mean(A), A.mean(axis=1))
+
+
+def test_positions() -> None:
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(1000, 5))
-    np.testing.assert_array_equal(row_sum(X), X.sum(axis=1))
     rows = np.sort(rng.choice(5000, 300, replace=False))
     slots = rng.integers(0, 5000, 400)
     at = positions(rows, slots)
