@@ -17,6 +17,7 @@ from gpnlab.simulate.mechanisms import absorption as ab
 from gpnlab.simulate.mechanisms.absorption import internalise
 from gpnlab.simulate.mechanisms.capability import match_index
 from gpnlab.simulate.mechanisms.entry import new_firms
+from gpnlab.simulate.mechanisms.investment import EW, invest_and_expand
 from gpnlab.simulate.mechanisms.review import EXCESS, drop_suppliers
 from gpnlab.simulate.mechanisms.transfer import (
     CHANNEL_ARMS_LENGTH,
@@ -160,6 +161,31 @@ def test_internalise_follows_the_absorption_equation() -> None:
     np.testing.assert_allclose(learned, [own0 * profile[1].sum(), 0.0, 0.0, 0.0])
     # saturation: the intake never exceeds the capacity C_f = S a_f
     assert absorbed[0] < ab.CAPACITY_SCALE * A
+
+
+def test_sales_moments_start_at_the_first_sales() -> None:
+    """A firm that has never sold starts its moments at its first sales (m = s, v = 0), so a
+    newcomer at steady sales invests like an incumbent at the same steady sales; a firm whose
+    sales change is unstable: v <- (1 - w) v + w (s - m)^2, m <- (1 - w) m + w s, and its
+    learning investment falls by S = 1 / (1 + 5 cv)."""
+    # 0: never sold, sells 10; 1: steady at 10; 2: never sold, sells nothing yet
+    f = firms(
+        sales=np.array([10.0, 10.0, 0.0]),
+        sales_mean=np.array([0.0, 10.0, 0.0]),
+        buyer=np.array([-1, -1, -1], i32),
+    )
+    rate, subsidy = np.zeros(1), np.zeros((1, 1))
+    for _ in range(3):  # the newcomer keeps pace with the incumbent quarter after quarter
+        invest_and_expand(f.view(), rate, subsidy, np.ones(3), 0.7, 0.2)
+        assert f.sales_mean[0] == f.sales_mean[1] == 10.0 and f.sales_var[0] == 0.0
+        assert f.invest[0] == f.invest[1] > 0.0
+        assert f.sales_mean[2] == f.sales_var[2] == 0.0
+    f = firms(sales=np.array([20.0]), sales_mean=np.array([10.0]), buyer=np.array([-1], i32))
+    invest_and_expand(f.view(), rate, subsidy, np.ones(1), 0.7, 0.2)
+    var, mean = EW * 10.0**2, (1 - EW) * 10.0 + EW * 20.0
+    assert np.isclose(f.sales_var[0], var) and np.isclose(f.sales_mean[0], mean)
+    steady = 0.2 * (1 / 3) / (4 / 6)  # i0 C(L = 1) with S = 1
+    assert np.isclose(f.invest[0], steady / (1 + 5 * min(np.sqrt(var) / mean, 2.0)))
 
 
 def test_match_is_the_weakest_needed_capability() -> None:

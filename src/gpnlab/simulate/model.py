@@ -89,13 +89,12 @@ class Model:
     ordered_value: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # before tariff
     # last quarter's sellers (ascending slots; production.final_leg), their (sellers, G) share
     # of units assembled in each country and share of units sold in each market that plants
-    # there supplied (read through production.assembly_record), and the firm-array size then;
+    # there supplied (read through supplies.assembly_record);
     # (sellers, G) the logistics services each seller bought from each country on the final
     # leg (plant to end market) this quarter
     origin_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     origin: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     local: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    origin_size: int = -1
     final_freight: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     drops: np.ndarray = field(default_factory=lambda: np.zeros(0))  # suppliers dropped by loc
     policy_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # by country

@@ -7,7 +7,12 @@ under volatility they invest in flexibility instead. The learning investment rat
 ``C(L) = L / (L + 2) / (4 / 6)`` (committed contract length L in quarters, 1 at four quarters),
 ``S_f = 1 / (1 + 5 cv_f)`` (income instability: the coefficient of variation of the firm's
 own sales, which volatility raises through demand shocks and disrupted deliveries,
-:mod:`disruption`; the country's volatility is not a separate term),
+:mod:`disruption`; the country's volatility is not a separate term). ``cv_f`` (capped at 2)
+comes from exponentially weighted moments of sales, ``v <- (1 - w) v + w (s - m)^2`` then
+``m <- (1 - w) m + w s`` with ``w = EW``, started at the first quarter in which the
+firm (or a new line, :mod:`lines`) sells: ``m = s, v = 0``. Moments started at zero would make
+every newcomer look maximally unstable (``cv = 2`` in its first quarter, still 1.5 in its
+second at constant sales) and hold back its learning for years by construction,
 ``Fin_f = 1 / (1 + 10 r_c (1 - PC_c))`` (cost of capital after patient-capital policy) and
 ``LS_c`` the learning subsidy (targeted stages), times the pressure to upgrade
 ``1 + P_f``: a supplier under contract whose capability match has fallen below its stage's
@@ -55,9 +60,12 @@ def invest_and_expand(
         if not alive[i]:
             continue
         s, mean = sales[i], sales_mean[i]
-        dev = s - mean  # dev * dev, not ** 2: the interpreter's pow can differ by an ulp
-        sales_var[i] = (1 - EW) * sales_var[i] + EW * (dev * dev)
-        sales_mean[i] = (1 - EW) * mean + EW * s
+        if mean == 0.0 and sales_var[i] == 0.0:  # never sold: the first sales start the moments
+            sales_mean[i] = s
+        else:
+            dev = s - mean  # dev * dev, not ** 2: the interpreter's pow can differ by an ulp
+            sales_var[i] = (1 - EW) * sales_var[i] + EW * (dev * dev)
+            sales_mean[i] = (1 - EW) * mean + EW * s
         cv = min(np.sqrt(sales_var[i]) / max(sales_mean[i], 1e-12), 2.0)
         L = min(contract_len[i], MAX_COMMITMENT) if buyer[i] >= 0 else 1
         commit = (L / (L + 2.0)) / (4.0 / 6.0)

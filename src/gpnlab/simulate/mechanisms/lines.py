@@ -156,7 +156,7 @@ def start_lines(
     under a new contract to ``buyer`` of ``term`` quarters (per line) with ``capacity``
     (already taken from the source rows). Every field is reset to its empty value, then the
     plant's and firm's fields are copied (``COPIED``); cash, sales history and flows start at
-    zero."""
+    zero (the sales moments start at the line's first sales, :mod:`investment`)."""
     if slots.size == 0:
         return
     f = m.firms

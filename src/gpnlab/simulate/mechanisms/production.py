@@ -299,7 +299,6 @@ def final_leg(m: Model, tariff: np.ndarray, logistics: np.ndarray) -> None:
     with no assembly supplier ships from its own location."""
     f = m.firms
     m.origin_rows = m.sellers.copy()
-    m.origin_size = f.size
     m.origin = np.zeros((m.sellers.size, m.G))
     m.local = np.zeros((m.sellers.size, m.G))
     m.final_freight = np.zeros((m.sellers.size, m.G))

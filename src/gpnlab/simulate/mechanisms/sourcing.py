@@ -472,9 +472,7 @@ def sourcing(m: Model, max_new: int = MAX_NEW) -> None:
     inst = m.instruments
     members, bounds = members_by_stage(f.alive, f.stage, m.stages.S)
     sellers = m.sellers if m.ordered_sales.shape == (m.sellers.size, m.G) else m.sellers[:0]
-    assembled = (
-        assembly_record(m, sellers)[0] if m.origin_size == f.size else np.zeros((sellers.size, m.G))
-    )
+    assembled = assembly_record(m, sellers)[0]
     market_pair = market_appeal(
         np.ascontiguousarray(m.ordered_sales if sellers.size else np.zeros((0, m.G)), float),
         assembled,
