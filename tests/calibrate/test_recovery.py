@@ -52,6 +52,13 @@ KINDS = [
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="issues 12/15: since the sales moments start at a firm's first sales (ac8f565) the "
+    "LEM wage's response p is .23 on this world (4 seeds, 32 trials): its moments no longer "
+    "separate it from seed noise, so it is reported as not identified; the test is kept as it "
+    "was rather than given more seeds after the fact",
+)
 def test_smm_recovers_what_the_moments_identify_and_flags_what_they_do_not(tmp_path: Path) -> None:
     placeholder = [{**k, "country": c, "value": 0.0} for k in KINDS for c in COUNTRIES]
     # the "data": 8 seeds of another root at theta0
