@@ -50,7 +50,7 @@ def outsourcing_step(f: FirmView, assembly: np.ndarray, final: int) -> np.ndarra
             cost_cm = val_cm[b] / max(units_cm[b], 1e-12)
             if cost_cm < cost_in * (1 - MARGIN):
                 outsource[b] = min(1.0, outsource[b] + STEP)
-            if cost_cm > cost_in * (1 + MARGIN):  # (after the first where costs are < 0)
+            if cost_cm > cost_in * (1 + MARGIN):  # not elif: with costs < 0 both can hold
                 outsource[b] = max(0.0, outsource[b] - STEP)
     close = np.empty(F, np.int64)
     n = 0
