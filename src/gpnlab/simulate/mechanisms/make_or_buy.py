@@ -55,7 +55,8 @@ def outsourcing_step(f: FirmView, assembly: np.ndarray, final: int) -> np.ndarra
     close = np.empty(F, np.int64)
     n = 0
     for i in range(F):
-        if alive[i] and inhouse[i] and outsource[max(buyer[i], 0)] >= 0.95:
+        b = buyer[i]  # an in-house plant always has its brand leader; guard all the same
+        if alive[i] and inhouse[i] and b >= 0 and outsource[b] >= 0.95:
             close[n] = i
             n += 1
     return close[:n]
