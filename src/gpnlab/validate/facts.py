@@ -148,9 +148,10 @@ FACTS: tuple[Fact, ...] = (
          "Functional upgrading raises the domestic value-added share of exports "
          "(upgrading on vs off)", f"{LAURIDSEN}; Kee & Tang (2016)", "dva_share", "effect",
          ">0", group="{focal}", a=BASELINE, b="no_upgrading",
-         mechanism="ODM/OBM firms take design and brand functions at home; own-brand "
-         "production buys no purchased inputs in the model, so OBM output is all domestic "
-         "value added (a shortcut, issue 11)"),
+         mechanism="ODM suppliers earn a design premium on their margin (domestic value "
+         "added); a latecomer brand keeps the brand's margin and its design unit's value "
+         "added at home and buys its assembly from contract manufacturers like any brand "
+         "leader"),
     Fact("join_raises_fva", "regime effects",
          "`join` raises the focal country's foreign value-added share of exports",
          f"{LAURIDSEN}", "fva_share", "effect", ">0", group="{focal}", a="join", b=BASELINE,
