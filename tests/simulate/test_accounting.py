@@ -70,3 +70,38 @@ def test_a_quarter_without_flows_emits_an_empty_balanced_table() -> None:
     m = build_model(scale_firms(load_preset("default"), 500), seed=1)
     t = emit_table(m)
     assert t.Z.dtype == np.float64 and t.x.sum() == 0 and t.tax_row.sum() == 0
+
+
+def test_formal_and_informal_productivity_share_the_wages_unit() -> None:
+    """An informal worker produces ``informal_productivity`` in the unit a formal worker is paid
+    the wage in (thousand per worker-quarter). The panel's wage bill per formal worker is the
+    wage; the panel's productivity and validate's McMillan-Rodrik sectors must value formal and
+    informal work in that same unit (they once added formal value added x 1000 to informal
+    output, so an informal worker counted for a thousandth of what the parameter says)."""
+    from gpnlab.validate.per_run import structural_sectors
+
+    T = 6
+    res = run(small_world(), periods=T, snapshots=[T])
+    m, w = res.model, small_world()
+    c = m.countries
+    p = res.panel[res.panel.period == T].set_index("country").loc[c.codes]
+    working = p.employment.to_numpy() > 0
+    wage_per_worker = p.wage_bill.to_numpy()[working] / p.employment.to_numpy()[working]
+    # the wage the quarter was paid at (wages move after production): the same unit, not 1e3
+    assert np.all((wage_per_worker > c.wage[working] / 2) & (wage_per_worker < 2 * c.wage[working]))
+    expected = (p.value_added.to_numpy() + c.informal * w.informal_productivity) / c.labour_force
+    np.testing.assert_allclose(p.productivity.to_numpy(), expected, rtol=1e-9)
+    sectors = structural_sectors(res.firms, {T: c.informal}, w, [T])
+    by = sectors.assign(formal=sectors.sector != "informal").groupby(["country", "formal"])
+    tot = by[["value_added", "employment"]].sum()
+    informal = tot.xs(False, level="formal")
+    informal = informal[informal.employment > 0]
+    np.testing.assert_allclose(
+        informal.value_added / informal.employment, w.informal_productivity, rtol=1e-12
+    )
+    formal = tot.xs(True, level="formal")
+    formal = formal[formal.employment > 0]
+    panel_va_per_worker = (p.value_added / p.employment).loc[formal.index]
+    np.testing.assert_allclose(
+        formal.value_added / formal.employment, panel_va_per_worker, rtol=1e-6
+    )

@@ -342,7 +342,10 @@ class World(Strict):
     shocks: Shocks = Field(default_factory=lambda: Shocks.model_validate({}))
     mechanisms: Mechanisms = Field(default_factory=lambda: Mechanisms.model_validate({}))
     informal_productivity: float = Field(
-        0.2, gt=0, le=1e4, description="VA per informal worker-quarter"
+        0.2,
+        gt=0,
+        le=1e4,
+        description="value added per informal worker-quarter, in the wage's unit (thousand)",
     )
 
     @model_validator(mode="after")

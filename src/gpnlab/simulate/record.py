@@ -311,7 +311,10 @@ def panel_rows(m: Model, table: IOTable) -> Rows:
     employment = t["employment"] / 1e3
     va_formal = t["value_added"]
     informal = c.informal
-    productivity = (va_formal * 1e3 + informal * m.world.informal_productivity) / c.labour_force
+    # value added per worker of the labour force, formal and informal, in the wage's unit
+    # (thousand per worker-quarter): value added is in thousand x thousand (the wage bill's
+    # unit: thousand workers x wage), so the informal sector's is informal x its productivity
+    productivity = (va_formal + informal * m.world.informal_productivity) / c.labour_force
     rd = m.rd_spend if m.rd_spend.shape == (f.size,) else np.zeros(f.size)
     return {
         "period": np.full(G, m.period, np.int64),

@@ -309,11 +309,27 @@ def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int], final: s
 def _structural(
     out: Rows, firms: pd.DataFrame, col: Collected, world: World, hs: list[int]
 ) -> None:
-    """McMillan-Rodrik by country: formal stages (at the plant's location) plus the informal
-    sector (employment from the labour pool, output at ``informal_productivity``)."""
+    """McMillan-Rodrik by country (:func:`structural_sectors`), quarter 0 to each horizon."""
+    df = structural_sectors(firms, col.informal, world, sorted({0, *hs}))
+    for h in hs:
+        mr = mcmillan_rodrik(df, start=0, end=h, by="country")
+        for _, r in mr.iterrows():
+            out.add("mr_within", h, r["within"], r["country"])
+            out.add("mr_structural", h, r["structural"], r["country"])
+
+
+def structural_sectors(
+    firms: pd.DataFrame, informal: dict[int, np.ndarray], world: World, periods: list[int]
+) -> pd.DataFrame:
+    """Sector rows ``country, sector, period, value_added, employment`` for McMillan-Rodrik:
+    each formal stage at the plants' location (firms that sold) and the informal sector
+    (the labour pool's workers without a formal job, ``informal[p]`` by country, producing
+    ``informal_productivity`` each). Employment in thousand workers, value added in the
+    firm table's unit (the wage bill's: thousand workers x wage), so productivity is in the
+    wage's unit (thousand per worker-quarter) for both kinds of sector."""
     codes = [c.code for c in world.countries]
     rows = []
-    for p in sorted({0, *hs}):
+    for p in periods:
         snap = firms[(firms["period"] == p) & (firms["sales"] != 0)]
         g = snap.groupby(["location", "stage"], observed=True)[["value_added", "employment"]]
         formal = g.sum().reset_index()
@@ -323,29 +339,23 @@ def _structural(
                     "country": formal["location"],
                     "sector": formal["stage"],
                     "period": p,
-                    "value_added": formal["value_added"] * 1e3,  # thousands of currency
-                    "employment": formal["employment"] / 1e3,  # thousand workers
+                    "value_added": formal["value_added"],
+                    "employment": formal["employment"] / 1e3,  # workers -> thousand
                 }
             )
         )
-        informal = col.informal[p]
         rows.append(
             pd.DataFrame(
                 {
                     "country": codes,
                     "sector": "informal",
                     "period": p,
-                    "value_added": informal * world.informal_productivity,
-                    "employment": informal,
+                    "value_added": informal[p] * world.informal_productivity,
+                    "employment": informal[p],  # thousand workers
                 }
             )
         )
-    df = pd.concat(rows, ignore_index=True)
-    for h in hs:
-        mr = mcmillan_rodrik(df, start=0, end=h, by="country")
-        for _, r in mr.iterrows():
-            out.add("mr_within", h, r["within"], r["country"])
-            out.add("mr_structural", h, r["structural"], r["country"])
+    return pd.concat(rows, ignore_index=True)
 
 
 def _survival(out: Rows, col: Collected, role_of: dict[str, str]) -> None:
