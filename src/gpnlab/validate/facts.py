@@ -227,10 +227,14 @@ FACTS: tuple[Fact, ...] = (
          "rises over the run", f"{LAURIDSEN}; Kaplinsky & Farooki (2011)", "south_share",
          "trend", ">0", mechanism="regional demand growth rates in the config"),
     Fact("lead_firm_capture", "value capture",
-         "Lead firms' profits are 30-60% of the final price",
+         "Lead firms capture 30-60% of the final price as gross profit (the price less "
+         "purchased inputs, production labour and other firms' profits; their own R&D and "
+         "marketing staff are paid out of it)",
          "Kraemer, Linden & Dedrick (2011): Apple 58.5% (iPhone), 30% (iPad)",
-         "lead_profit_share", "level", (0.3, 0.6),
-         mechanism="brand leaders earn the final price minus costs"),
+         "lead_gross_share", "level", (0.3, 0.6),
+         mechanism="brand leaders earn the final price minus costs at a margin set by the "
+         "brand competition; their design units' engineers (R&D) and marketing staff are paid "
+         "from it (the profit alone is the metric lead_profit_share)"),
     Fact("assembly_labour_capture", "value capture",
          "Assembly labour earns 1-3% of the final price",
          "Kraemer, Linden & Dedrick (2011): Chinese labour 1.8% (iPhone), 2% (iPad)",

@@ -432,6 +432,7 @@ def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int])
     """End markets by region; value capture by role as shares of world final sales."""
     region = np.array([c.region for c in world.countries])
     north = max(world.markets, key=lambda mk: mk.price).region  # the premium market
+    brand_stages = [s.name for s in world.stages if s.role == "BL"]
     for h in hs:
         dest = col.final_by_destination.get(h)
         if dest is not None and dest.sum() > 0:
@@ -444,6 +445,13 @@ def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int])
             continue
         lead = cap[(cap["role"] == "BL") & ~cap["obm"]]
         out.add("lead_profit_share", h, float(lead["profit"].sum()) / final)
+        # the lead firms' gross margin (Kraemer, Linden & Dedrick's "Apple profit": the price
+        # less purchased inputs, production labour and other firms' profits): their profit
+        # plus the pay of their own design and marketing staff (R&D is bought from the design
+        # units at cost); an in-house plant's workers are production labour, not in it
+        staff = lead[lead["stage"].isin(brand_stages)]
+        gross = float(lead["profit"].sum() + staff["wage_bill"].sum())
+        out.add("lead_gross_share", h, gross / final)
         assembly = cap[cap["role"] == "CM"]
         out.add("assembly_labour_share", h, float(assembly["wage_bill"].sum()) / final)
         out.add("obm_final_share", h, float(cap.loc[cap["obm"], "final_revenue"].sum()) / final)

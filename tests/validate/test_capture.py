@@ -1,0 +1,40 @@
+"""Value capture by role on hand data (Kraemer, Linden & Dedrick 2011's shares of the price)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gpnlab.simulate.presets import load_preset
+from gpnlab.validate.per_run import Rows, _markets_and_capture
+
+# One quarter, final sales 1000 (900 by the flagship, 100 by a latecomer brand):
+#   flagship marketing unit: profit 200, its staff 60; its design unit: profit 10, engineers
+#   150; its in-house assembly plant: profit 5, production workers 20;
+#   a CM: profit 15, workers 25; the latecomer brand: profit 30, staff 8.
+# Gross profit of the lead firm = 200 + 10 + 5 + 60 + 150 = 425 (the plant's 20 is production
+# labour): .425 of the price; its profit alone .215; assembly labour .025 (the CM's only).
+ROWS = [
+    ("BL", "marketing_after_sales", False, 200.0, 60.0, 900.0),
+    ("BL", "design_rd", False, 10.0, 150.0, 0.0),
+    ("BL", "final_assembly_test", False, 5.0, 20.0, 0.0),
+    ("CM", "final_assembly_test", False, 15.0, 25.0, 0.0),
+    ("BL", "marketing_after_sales", True, 30.0, 8.0, 100.0),
+]
+
+
+def test_lead_firms_gross_profit_and_assembly_labour_as_shares_of_the_price() -> None:
+    cap = pd.DataFrame(ROWS, columns=["role", "stage", "obm", "profit", "wage_bill",
+                                      "final_revenue"]).assign(period=4)  # fmt: skip
+    col = SimpleNamespace(final_by_destination={}, capture=cap)
+    out = Rows()
+    _markets_and_capture(out, col, load_preset("default"), [4])  # type: ignore[arg-type]
+    got = out.frame().set_index("metric")["value"]
+    assert got["lead_gross_share"] == pytest.approx(0.425)
+    assert got["lead_profit_share"] == pytest.approx(0.215)
+    assert got["assembly_labour_share"] == pytest.approx(0.025)
+    assert got["obm_final_share"] == pytest.approx(0.1)
+    assert np.isfinite(got.to_numpy()).all()
