@@ -8,6 +8,7 @@ import numpy as np
 
 from gpnlab.io import read_own
 from gpnlab.measure import measure_all
+from gpnlab.simulate.model import Model
 from gpnlab.simulate.record import emit_table
 from gpnlab.simulate.run import write_results
 from tests.simulate.conftest import run, small_world
@@ -105,3 +106,22 @@ def test_formal_and_informal_productivity_share_the_wages_unit() -> None:
     np.testing.assert_allclose(
         formal.value_added / formal.employment, panel_va_per_worker, rtol=1e-6
     )
+
+
+def test_the_informal_sector_is_counted_from_period_0() -> None:
+    """McMillan-Rodrik starts at period 0: its informal sector must be the labour pool less the
+    formal jobs of the network the warm-up formed, not empty (it once was zero until the first
+    quarter's labour step, so workers seemed to enter informality from nowhere)."""
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def look(m: Model) -> None:
+        if m.period == 0:
+            f = m.firms
+            working = f.alive & (f.employment > 0)
+            formal = np.bincount(f.loc[working], f.employment[working], m.G) / 1e3
+            seen[0] = (m.countries.informal.copy(), m.countries.labour_force - formal)
+
+    run(small_world(), periods=1, on_period=look)
+    informal, expected = seen[0]
+    np.testing.assert_allclose(informal, np.maximum(expected, 0.0), rtol=1e-12)
+    assert (informal > 0).any()

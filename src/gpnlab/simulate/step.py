@@ -13,7 +13,7 @@ from gpnlab.simulate.mechanisms.entry import entry
 from gpnlab.simulate.mechanisms.finance import finance
 from gpnlab.simulate.mechanisms.frontier import research
 from gpnlab.simulate.mechanisms.investment import investment
-from gpnlab.simulate.mechanisms.labour import labour
+from gpnlab.simulate.mechanisms.labour import count_informal, formal_employment, labour
 from gpnlab.simulate.mechanisms.lines import pool_lines
 from gpnlab.simulate.mechanisms.make_or_buy import make_or_buy
 from gpnlab.simulate.mechanisms.production import production
@@ -57,9 +57,12 @@ def step(m: Model) -> None:
 
 
 def warm_up(m: Model, rounds: int = 8) -> None:
-    """Form the initial network: demand, then sourcing rounds until buyers are supplied."""
+    """Form the initial network: demand, then sourcing rounds until buyers are supplied; then
+    count the informal sector of the network formed (what :func:`labour` does each quarter),
+    so that period 0's informal workers are the labour pool's, not zero."""
     update_requirements(m)
     demand(m)
     for _ in range(rounds):
         sourcing(m, max_new=50)
         production(m)
+    count_informal(m, formal_employment(m))

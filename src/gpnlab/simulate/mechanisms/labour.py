@@ -48,12 +48,23 @@ def supply_wage(
     return base * (1.0 + slope * np.maximum(e - reference, 0.0) / (1.0 - turning_point))
 
 
-def labour(m: Model) -> None:
+def formal_employment(m: Model) -> np.ndarray:
+    """Formal employment by country (thousands): the workers of live firms, where they work."""
     f = m.firms
-    c = m.countries
     working = f.alive & (f.employment > 0)
-    formal = np.bincount(f.loc[working], f.employment[working], m.G) / 1e3  # thousands
+    return np.bincount(f.loc[working], f.employment[working], m.G) / 1e3
+
+
+def count_informal(m: Model, formal: np.ndarray) -> None:
+    """The informal sector: the labour pool less formal jobs (module docstring)."""
+    c = m.countries
     c.informal = np.maximum(c.labour_force - formal, 0.0)
+
+
+def labour(m: Model) -> None:
+    c = m.countries
+    formal = formal_employment(m)
+    count_informal(m, formal)
     c.displaced[:] = 0.0
     mech = m.world.mechanisms
     if mech.wage_response <= 0:
