@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gpnlab.calibrate.objective import IDENTIFIED_P, response, sandwich
+from gpnlab.calibrate.objective import IDENTIFIED_P, informative, response, sandwich
 
 X = np.array([0.8, 0.9, 1.0, 1.1, 1.2])  # a profile: the estimate and four offsets
 K, R = 6, 4
@@ -67,3 +67,20 @@ def test_the_sandwich_is_undefined_when_the_noise_explains_all_the_response() ->
     G = np.full((K, 1), 1e-3)
     W = np.diag(1 / np.diag(S))
     assert np.isnan(sandwich(G, W, S, R, np.array([1.0 / (R * 0.025)]))).all()
+
+
+def test_a_parameter_within_its_slopes_noise_does_not_take_the_others_standard_error() -> None:
+    """A strong and a weak parameter: the weak one's information is below its slope's noise, so
+    the joint corrected G'WG is indefinite (no standard error for either); held at its
+    estimate, the strong one keeps a finite standard error."""
+    W = np.diag(1 / np.diag(S))
+    G = np.zeros((K, 2))
+    G[:, 0] = [0.9, -0.6, 0.3, 0.0, 0.6, 0.3]  # information 171 against noise 15
+    G[:, 1] = 1e-3
+    sxx = float(((X - X.mean()) ** 2).sum())
+    noise = np.full(2, 1.0 / (R * sxx))
+    assert np.isnan(sandwich(G, W, S, R, noise)).all()
+    keep = informative(G, W, S, noise, np.array([0, 1]))
+    assert keep.tolist() == [0]
+    cov = sandwich(G[:, keep], W, S, R, noise[keep])
+    assert np.isfinite(cov).all() and cov[0, 0] > 0

@@ -53,7 +53,10 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
                 f"seed noise (p = {p:.2g}); no standard error"
             )
         elif not np.isfinite(se):
-            note = "G'WG singular at the estimate: no standard error"
+            note = (
+                "G'WG, net of the Jacobian's seed noise, is not positive definite at the "
+                "estimate: no standard error"
+            )
         rows.append(
             {
                 "parameter": n,

@@ -22,7 +22,8 @@ more draw of the model (their covariance is S, the R-seed mean's is S / R)::
 with G the Jacobian of the mean moments at the estimate (Gourieroux, Monfort & Renault 1993;
 with W = S^-1 it reduces to (1 + 1/R) (G' S^-1 G)^-1). G is estimated (:func:`response`) by
 the least-squares slope of each seed-mean moment on the parameter over the profile points
-within ``JACOBIAN_SPAN`` of the estimate: a simulator whose path is not smooth in its
+within ``diagnostics.jacobian_span`` (default 10% of the range: ``spec.JACOBIAN_SPAN``) of the
+estimate: a simulator whose path is not smooth in its
 parameters (a changed draw re-wires the network) makes a two-point difference mostly seed
 noise divided by the step, which overstates G and understates the standard error. The slope's
 own noise still inflates G'WG on average; :func:`sandwich` subtracts that part. The same fit
@@ -40,7 +41,6 @@ from scipy.stats import norm
 
 from gpnlab.calibrate.spec import Weighting
 
-JACOBIAN_SPAN = 0.1  # profile points within 10% of the range of the estimate give G
 IDENTIFIED_P = 0.05  # a parameter is identified when some moment responds at this level
 
 
@@ -110,6 +110,18 @@ def objective(mean_moments: np.ndarray, targets: np.ndarray, W: np.ndarray) -> f
     if not np.isfinite(d).all():
         return float("inf")
     return float(d @ W @ d)
+
+
+def informative(
+    G: np.ndarray, W: np.ndarray, S: np.ndarray, g_noise: np.ndarray, idx: np.ndarray
+) -> np.ndarray:
+    """Those of the parameters ``idx`` whose information ``(G'WG)_jj``, net of its slope's
+    noise ``g_noise[j] tr(WS)`` (:func:`sandwich`), is positive. One that some moment responds
+    to (:func:`response`) but no more than that noise adds nothing to the others' precision;
+    left in the sandwich, it makes the corrected G'WG indefinite and takes every standard error
+    away. The caller holds it at its estimate, like a parameter that is not identified."""
+    net = np.einsum("kj,kl,lj->j", G, W, G) - g_noise * np.trace(W @ S)
+    return idx[net[idx] > 0]
 
 
 def sandwich(

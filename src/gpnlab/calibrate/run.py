@@ -53,8 +53,8 @@ from gpnlab.calibrate.moments import (
 )
 from gpnlab.calibrate.objective import (
     IDENTIFIED_P,
-    JACOBIAN_SPAN,
     Weights,
+    informative,
     objective,
     response,
     sandwich,
@@ -529,9 +529,10 @@ def _profiles(
             }
         )
     profile = pd.DataFrame(rows).sort_values(["parameter", "value"], kind="stable")
-    # G and the response test (objective.response) from the points within JACOBIAN_SPAN of
+    # G and the response test (objective.response) from the points within jacobian_span of
     # the estimate (at least the smallest offset on either side) and the estimate itself
-    span = max(JACOBIAN_SPAN, min(-o for o in offs if o < 0), min(o for o in offs if o > 0))
+    smallest = (min(-o for o in offs if o < 0), min(o for o in offs if o > 0))
+    span = max(spec.diagnostics.jacobian_span, *smallest)
     near = [o for o, off in enumerate(offs) if abs(off) <= span + 1e-12]
     m0 = np.nanmean(best_m, axis=0)
     R = len(prob.seeds)
@@ -543,6 +544,7 @@ def _profiles(
         y = np.vstack([m0] + [mean[j * len(offs) + o] for o in near])
         G[:, j], response_p[j], g_noise[j] = response(x, y, W.S, R)
     identified = np.flatnonzero(response_p < IDENTIFIED_P)  # NaN compares False
+    identified = informative(G, W.W, W.S, g_noise, identified)
     cov = np.full((P, P), np.nan)
     if identified.size:  # the others held at their estimates
         cov[np.ix_(identified, identified)] = sandwich(

@@ -47,6 +47,8 @@ from gpnlab.errors import InputError, read_toml
 from gpnlab.experiments.spec import MAX_NAME, NAME_PATTERN
 from gpnlab.simulate.config import MAX_SEED, FieldError
 
+JACOBIAN_SPAN = 0.1  # default: profile points within 10% of the range of the estimate give G
+
 #: Quantities a target may name: the simulated panel's definition and the real table's one
 #: (gpnlab.calibrate.moments) are the same Borin-Mancini source-based terms, and the same
 #: domestic share of intermediate inputs (gpnlab.measure.tiva.domestic_input_use).
@@ -183,11 +185,21 @@ class Screening(Strict):
 
 class Diagnostics(Strict):
     """After the search: 1-D profiles of J around the best point (offsets as fractions of each
-    parameter's range); the smallest offsets on either side give the finite-difference
-    Jacobian of the moments (identification table and standard errors)."""
+    parameter's range); the points within ``jacobian_span`` of it give the least-squares
+    Jacobian of the moments (identification test and table, standard errors:
+    :mod:`gpnlab.calibrate.objective`)."""
 
     offsets: list[float] = Field(
         default_factory=lambda: [-0.2, -0.1, -0.05, 0.05, 0.1, 0.2], max_length=40
+    )
+    jacobian_span: float = Field(
+        JACOBIAN_SPAN,
+        gt=0,
+        le=1,
+        description="profile points within this fraction of the range of the estimate give "
+        "the Jacobian and the identification test (at least the smallest offset on either "
+        "side): wider lowers the slope's seed noise where the response is smooth, narrower "
+        "keeps it local where it bends",
     )
     enabled: bool = True
 
