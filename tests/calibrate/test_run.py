@@ -248,3 +248,23 @@ def test_a_calibration_beyond_the_machine_is_refused_before_anything_is_written(
     assert res.exit_code == 2, res.output
     assert "--yes" in res.output and len(res.output.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_another_jacobian_span_rereads_the_stored_profile_without_simulating(
+    tmp_path: Path,
+) -> None:
+    """``diagnostics.jacobian_span`` changes no simulated point: a finished calibration resumed
+    with another span is the same calibration (no 'different calibration' refusal), simulates
+    nothing new, and reads G from more of the stored profile points."""
+    data = tiny(search={"trials": 2, "batch": 2}, diagnostics={"offsets": [-0.3, -0.1, 0.1, 0.3]})
+    out = tmp_path / "out"
+    spec = write_spec(tmp_path / "t", data)
+    first = run_calibration(spec, out, processes=2, report=False)
+    with duckdb.connect(str(out / "calibration.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT count(*) FROM trials").fetchone()
+    wide = {**data, "diagnostics": {**data["diagnostics"], "jacobian_span": 0.5}}
+    again = run_calibration(write_spec(tmp_path / "w", wide), out, processes=2, report=False)
+    with duckdb.connect(str(out / "calibration.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM trials").fetchone() == rows
+    assert again.best == first.best
+    assert not (again.extra["jacobian"] == first.extra["jacobian"]).all()

@@ -295,9 +295,12 @@ class CalibrationSpec(Strict):
     def digest(self) -> str:
         """What makes two specs the same calibration: everything but the trial budget
         (``search.trials``), so that a finished calibration can be resumed with more trials
-        (the search proposes trial k from the k - 1 before it, whatever the budget)."""
+        (the search proposes trial k from the k - 1 before it, whatever the budget), and the
+        Jacobian's span, which changes no simulated point, only how the stored profile points
+        are read (a resume with another span reuses them)."""
         body = self.model_dump(mode="json", by_alias=True)
         body["search"].pop("trials")
+        body["diagnostics"].pop("jacobian_span")
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def with_overrides(
