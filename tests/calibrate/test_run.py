@@ -266,5 +266,7 @@ def test_another_jacobian_span_rereads_the_stored_profile_without_simulating(
     again = run_calibration(write_spec(tmp_path / "w", wide), out, processes=2, report=False)
     with duckdb.connect(str(out / "calibration.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM trials").fetchone() == rows
+    assert again.ran == 0 and again.reused > 0
+    assert again.extra["jacobian_span"] == 0.5 and first.extra["jacobian_span"] == 0.1
     assert again.best == first.best
     assert not (again.extra["jacobian"] == first.extra["jacobian"]).all()

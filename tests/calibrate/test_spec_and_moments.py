@@ -68,6 +68,8 @@ def test_a_change_or_slope_reaching_into_the_held_out_window_is_refused(
         ({"train": [1990, 1997]}, "train"),
         ({"search": {"sampler": "grid"}}, "search.sampler"),
         ({"name": "../x"}, "name"),
+        ({"diagnostics": {"offsets": []}}, "diagnostics"),
+        ({"diagnostics": {"jacobian_span": 0.0}}, "diagnostics.jacobian_span"),
     ],
 )
 def test_bad_specs_are_one_line_naming_the_field(tmp_path: Path, change: dict, field: str) -> None:

@@ -5,7 +5,9 @@ real data, out-of-sample statistics and identification diagnostics. The report r
   (:func:`gpnlab.calibrate.objective.sandwich`, from the least-squares Jacobian of the
   diagnostics' profile points near the estimate) with a 90% normal interval clipped to the
   bounds, for the parameters the moments identify (``response_p`` below ``IDENTIFIED_P``:
-  :func:`gpnlab.calibrate.objective.response`; the others get a note and no standard error),
+  :func:`gpnlab.calibrate.objective.response`, and whose information is beyond the noise of
+  their slope: :func:`gpnlab.calibrate.objective.informative`; the others get a note and no
+  standard error, and the standard errors are conditional on their values),
   and (2) the range (min-max) of the best 10% of trials (at least 3): how flat J is, not a
   sampling interval.
 * Fit: each moment's target, simulated mean at the estimate over the R seeds and the 90% band
@@ -38,6 +40,7 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
     best = search.nsmallest(max(3, int(np.ceil(0.1 * len(search)))), "J")
     cov = res.extra.get("cov")
     response_p = res.extra.get("response_p")
+    held = res.extra.get("held")
     rows = []
     for j, n in enumerate(res.active):
         lo, hi = prob.spec.parameters[n].range
@@ -51,6 +54,11 @@ def estimates(prob: Problem, res: Result, trials: pd.DataFrame) -> pd.DataFrame:
             note = (
                 f"not identified: no moment's response to it near the estimate is beyond the "
                 f"seed noise (p = {p:.2g}); no standard error"
+            )
+        elif held is not None and held[j]:
+            note = (
+                f"responds (p = {p:.2g}) but within the seed noise of its slope: held at its "
+                "estimate, no standard error (the others' are conditional on it)"
             )
         elif not np.isfinite(se):
             note = (

@@ -543,14 +543,23 @@ def _profiles(
         x = np.array([best[n]] + [where[j * len(offs) + o][2] for o in near])
         y = np.vstack([m0] + [mean[j * len(offs) + o] for o in near])
         G[:, j], response_p[j], g_noise[j] = response(x, y, W.S, R)
-    identified = np.flatnonzero(response_p < IDENTIFIED_P)  # NaN compares False
-    identified = informative(G, W.W, W.S, g_noise, identified)
+    responds = np.flatnonzero(response_p < IDENTIFIED_P)  # NaN compares False
+    identified = informative(G, W.W, W.S, g_noise, responds)
+    held = np.zeros(P, bool)  # responds, but within its slope's noise: held at its estimate
+    held[np.setdiff1d(responds, identified)] = True
     cov = np.full((P, P), np.nan)
     if identified.size:  # the others held at their estimates
         cov[np.ix_(identified, identified)] = sandwich(
             G[:, identified], W.W, W.S, R, g_noise[identified]
         )
-    return {"profile": profile, "jacobian": G, "cov": cov, "response_p": response_p}
+    return {
+        "profile": profile,
+        "jacobian": G,
+        "cov": cov,
+        "response_p": response_p,
+        "held": held,
+        "jacobian_span": span,
+    }
 
 
 def planned_points(spec: CalibrationSpec) -> int:

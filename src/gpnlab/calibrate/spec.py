@@ -212,6 +212,12 @@ class Diagnostics(Strict):
             raise ValueError("offsets are fractions of the range: between -1 and 1")
         return sorted(offsets)
 
+    @model_validator(mode="after")
+    def _offsets_when_enabled(self) -> Diagnostics:
+        if self.enabled and not self.offsets:
+            raise ValueError("diagnostics need offsets (or enabled = false)")
+        return self
+
 
 class CalibrationSpec(Strict):
     """A complete calibration."""

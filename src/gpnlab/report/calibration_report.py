@@ -4,7 +4,7 @@ URIs, as :mod:`gpnlab.report.experiment_report`). It renders the tables of
 
 Sections: the estimates and their uncertainty, the fit table, each target quantity's path
 against the real data with the held-out window shaded and the out-of-sample statistics, the
-objective's history, identification (finite-difference table, Morris screening) and 1-D
+objective's history, identification (least-squares Jacobian table, Morris screening) and 1-D
 profiles of J around the estimate.
 """
 
@@ -135,11 +135,14 @@ def write_report(prob: Problem, res: Result, tables: dict[str, Any], path: Path)
     parts.append(
         f"<p>Best search trial {res.best_number}, J = {num(res.best_J)}. <b>se</b>: the SMM "
         "sandwich standard error (1 + 1/R)(G'WG)^-1 G'WSWG (G'WG)^-1 from the "
-        "Jacobian G at the estimate (least-squares slopes over the profile points near it, "
-        "G'WG corrected for their noise) and the seeds' covariance S, treating "
+        "Jacobian G at the estimate (least-squares slopes over the profile points within "
+        f"{num(res.extra.get('jacobian_span', spec.diagnostics.jacobian_span))} of the range "
+        "of it, G'WG corrected for their noise) and the seeds' covariance S, treating "
         "the real moments as one draw of the model; <b>response_p</b>: p-value of 'no moment "
         "responds to the parameter' (Bonferroni over the moments); above 0.05 the parameter "
-        "is not identified by these moments and gets no se; <b>ci90</b>: estimate +- 1.645 se, "
+        "is not identified by these moments and gets no se, nor does one that responds but "
+        "no more than its slope's noise (held at its estimate; the other se are conditional "
+        "on it); <b>ci90</b>: estimate +- 1.645 se, "
         "clipped to the bounds. <b>best10</b>: range (min-max) of the parameter over the best 10% "
         "of trials (how flat J is, not a sampling interval).</p>"
     )
