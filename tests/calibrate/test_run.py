@@ -4,6 +4,7 @@ local pool, on a Dask cluster gpnlab starts and on one it reaches by address."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -270,3 +271,7 @@ def test_another_jacobian_span_rereads_the_stored_profile_without_simulating(
     assert again.extra["jacobian_span"] == 0.5 and first.extra["jacobian_span"] == 0.1
     assert again.best == first.best
     assert not (again.extra["jacobian"] == first.extra["jacobian"]).all()
+    with duckdb.connect(str(out / "calibration.duckdb"), read_only=True) as con:
+        stored = con.execute("SELECT value FROM meta WHERE key = 'spec'").fetchone()
+    assert stored is not None  # the provenance names the span this run used
+    assert json.loads(stored[0])["diagnostics"]["jacobian_span"] == 0.5

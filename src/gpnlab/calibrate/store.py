@@ -67,7 +67,7 @@ def _create(con: duckdb.DuckDBPyConnection, spec: CalibrationSpec, base: World) 
             "country VARCHAR, year INTEGER, quantity VARCHAR, value DOUBLE)"
         )
         meta = {
-            "spec": json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True),
+            "spec": spec_json(spec),
             "digest": spec.digest(),
             "base_world": json.dumps(base.model_dump(mode="json"), sort_keys=True),
             "gpnlab_version": __version__,
@@ -107,7 +107,15 @@ def open_store(out: Path, spec: CalibrationSpec, base: World) -> duckdb.DuckDBPy
             field="--out",
             fix="give another --out, or --fresh to discard the stored trials",
         )
+    # the same calibration; fields outside the digest (diagnostics.jacobian_span) may differ:
+    # the stored spec is the one this run reads its stored trials with
+    set_meta(con, "spec", spec_json(spec))
     return con
+
+
+def spec_json(spec: CalibrationSpec) -> str:
+    """The spec as stored in ``meta`` (JSON, keys sorted)."""
+    return json.dumps(spec.model_dump(mode="json", by_alias=True), sort_keys=True)
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
