@@ -76,9 +76,9 @@ def internalise(
     depreciation: float,
     learned: np.ndarray,
 ) -> None:
-    """One pass over firms. ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``, the part
+    """Two passes over firms. ``offered[f, k] <- u_fk = T_fk min(1, (d* / d_fk)^2)``, the part
     of the offer understood at the cognitive distance (module docstring; every distance reads
-    the capabilities as they were before this call: a copy of ``K``); ``Z_f``
+    the capabilities as they were before this call: a first pass, before any is written); ``Z_f``
     (``f.absorptive``) is updated, and ``K_f <- (K_f + g_f + own_f) (1 - delta)`` (``f.K``)
     with ``g_fk = C_f (1 - exp(-U_f / S)) u_fk / U_f``; ``absorbed_f = sum_k g_fk``
     (``f.absorbed``), ``learned_f = sum_k own_f profile_sk`` (own learning; read only by
@@ -96,24 +96,26 @@ def internalise(
         f.absorbed, f.absorptive,
     )  # fmt: skip
     F, D = K.shape
-    before = K.copy()  # a buyer's capability may change before its supplier's turn
     keep = 1.0 - depreciation
+    # first pass: the understood offers and each firm's share and own learning, from K as it
+    # is (no capability changes yet); second pass: the capabilities. Two passes instead of a
+    # copy of K: a buyer's row is read before any row is written.
     for i in range(F):
         if i + BUYER_AHEAD < F and buyer[i + BUYER_AHEAD] >= 0:
-            prefetch(before, buyer[i + BUYER_AHEAD] * D)
-        absorbed[i] = 0.0
-        learned[i] = 0.0
+            prefetch(K, buyer[i + BUYER_AHEAD] * D)
+        absorbed[i] = 0.0  # the share internalised per understood unit, until the second pass
+        learned[i] = 0.0  # own learning, until the second pass
         if not alive[i]:
             continue
         b, g, s, r = buyer[i], loc[i], stage[i], role[i]
         mean_k = 0.0
         understood = 0.0
         for k in range(D):
-            mine_k = before[i, k]
+            mine_k = K[i, k]
             mean_k += mine_k
             t = offered[i, k]
             if t > 0.0:
-                source = before[b, k] if b >= 0 and before[b, k] > mine_k else req[s, k]
+                source = K[b, k] if b >= 0 and K[b, k] > mine_k else req[s, k]
                 gap = source - mine_k
                 reach = OPTIMAL_DISTANCE * max(mine_k, K_FLOOR)  # d_fk = gap / reach
                 if gap > reach:  # beyond the typical gap, understood falls with d squared
@@ -136,11 +138,15 @@ def internalise(
         )
         a = A * min(max(raw, 0.0), 1.0)
         # C_f (1 - exp(-U / S)) / U: the share of each understood unit internalised
-        share = 0.0
         if understood > 0.0:
-            share = -a * CAPACITY_SCALE * math.expm1(-understood / CAPACITY_SCALE) / understood
+            saturation = math.expm1(-understood / CAPACITY_SCALE)
+            absorbed[i] = -a * CAPACITY_SCALE * saturation / understood
         env = 0.5 + knowledge_base[g] + human_capital[g, s]
-        own = own_learning * (invest[i] * env * potential[s]) if active else 0.0
+        learned[i] = own_learning * (invest[i] * env * potential[s]) if active else 0.0
+    for i in range(F):
+        if not alive[i]:
+            continue
+        share, own, s = absorbed[i], learned[i], stage[i]
         total = 0.0
         mine = 0.0
         for k in range(D):
