@@ -38,3 +38,45 @@ def test_lead_firms_gross_profit_and_assembly_labour_as_shares_of_the_price() ->
     assert got["assembly_labour_share"] == pytest.approx(0.025)
     assert got["obm_final_share"] == pytest.approx(0.1)
     assert np.isfinite(got.to_numpy()).all()
+
+
+def test_no_latecomer_brand_selling_leaves_their_share_undefined() -> None:
+    """Where no latecomer brand sells, 'latecomer brands hold a minority' says nothing: the
+    share is undefined (no row), so the fact is inconclusive, not held at 0."""
+    cap = pd.DataFrame([r for r in ROWS if not r[2]],
+                       columns=["role", "stage", "obm", "profit", "wage_bill",
+                                "final_revenue"]).assign(period=4)  # fmt: skip
+    col = SimpleNamespace(final_by_destination={}, capture=cap)
+    out = Rows()
+    _markets_and_capture(out, col, load_preset("default"), [4])  # type: ignore[arg-type]
+    got = out.frame().set_index("metric")["value"]
+    assert "obm_final_share" not in got.index
+    assert got["lead_profit_share"] == pytest.approx(0.215 / 0.9)
+
+
+def test_odm_share_counts_cm_and_higher_tier_firms_only() -> None:
+    """ODM share = ODM firms / CM and HT firms at the horizon (a lower-tier or brand row is
+    not a candidate); a latecomer brand's units count once (its final-stage unit)."""
+    from gpnlab.validate.per_run import _obm
+
+    firms = pd.DataFrame(
+        [  # period, role, stage, odm, obm, firm
+            (20, "CM", "final_assembly_test", True, False, 1),
+            (20, "HT", "sub_assembly", False, False, 2),
+            (20, "HT", "precision_components", False, False, 3),
+            (20, "HT", "precision_components", True, False, 4),
+            (20, "LT", "commodity_components", False, False, 5),
+            (20, "BL", "marketing_after_sales", False, True, 6),
+            (20, "BL", "design_rd", False, True, 7),
+            (60, "CM", "final_assembly_test", False, False, 1),
+            (60, "HT", "sub_assembly", False, False, 2),
+        ],
+        columns=["period", "role", "stage", "odm", "obm", "firm"],
+    )
+    col = SimpleNamespace(obm_attempts=0, obm_successes=0)
+    out = Rows()
+    _obm(out, firms, col, [20, 60], "marketing_after_sales")  # type: ignore[arg-type]
+    got = out.frame().set_index(["metric", "period"])["value"]
+    assert got[("odm_share", 20)] == pytest.approx(0.5)
+    assert got[("odm_share", 60)] == 0.0
+    assert got[("odm_firms", 20)] == 2.0 and got[("obm_firms", 20)] == 1.0

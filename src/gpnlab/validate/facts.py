@@ -180,6 +180,14 @@ FACTS: tuple[Fact, ...] = (
          "Higher volatility lowers lower-tier capability", f"{LAURIDSEN} (Malaysia)",
          "mean_capability_lt", "effect", "<0", a="high_volatility", b=BASELINE,
          mechanism="less investment and fewer contracts mean less learning and transfer"),
+    Fact("odm_spreads", "OEM / ODM / OBM",
+         "Design capability spreads among suppliers (OEM to ODM): the ODM share of contract "
+         "manufacturers and higher-tier suppliers is higher at the last horizon than at the "
+         "first", f"{ERNST}, sec. 4.3; Hobday (1995)", "odm_share", "trend", ">0",
+         mechanism="a supplier offers design services while its design capability is at least "
+         "0.6 of the most design-intensive stage's requirement, which follows the flagships' "
+         "frontier; design knowledge comes from transfer once process capability is near the "
+         "requirement, own learning and absorptive capacity"),
     Fact("obm_is_risky", "OEM / ODM / OBM",
          "Most own-brand (OBM) attempts fail", f"{ERNST}, sec. 4.3; Hobday (1995)",
          "obm_success_rate", "level", "<0.5", last_only=True,

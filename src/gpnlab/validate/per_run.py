@@ -290,11 +290,16 @@ def _sizes(out: Rows, firms: pd.DataFrame, hs: list[int]) -> None:
 
 
 def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int], final: str) -> None:
-    """ODM firms; latecomer brands (their final-stage units) alive, success rate, survival."""
+    """ODM firms and their share of the CM and higher-tier firms that could be one
+    (:mod:`gpnlab.simulate.mechanisms.upgrading`); latecomer brands (their final-stage units)
+    alive, success rate, survival."""
     firms = firms[~firms["obm"] | (firms["stage"] == final)]  # one row per brand
     for h in hs:
         snap = firms[firms["period"] == h]
         out.add("odm_firms", h, float(snap["odm"].sum()))
+        able = snap[snap["role"].isin(("CM", "HT"))]
+        if len(able):
+            out.add("odm_share", h, float(able["odm"].mean()))
         out.add("obm_firms", h, float(snap["obm"].sum()))
     if col.obm_attempts:
         out.add("obm_success_rate", col.last_period, col.obm_successes / col.obm_attempts)
@@ -454,4 +459,5 @@ def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int])
         out.add("lead_gross_share", h, gross / final)
         assembly = cap[cap["role"] == "CM"]
         out.add("assembly_labour_share", h, float(assembly["wage_bill"].sum()) / final)
-        out.add("obm_final_share", h, float(cap.loc[cap["obm"], "final_revenue"].sum()) / final)
+        if cap["obm"].any():  # no latecomer brand sold: their share is undefined, not 0
+            out.add("obm_final_share", h, float(cap.loc[cap["obm"], "final_revenue"].sum()) / final)
