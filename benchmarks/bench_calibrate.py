@@ -7,7 +7,11 @@ Prints, on this machine and in the same run:
 * ``calib``  -- the same trials through ``run_calibration(processes=1)``: optuna's ask/tell,
   the worker wrapping, the moments of each run, the DuckDB commit of each trial and the
   outputs (trials.parquet, best.toml; no report, no diagnostics), in one process;
-* the ratio calib / bare and the overhead calib / bare - 1 (goal: under 10%);
+* the ratio calib / bare and the overhead calib / bare - 1 (goal: under 10%), best of five
+  runs of each, the two taking turns (single runs vary by about 10% on a shared machine);
+* ``inside`` -- the same overhead without the noise between two timings: the calibration's
+  time outside its ``simulate_run`` calls (optuna, moments, commits, outputs), over its time
+  inside them, in the same run;
 * ``local``  -- the calibration on a 2-process pool (``--processes 2``), for scale.
 
 Runs are small (``--firms`` x 4 + 4 ``--years`` quarters, default 28); ``--trials`` trials of ``--seeds``
@@ -22,6 +26,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -105,6 +110,28 @@ def timed_calibration(spec: CalibrationSpec, out: Path, processes: int) -> float
     return time.perf_counter() - t0
 
 
+def inside_simulate(spec: CalibrationSpec, out: Path) -> tuple[float, float]:
+    """(total, time inside simulate_run) of one in-process calibration."""
+    import gpnlab.experiments.worker as worker
+
+    inner = worker.simulate_run
+    spent = [0.0]
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - t0
+
+    worker.simulate_run = timed  # type: ignore[assignment]
+    try:
+        total = timed_calibration(spec, out, 1)
+    finally:
+        worker.simulate_run = inner  # type: ignore[assignment]
+    return total, spent[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trials", type=int, default=16)
@@ -117,10 +144,11 @@ def main() -> None:
     try:
         timed_calibration(spec, tmp / "warm", 1)  # compiled kernels loaded, caches warm
         rows = []
-        for rep in range(2):  # alternated, best of two each
+        for rep in range(5):  # alternated, best of five each
             c = timed_calibration(spec, tmp / f"calib{rep}", 1)
             b = bare(spec, tmp / f"calib{rep}")
             rows.append({"calib_s": c, "bare_s": b})
+        total, sim = inside_simulate(spec, tmp / "inside")
         local = timed_calibration(spec, tmp / "local", 2)
         df = pd.DataFrame(rows)
         c, b = df["calib_s"].min(), df["bare_s"].min()
@@ -132,6 +160,10 @@ def main() -> None:
         print(f"bare     {b:8.2f} s  {runs / b:6.2f} runs/s")
         print(f"calib    {c:8.2f} s  {runs / c:6.2f} runs/s  {args.trials / c:6.2f} trials/s")
         print(f"ratio    {c / b:8.3f}   overhead {100 * (c / b - 1):+.1f}% (goal < 10%)")
+        print(
+            f"inside   {total - sim:8.2f} s outside simulate_run, {sim:.2f} s inside: "
+            f"overhead {100 * (total - sim) / sim:+.1f}%"
+        )
         print(f"local x2 {local:8.2f} s  {args.trials / local:6.2f} trials/s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
