@@ -70,13 +70,15 @@ def test_odm_share_counts_cm_and_higher_tier_firms_only() -> None:
             (20, "BL", "design_rd", False, True, 7),
             (60, "CM", "final_assembly_test", False, False, 1),
             (60, "HT", "sub_assembly", False, False, 2),
+            (100, "LT", "commodity_components", False, False, 5),  # no candidate left
         ],
         columns=["period", "role", "stage", "odm", "obm", "firm"],
     )
     col = SimpleNamespace(obm_attempts=0, obm_successes=0)
     out = Rows()
-    _obm(out, firms, col, [20, 60], "marketing_after_sales")  # type: ignore[arg-type]
+    _obm(out, firms, col, [20, 60, 100], "marketing_after_sales")  # type: ignore[arg-type]
     got = out.frame().set_index(["metric", "period"])["value"]
     assert got[("odm_share", 20)] == pytest.approx(0.5)
     assert got[("odm_share", 60)] == 0.0
     assert got[("odm_firms", 20)] == 2.0 and got[("obm_firms", 20)] == 1.0
+    assert ("odm_share", 100) not in got.index  # no CM or HT firm: undefined, not 0

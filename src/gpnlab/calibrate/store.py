@@ -107,8 +107,8 @@ def open_store(out: Path, spec: CalibrationSpec, base: World) -> duckdb.DuckDBPy
             field="--out",
             fix="give another --out, or --fresh to discard the stored trials",
         )
-    # the same calibration; fields outside the digest (diagnostics.jacobian_span) may differ:
-    # the stored spec is the one this run reads its stored trials with
+    # the same calibration; fields outside the digest (search.trials, diagnostics.jacobian_span)
+    # may differ: the stored spec is the one this run reads its stored trials with
     set_meta(con, "spec", spec_json(spec))
     return con
 

@@ -459,5 +459,5 @@ def _markets_and_capture(out: Rows, col: Collected, world: World, hs: list[int])
         out.add("lead_gross_share", h, gross / final)
         assembly = cap[cap["role"] == "CM"]
         out.add("assembly_labour_share", h, float(assembly["wage_bill"].sum()) / final)
-        if cap["obm"].any():  # no latecomer brand sold: their share is undefined, not 0
+        if cap["obm"].any():  # no latecomer brand sells: their share is undefined, not 0
             out.add("obm_final_share", h, float(cap.loc[cap["obm"], "final_revenue"].sum()) / final)
