@@ -18,6 +18,8 @@ import pandas as pd
 from gpnlab.measure import ExportAccounts
 from gpnlab.measure.borin_mancini import bm_source_bilateral, tax_in_dva
 from gpnlab.simulate.config import World, final_stages
+from gpnlab.simulate.mechanisms.upgrading import ODM_ROLES
+from gpnlab.simulate.record import ROLE_NAMES
 from gpnlab.simulate.run import Results
 from gpnlab.validate.collect import Collected
 from gpnlab.validate.metrics.concentration import (
@@ -297,7 +299,7 @@ def _obm(out: Rows, firms: pd.DataFrame, col: Collected, hs: list[int], final: s
     for h in hs:
         snap = firms[firms["period"] == h]
         out.add("odm_firms", h, float(snap["odm"].sum()))
-        able = snap[snap["role"].isin(("CM", "HT"))]
+        able = snap[snap["role"].isin(ROLE_NAMES[list(ODM_ROLES)])]
         if len(able):
             out.add("odm_share", h, float(able["odm"].mean()))
         out.add("obm_firms", h, float(snap["obm"].sum()))

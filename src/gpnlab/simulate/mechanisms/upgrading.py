@@ -34,6 +34,7 @@ OBM_BRAND = 0.4
 ATTEMPT = 0.05
 FAIL_COST = 0.3
 LAUNCH_CASH = 0.5
+ODM_ROLES = (CM, HT)  # who can offer design services (and so attempt a brand)
 
 
 def upgrading(m: Model) -> None:
@@ -42,7 +43,7 @@ def upgrading(m: Model) -> None:
     f = m.firms
     rng = m.rng("upgrading")
     design_req = m.requirement[:, DESIGN].max()
-    cand = f.alive & ((f.role == CM) | (f.role == HT))
+    cand = f.alive & np.isin(f.role, ODM_ROLES)
     f.odm[:] = cand & (f.K[:, DESIGN] >= ODM_SHARE * design_req)
     # a firm attempts, not each of its lines (:mod:`lines`)
     try_obm = np.flatnonzero(f.odm & (f.parent < 0) & (f.K[:, BRAND] >= OBM_BRAND) & (f.cash > 0))
